@@ -1,0 +1,5 @@
+/** Every CLI subcommand, in the order `--help` lists them. */
+import { serveCommand } from './serve.command'
+import type { CliCommand } from './types'
+
+export const COMMANDS: CliCommand[] = [serveCommand]

@@ -1,0 +1,49 @@
+/**
+ * Electron main process: a thin shell over the station core. Builds config from Electron's userData,
+ * starts the station, opens a window on the station's own URL, and stops the station before quitting.
+ */
+import { app, BrowserWindow, ipcMain, shell } from 'electron'
+import { join } from 'node:path'
+import { loadConfig } from '../station/config'
+import { VIGIL_VERSION } from '../station/paths'
+import { createStation, type Station } from '../station/station'
+
+let station: Station | null = null
+
+async function boot(): Promise<void> {
+  const config = loadConfig({
+    base: { dataDir: app.getPath('userData'), server: { rendererDir: join(__dirname, '../renderer') } }
+  })
+  station = createStation(config)
+  await station.start()
+  ipcMain.handle('vigil:open-path', (_event, path: string) => shell.openPath(path).then(() => undefined))
+  const window = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    backgroundColor: '#0f1419',
+    title: 'Vigil',
+    webPreferences: {
+      preload: join(__dirname, '../preload/index.cjs'),
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      additionalArguments: [`--vigil-station-url=${station.url}`, `--vigil-version=${VIGIL_VERSION}`]
+    }
+  })
+  await window.loadURL(station.url)
+}
+
+app.whenReady().then(boot, (err: unknown) => {
+  console.error(err)
+  app.exit(1)
+})
+
+let quitting = false
+app.on('before-quit', (event) => {
+  if (quitting || !station?.isRunning) return
+  event.preventDefault()
+  quitting = true
+  void station.stop().finally(() => app.quit())
+})
+
+app.on('window-all-closed', () => app.quit())

@@ -1,0 +1,8 @@
+/** The small, named API the Electron preload exposes to the renderer as `window.vigil`. Types only. */
+export interface VigilDesktopApi {
+  /** The station's own URL (the renderer also talks to it over HTTP/WS, like remote browsers). */
+  stationUrl: string
+  appVersion: string
+  /** Opens a folder (e.g. the data dir or an export) in the system file manager. */
+  openPath(path: string): Promise<void>
+}

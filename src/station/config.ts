@@ -1,0 +1,276 @@
+/**
+ * Station configuration: the only module that reads `process.env`.
+ *
+ * Precedence: defaults < config file < VIGIL_* environment < command-line options.
+ * Everything is validated once with zod; every problem is reported together, and the
+ * result is deeply frozen. Secrets (central DB password) are masked by `describeConfig`.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { z } from 'zod'
+import { VigilError } from '../shared/errors'
+
+export const DEVICE_KINDS = ['simulated', 'cyton', 'cyton-daisy', 'thinkgear', 'lines', 'none'] as const
+export type DeviceKind = (typeof DEVICE_KINDS)[number]
+
+const simulatedSchema = z.object({
+  channelCount: z.number().int().min(1).max(32).default(8),
+  sampleRateHz: z.number().int().min(50).max(1000).default(250),
+  seed: z.number().int().default(42),
+  /** Minutes over which the simulated subject drifts from alert (0) to fatigued (1). */
+  fatigueRampMinutes: z.number().positive().default(30),
+  lineNoiseHz: z.union([z.literal(50), z.literal(60)]).default(50),
+  blinkRatePerMin: z.number().min(0).max(60).default(15)
+})
+
+const configSchema = z.object({
+  dataDir: z.string().min(1),
+  stationName: z.string().min(1).default('vigil-station'),
+  server: z
+    .object({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8787),
+      /** Origins allowed for CORS and WebSocket upgrades, besides the station's own. */
+      corsOrigins: z.array(z.string().url()).default([]),
+      bodyLimitBytes: z.number().int().min(1024).default(1024 * 1024),
+      wsMaxPayloadBytes: z.number().int().min(1024).default(1024 * 1024),
+      /** Directory of the built renderer served at `/`; null disables serving it. */
+      rendererDir: z.string().nullable().default(null)
+    })
+    .prefault({}),
+  device: z
+    .object({
+      kind: z.enum(DEVICE_KINDS).default('simulated'),
+      path: z.string().optional(),
+      baudRate: z.number().int().positive().optional(),
+      simulated: simulatedSchema.prefault({})
+    })
+    .prefault({}),
+  central: z
+    .object({
+      url: z.string().optional(),
+      batchRows: z.number().int().min(1).max(100_000).default(5000),
+      intervalMs: z.number().int().min(100).default(2000)
+    })
+    .prefault({}),
+  auth: z
+    .object({
+      allowRegistration: z.boolean().default(true),
+      accessTokenTtlSec: z.number().int().min(30).default(15 * 60),
+      refreshTokenTtlSec: z.number().int().min(60).default(14 * 24 * 3600),
+      bcryptCost: z.number().int().min(4).max(15).default(12),
+      issuer: z.string().default('vigil-station'),
+      audience: z.string().default('vigil-api')
+    })
+    .prefault({}),
+  fatigue: z
+    .object({
+      mainsHz: z.union([z.literal(50), z.literal(60)]).default(50)
+    })
+    .prefault({}),
+  retention: z
+    .object({
+      /** Synced rows older than this may be pruned locally; 0 keeps everything. */
+      pruneSyncedAfterDays: z.number().min(0).default(0)
+    })
+    .prefault({}),
+  log: z
+    .object({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+    })
+    .prefault({})
+})
+
+export type StationConfig = z.infer<typeof configSchema>
+export type SimulatedHeadsetConfig = z.infer<typeof simulatedSchema>
+/** What callers may pass in: any subset, merged over the defaults. */
+export type StationConfigInput = DeepPartial<StationConfig>
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] }
+
+/** One row per user-settable option: the CLI flag, the env var and the config path share it. */
+export interface ConfigOption {
+  flag: string
+  env: string
+  path: string
+  kind: 'string' | 'int' | 'number' | 'bool' | 'list' | 'device'
+  help: string
+}
+
+export const CONFIG_OPTIONS: readonly ConfigOption[] = [
+  { flag: 'config', env: 'VIGIL_CONFIG', path: '', kind: 'string', help: 'JSON config file (default: <data-dir>/vigil.config.json when present)' },
+  { flag: 'data-dir', env: 'VIGIL_DATA_DIR', path: 'dataDir', kind: 'string', help: 'where the SQLite database, secrets and logs live (default: the platform app-data folder)' },
+  { flag: 'host', env: 'VIGIL_HOST', path: 'server.host', kind: 'string', help: 'address to bind (default 127.0.0.1; use 0.0.0.0 to let remote researchers in)' },
+  { flag: 'port', env: 'VIGIL_PORT', path: 'server.port', kind: 'int', help: 'HTTP/WebSocket port (default 8787; 0 picks a free one)' },
+  { flag: 'device', env: 'VIGIL_DEVICE', path: 'device', kind: 'device', help: 'simulated | cyton:PATH | cyton-daisy:PATH | thinkgear:PATH | lines:PATH | none (default simulated)' },
+  { flag: 'baud-rate', env: 'VIGIL_BAUD_RATE', path: 'device.baudRate', kind: 'int', help: "serial baud rate (default: the protocol's own)" },
+  { flag: 'sim-channels', env: 'VIGIL_SIM_CHANNELS', path: 'device.simulated.channelCount', kind: 'int', help: 'simulated headset channels, 1-32 (default 8)' },
+  { flag: 'sim-rate', env: 'VIGIL_SIM_RATE_HZ', path: 'device.simulated.sampleRateHz', kind: 'int', help: 'simulated headset sample rate in Hz, 50-1000 (default 250)' },
+  { flag: 'sim-seed', env: 'VIGIL_SIM_SEED', path: 'device.simulated.seed', kind: 'int', help: 'seed of the simulated headset (default 42)' },
+  { flag: 'sim-fatigue-minutes', env: 'VIGIL_SIM_FATIGUE_MINUTES', path: 'device.simulated.fatigueRampMinutes', kind: 'number', help: 'minutes for the simulated subject to become fully drowsy (default 30)' },
+  { flag: 'central-url', env: 'VIGIL_CENTRAL_URL', path: 'central.url', kind: 'string', help: 'postgres:// URL of the central database (default: none, capture stays local)' },
+  { flag: 'cors-origins', env: 'VIGIL_CORS_ORIGINS', path: 'server.corsOrigins', kind: 'list', help: 'comma-separated extra origins allowed for CORS and WebSockets' },
+  { flag: 'allow-registration', env: 'VIGIL_ALLOW_REGISTRATION', path: 'auth.allowRegistration', kind: 'bool', help: 'allow self-registration (default true; the first account becomes admin)' },
+  { flag: 'mains-hz', env: 'VIGIL_MAINS_HZ', path: 'fatigue.mainsHz', kind: 'int', help: 'mains frequency for the notch filter, 50 or 60 (default 50)' },
+  { flag: 'log-level', env: 'VIGIL_LOG_LEVEL', path: 'log.level', kind: 'string', help: 'fatal|error|warn|info|debug|trace|silent (default info)' }
+]
+
+/** The platform's per-user application-data folder for Vigil. Electron passes its own userData instead. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  const home = env.HOME ?? env.USERPROFILE ?? homedir()
+  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Vigil')
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'Vigil')
+  return join(env.XDG_DATA_HOME ?? join(home, '.local', 'share'), 'vigil')
+}
+
+type Layer = Record<string, unknown>
+
+function setPath(target: Layer, path: string, value: unknown): void {
+  const keys = path.split('.')
+  let node = target
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {}
+    node = node[key] as Layer
+  }
+  node[keys[keys.length - 1]] = value
+}
+
+function deepMerge(base: Layer, over: Layer): Layer {
+  const out: Layer = { ...base }
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue
+    const prev = out[key]
+    out[key] =
+      value && typeof value === 'object' && !Array.isArray(value) && prev && typeof prev === 'object' && !Array.isArray(prev)
+        ? deepMerge(prev as Layer, value as Layer)
+        : value
+  }
+  return out
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}
+
+/** Parses `simulated`, `none` or `KIND:PATH` into the device section. */
+export function parseDeviceSpec(spec: string): { kind: string; path?: string } {
+  const colon = spec.indexOf(':')
+  if (colon < 0) return { kind: spec }
+  return { kind: spec.slice(0, colon), path: spec.slice(colon + 1) }
+}
+
+function coerce(option: ConfigOption, raw: string, source: string, problems: string[]): unknown {
+  switch (option.kind) {
+    case 'int':
+    case 'number': {
+      const n = Number(raw)
+      if (raw.trim() === '' || !Number.isFinite(n) || (option.kind === 'int' && !Number.isInteger(n))) {
+        problems.push(`${source}: expected ${option.kind === 'int' ? 'a whole number' : 'a number'}, got "${raw}"`)
+        return undefined
+      }
+      return n
+    }
+    case 'bool':
+      if (/^(1|true|yes|on)$/i.test(raw)) return true
+      if (/^(0|false|no|off)$/i.test(raw)) return false
+      problems.push(`${source}: expected true or false, got "${raw}"`)
+      return undefined
+    case 'list':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    case 'device':
+      return parseDeviceSpec(raw)
+    default:
+      return raw
+  }
+}
+
+export interface LoadConfigInput {
+  /** Parsed `--flag value` pairs (flag names without dashes). */
+  argv?: Record<string, string | boolean | undefined>
+  env?: NodeJS.ProcessEnv
+  /** Programmatic overrides, applied over the defaults and under file/env/argv (used by Electron and tests). */
+  base?: StationConfigInput
+}
+
+/**
+ * Builds the station configuration. Throws one `VigilError('CONFIG_INVALID')` listing every problem.
+ * In tests pass `env: {}` so the developer's environment cannot leak in.
+ */
+export function loadConfig({ argv = {}, env = process.env, base = {} }: LoadConfigInput = {}): StationConfig {
+  const problems: string[] = []
+  const envLayer: Layer = {}
+  const argvLayer: Layer = {}
+  let configFile: string | undefined
+  for (const option of CONFIG_OPTIONS) {
+    const envRaw = env[option.env]
+    const argRaw = argv[option.flag]
+    if (option.path === '') {
+      configFile = (typeof argRaw === 'string' ? argRaw : undefined) ?? envRaw
+      continue
+    }
+    if (envRaw !== undefined && envRaw !== '') {
+      const value = coerce(option, envRaw, option.env, problems)
+      if (value !== undefined) setPath(envLayer, option.path, value)
+    }
+    if (argRaw !== undefined) {
+      const raw = argRaw === true ? 'true' : argRaw === false ? 'false' : argRaw
+      const value = coerce(option, raw, `--${option.flag}`, problems)
+      if (value !== undefined) setPath(argvLayer, option.path, value)
+    }
+  }
+  for (const key of Object.keys(argv)) {
+    if (!CONFIG_OPTIONS.some((o) => o.flag === key)) problems.push(`--${key}: unknown option (see --help)`)
+  }
+
+  const dataDirGuess = resolve(
+    (argvLayer.dataDir as string | undefined) ?? (envLayer.dataDir as string | undefined) ?? (base.dataDir as string | undefined) ?? defaultDataDir(env)
+  )
+  const filePath = configFile ? resolve(configFile) : join(dataDirGuess, 'vigil.config.json')
+  let fileLayer: Layer = {}
+  if (existsSync(filePath)) {
+    try {
+      fileLayer = JSON.parse(readFileSync(filePath, 'utf8')) as Layer
+    } catch (err) {
+      problems.push(`${filePath}: not valid JSON (${(err as Error).message})`)
+    }
+  } else if (configFile) {
+    problems.push(`${filePath}: config file not found`)
+  }
+
+  const merged = [base as Layer, fileLayer, envLayer, argvLayer].reduce(deepMerge, { dataDir: defaultDataDir(env) })
+  merged.dataDir = resolve(String(merged.dataDir))
+  const parsed = configSchema.safeParse(merged)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`)
+  }
+  // Cross-field checks run on the merged input too, so they are reported alongside schema problems.
+  const device = (merged.device ?? {}) as { kind?: string; path?: string }
+  const kind = device.kind ?? 'simulated'
+  if (kind !== 'simulated' && kind !== 'none' && !device.path) {
+    problems.push(`device: "${kind}" needs a serial port path, e.g. --device ${kind}:/dev/ttyUSB0`)
+  }
+  const url = (merged.central as { url?: unknown } | undefined)?.url
+  if (url !== undefined && !/^postgres(ql)?:\/\//.test(String(url))) problems.push('central.url: expected a postgres:// URL')
+  if (problems.length > 0) {
+    throw new VigilError('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { problems })
+  }
+  return deepFreeze(parsed.data as StationConfig)
+}
+
+/** Masks the password in a postgres URL so it can be logged. */
+export function maskUrl(url: string | undefined): string | undefined {
+  if (!url) return url
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1****@')
+}
+
+/** A loggable copy of the configuration with secrets masked. */
+export function describeConfig(config: StationConfig): Record<string, unknown> {
+  return { ...config, central: { ...config.central, url: maskUrl(config.central.url) } }
+}

@@ -1,0 +1,23 @@
+/**
+ * What the station's parts share once started: built by `createStation`, handed to the server's
+ * routes (as `app.ctx`) and to the background workers. Each service is added here by its owner.
+ */
+import type { Clock } from './clock'
+import type { StationConfig } from './config'
+import type { DeviceManager } from './devices/device-manager'
+import type { StationEventBus } from './events'
+import type { Logger } from './logger'
+import type { LocalDatabase } from './storage/database'
+
+export interface StationContext {
+  config: StationConfig
+  db: LocalDatabase
+  /** UUIDv7 of this station, created with its database. */
+  stationId: string
+  events: StationEventBus
+  devices: DeviceManager
+  clock: Clock
+  logger: Logger
+  jwtSecret: Uint8Array
+  startedAtMs: number
+}

@@ -1,0 +1,69 @@
+/**
+ * Owns the station's one headset: creates the driver for a spec, forwards its samples and events to
+ * the station event bus, and keeps the status the API and the live stream report.
+ */
+import type { Clock } from '../clock'
+import type { StationConfig } from '../config'
+import type { StationEventBus } from '../events'
+import type { Logger } from '../logger'
+import { createDriver, type DeviceSpec } from './registry'
+import { emptyStats, type DeviceStatus, type HeadsetDriver, type SampleBlock } from './types'
+
+export class DeviceManager {
+  private driver: HeadsetDriver | null = null
+  private spec: DeviceSpec | null = null
+  private lastDetail: string | undefined
+
+  constructor(
+    private readonly config: StationConfig['device'],
+    private readonly events: StationEventBus,
+    private readonly clock: Clock,
+    private readonly logger: Logger
+  ) {}
+
+  get current(): HeadsetDriver | null {
+    return this.driver
+  }
+
+  get currentSpec(): DeviceSpec | null {
+    return this.spec
+  }
+
+  status(): DeviceStatus {
+    const driver = this.driver
+    return {
+      state: driver?.state ?? 'disconnected',
+      descriptor: driver?.descriptor ?? null,
+      stats: driver?.stats() ?? emptyStats(),
+      quality: driver ? driver.descriptor.channelNames.map(() => 'unknown') : [],
+      detail: this.lastDetail
+    }
+  }
+
+  /** Connects the headset described by `spec`, replacing any connected one. */
+  async connect(spec: DeviceSpec): Promise<DeviceStatus> {
+    await this.disconnect()
+    const driver = createDriver(spec, this.config, this.clock)
+    this.driver = driver
+    this.spec = spec
+    driver.on('samples', (block: SampleBlock) => this.events.emit('device.samples', block))
+    driver.on('state', (_state, detail) => {
+      this.lastDetail = detail
+      this.events.emit('device.statusChanged', this.status())
+    })
+    driver.on('event', (event) => this.events.emit('device.event', event))
+    this.logger.info({ device: spec.kind, port: spec.path }, 'connecting headset')
+    await driver.connect()
+    return this.status()
+  }
+
+  async disconnect(): Promise<void> {
+    const driver = this.driver
+    if (!driver) return
+    await driver.disconnect()
+    driver.removeAllListeners()
+    this.driver = null
+    this.spec = null
+    this.events.emit('device.statusChanged', this.status())
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Builds the embedded Fastify server without listening (tests use `app.inject`). Plugin order
+ * matters: swagger before routes (routes registered earlier are missing from the document),
+ * websocket before WS routes, error handling before everything.
+ */
+import cors from '@fastify/cors'
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import fastifyStatic from '@fastify/static'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import websocket from '@fastify/websocket'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider
+} from 'fastify-type-provider-zod'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { StationContext } from '../context'
+import { VIGIL_VERSION } from '../paths'
+import { installErrorHandling } from './plugins/errors'
+import { registerRoutes } from './routes'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ctx: StationContext
+  }
+}
+
+export type VigilServer = FastifyInstance
+
+export const API_PREFIX = '/api/v1'
+
+/** The port the server actually listens on (differs from config when configured as 0). */
+export function listeningPort(app: FastifyInstance): number {
+  const address = app.server.address()
+  return address && typeof address === 'object' ? address.port : app.ctx.config.server.port
+}
+
+/** Origins allowed for CORS and WebSocket upgrades: the station's own address plus the configured list. */
+export function allowedOrigins(app: FastifyInstance): Set<string> {
+  const ctx = app.ctx
+  const port = listeningPort(app)
+  const own = [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]
+  if (ctx.config.server.host !== '127.0.0.1' && ctx.config.server.host !== '0.0.0.0') own.push(`http://${ctx.config.server.host}:${port}`)
+  return new Set([...own, ...ctx.config.server.corsOrigins])
+}
+
+export async function buildServer(ctx: StationContext): Promise<VigilServer> {
+  const app = Fastify({
+    loggerInstance: ctx.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: ctx.config.server.bodyLimitBytes,
+    requestTimeout: 120_000,
+    keepAliveTimeout: 10_000,
+    // Requests still running at stop get a moment; then sockets close so stop() cannot hang.
+    forceCloseConnections: true,
+    // Per-request lines only when debugging: the UI polls, and the log should stay readable.
+    logController: new LogController({ disableRequestLogging: ctx.config.log.level !== 'debug' && ctx.config.log.level !== 'trace' })
+  }).withTypeProvider<ZodTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.decorate('ctx', ctx)
+  const rendererDir = ctx.config.server.rendererDir
+  const servesRenderer = Boolean(rendererDir && existsSync(join(rendererDir, 'index.html')))
+  installErrorHandling(app, { spaFallback: servesRenderer })
+
+  await app.register(helmet, {
+    // The React app and Swagger UI load only same-origin scripts; WebSockets go to the same host.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        mediaSrc: ["'self'", 'blob:'],
+        workerSrc: ["'self'", 'blob:']
+      }
+    },
+    crossOriginEmbedderPolicy: false
+  })
+  await app.register(cors, {
+    origin: (origin, callback) => {
+      // No Origin header: same-origin or non-browser client (curl, scripts): nothing for CORS to guard.
+      if (!origin) return callback(null, true)
+      callback(null, allowedOrigins(app).has(origin))
+    },
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE'],
+    credentials: false
+  })
+  await app.register(formbody)
+  // Routes opt in with `config: { rateLimit: {...} }`; the key falls back for injected WS requests (no IP).
+  await app.register(rateLimit, {
+    global: false,
+    keyGenerator: (request) => request.ip ?? 'local',
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      detail: `Too many requests: retry in ${Math.ceil(context.ttl / 1000)} s`,
+      code: 'RATE_LIMITED'
+    })
+  })
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Vigil station API',
+        version: VIGIL_VERSION,
+        description: 'Acquisition station for driver-fatigue research. Wire-compatible with the original FastAPI design.'
+      },
+      servers: [],
+      components: {
+        securitySchemes: {
+          OAuth2PasswordBearer: {
+            type: 'oauth2',
+            flows: { password: { tokenUrl: `${API_PREFIX}/auth/login`, refreshUrl: `${API_PREFIX}/auth/refresh`, scopes: {} } }
+          }
+        }
+      }
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } })
+  await app.register(websocket, { options: { maxPayload: ctx.config.server.wsMaxPayloadBytes } })
+
+  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger())
+
+  await app.register(registerRoutes, { prefix: API_PREFIX })
+
+  if (servesRenderer && rendererDir) await app.register(fastifyStatic, { root: rendererDir, prefix: '/', wildcard: false })
+  return app
+}

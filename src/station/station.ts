@@ -1,0 +1,135 @@
+/**
+ * The station core's composition root. `createStation(config)` does no I/O; `start()` opens SQLite and
+ * migrates it, connects the headset, starts the background services and finally listens; `stop()`
+ * undoes the same steps in reverse, flushing every buffered row before the database closes.
+ */
+import { join } from 'node:path'
+import { systemClock, type Clock } from './clock'
+import { describeConfig, type StationConfig } from './config'
+import type { StationContext } from './context'
+import { DeviceManager } from './devices/device-manager'
+import { StationEventBus } from './events'
+import { newId } from './ids'
+import { createLogger, type Logger } from './logger'
+import { loadOrCreateJwtSecret } from './secrets'
+import { buildServer, listeningPort, type VigilServer } from './server/app'
+import { LOCAL_DB_FILE, openLocalDatabase, type LocalDatabase } from './storage/database'
+
+export interface StationOptions {
+  logger?: Logger
+  clock?: Clock
+}
+
+/** A started part of the station; stopped in the reverse order of starting. */
+export interface StationService {
+  name: string
+  stop(): Promise<void> | void
+}
+
+export interface Station {
+  readonly config: StationConfig
+  /** Available after start(). */
+  readonly ctx: StationContext
+  readonly server: VigilServer
+  readonly isRunning: boolean
+  /** `http://host:port` the station serves, after start(). */
+  readonly url: string
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+/** Reads or creates this station's id (kept in the database, so it moves with the data). */
+function stationIdOf(db: LocalDatabase): string {
+  const row = db.prepare("SELECT value FROM station_meta WHERE key = 'station_id'").get() as { value: string } | undefined
+  if (row) return row.value
+  const id = newId()
+  db.prepare("INSERT INTO station_meta (key, value) VALUES ('station_id', ?)").run(id)
+  return id
+}
+
+export function createStation(config: StationConfig, options: StationOptions = {}): Station {
+  const logger = options.logger ?? createLogger(config.log.level)
+  const clock = options.clock ?? systemClock
+  const started: StationService[] = []
+  let ctx: StationContext | null = null
+  let server: VigilServer | null = null
+  let url = ''
+  let running = false
+
+  async function start(): Promise<void> {
+    if (running) return
+    logger.info({ config: describeConfig(config) }, 'starting station')
+    try {
+      const db = openLocalDatabase(join(config.dataDir, LOCAL_DB_FILE))
+      started.push({ name: 'database', stop: () => void db.close() })
+      const events = new StationEventBus()
+      const devices = new DeviceManager(config.device, events, clock, logger.child({ component: 'device' }))
+      ctx = {
+        config,
+        db,
+        stationId: stationIdOf(db),
+        events,
+        devices,
+        clock,
+        logger,
+        jwtSecret: loadOrCreateJwtSecret(config.dataDir),
+        startedAtMs: clock.wallMs()
+      }
+
+      if (config.device.kind !== 'none') {
+        await devices.connect({ kind: config.device.kind, path: config.device.path, baudRate: config.device.baudRate })
+      }
+      started.push({ name: 'device', stop: () => devices.disconnect() })
+
+      server = await buildServer(ctx)
+      await server.listen({ host: config.server.host, port: config.server.port })
+      started.push({ name: 'server', stop: () => server?.close() })
+      const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host
+      url = `http://${host.includes(':') ? `[${host}]` : host}:${listeningPort(server)}`
+      running = true
+      logger.info({ url, stationId: ctx.stationId }, 'station ready')
+    } catch (err) {
+      await stopStarted()
+      throw err
+    }
+  }
+
+  async function stopStarted(): Promise<void> {
+    while (started.length > 0) {
+      const service = started.pop()!
+      try {
+        await service.stop()
+      } catch (err) {
+        logger.error({ err, service: service.name }, 'error while stopping')
+      }
+    }
+  }
+
+  async function stop(): Promise<void> {
+    if (!running) return
+    running = false
+    logger.info('stopping station')
+    await stopStarted()
+    logger.info('station stopped')
+  }
+
+  return {
+    config,
+    get ctx() {
+      if (!ctx) throw new Error('station not started')
+      return ctx
+    },
+    get server() {
+      if (!server) throw new Error('station not started')
+      return server
+    },
+    get isRunning() {
+      return running
+    },
+    get url() {
+      return url
+    },
+    start,
+    stop
+  }
+}

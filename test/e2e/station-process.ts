@@ -1,0 +1,57 @@
+/**
+ * Runs the real headless station (`tsx src/cli/index.ts`, as `npm run station` does) for browser tests,
+ * on a free port with a throwaway data dir, and waits until it prints its URL.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+export interface E2eStation {
+  url: string
+  dataDir: string
+  process: ChildProcess
+  stop(): Promise<void>
+}
+
+const root = resolve(import.meta.dirname, '..', '..')
+
+export async function startE2eStation(extraArgs: string[] = []): Promise<E2eStation> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'))
+  const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'src', 'cli', 'index.ts'), '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs], {
+    cwd: root,
+    env: { ...process.env, VIGIL_ALLOW_REGISTRATION: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`station did not start in 90 s:\n${output}`)), 90_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /listening on (http:\/\/\S+)/.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        resolveUrl(match[1])
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`station exited with ${code}:\n${output}`))
+    })
+  })
+  return {
+    url,
+    dataDir,
+    process: child,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        child.kill('SIGTERM')
+        await exited
+      }
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Starts a real station on a free loopback port with a throwaway data dir, for integration tests.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig, type StationConfigInput } from '../../src/station/config'
+import { createLogger } from '../../src/station/logger'
+import { createStation, type Station } from '../../src/station/station'
+
+export interface TestStation {
+  station: Station
+  baseUrl: string
+  dataDir: string
+  close(): Promise<void>
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base }
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object' ? merge(out[k] as Record<string, unknown>, v as Record<string, unknown>) : v
+  }
+  return out
+}
+
+export function makeTempDir(prefix = 'vigil-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+/** Defaults: no headset (tests opt in), port 0, silent logs, no renderer. */
+export async function startTestStation(overrides: StationConfigInput = {}): Promise<TestStation> {
+  const dataDir = makeTempDir()
+  const base = merge(
+    { dataDir, server: { port: 0, host: '127.0.0.1' }, device: { kind: 'none' }, log: { level: 'silent' }, auth: { bcryptCost: 4 } },
+    overrides as Record<string, unknown>
+  ) as StationConfigInput
+  const config = loadConfig({ env: {}, base })
+  const station = createStation(config, { logger: createLogger('silent') })
+  await station.start()
+  return {
+    station,
+    baseUrl: station.url,
+    dataDir,
+    async close() {
+      await station.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }
+}

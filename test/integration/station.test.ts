@@ -1,0 +1,79 @@
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { JWT_SECRET_FILE } from '../../src/station/secrets'
+import { startTestStation, type TestStation } from '../helpers/station'
+
+describe('station with the simulated headset', () => {
+  let t: TestStation
+  beforeAll(async () => {
+    t = await startTestStation({ device: { kind: 'simulated' } })
+  })
+  afterAll(() => t.close())
+
+  it('answers /api/v1/health while the simulated headset streams', async () => {
+    const first = (await (await fetch(`${t.baseUrl}/api/v1/health`)).json()) as { status: string; device: { state: string; samples_received: number } }
+    expect(first.status).toBe('ok')
+    expect(first.device.state).toBe('streaming')
+    await new Promise((r) => setTimeout(r, 300))
+    const second = (await (await fetch(`${t.baseUrl}/api/v1/health`)).json()) as { device: { samples_received: number } }
+    expect(second.device.samples_received).toBeGreaterThan(first.device.samples_received)
+  })
+
+  it('serves OpenAPI 3 at /api/v1/openapi.json and Swagger UI at /docs', async () => {
+    const doc = (await (await fetch(`${t.baseUrl}/api/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> }
+    expect(doc.openapi).toMatch(/^3\./)
+    expect(Object.keys(doc.paths)).toContain('/api/v1/health')
+    const docs = await fetch(`${t.baseUrl}/docs/`)
+    expect(docs.status).toBe(200)
+    expect(await docs.text()).toContain('swagger')
+  })
+
+  it('answers unknown API paths with a FastAPI-shaped 404', async () => {
+    const response = await fetch(`${t.baseUrl}/api/v1/does-not-exist`)
+    expect(response.status).toBe(404)
+    expect(await response.json()).toEqual({ detail: 'Not Found: GET /api/v1/does-not-exist', code: 'NOT_FOUND' })
+  })
+
+  it('sends security headers and honours the CORS allow-list', async () => {
+    const own = await fetch(`${t.baseUrl}/api/v1/health`, { headers: { origin: t.baseUrl } })
+    expect(own.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(own.headers.get('content-security-policy')).toContain("default-src 'self'")
+    expect(own.headers.get('access-control-allow-origin')).toBe(t.baseUrl)
+    const foreign = await fetch(`${t.baseUrl}/api/v1/health`, { headers: { origin: 'http://evil.example' } })
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  it('keeps a 256-bit JWT secret in the data dir, readable only by its owner', () => {
+    const stat = statSync(join(t.dataDir, JWT_SECRET_FILE))
+    expect(stat.mode & 0o777).toBe(0o600)
+    expect(t.station.ctx.jwtSecret.length).toBe(32)
+  })
+})
+
+describe('station lifecycle', () => {
+  it('stops in reverse order and can be stopped twice', async () => {
+    const t = await startTestStation({ device: { kind: 'simulated' } })
+    const url = t.baseUrl
+    await t.station.stop()
+    expect(t.station.isRunning).toBe(false)
+    expect(t.station.ctx.devices.status().state).toBe('disconnected')
+    expect(t.station.ctx.db.open).toBe(false)
+    await expect(fetch(`${url}/api/v1/health`)).rejects.toThrow()
+    await t.close()
+  })
+
+  it('keeps its station id across restarts of the same data dir', async () => {
+    const first = await startTestStation()
+    const id = first.station.ctx.stationId
+    await first.station.stop()
+    const { loadConfig } = await import('../../src/station/config')
+    const { createStation } = await import('../../src/station/station')
+    const { createLogger } = await import('../../src/station/logger')
+    const again = createStation(loadConfig({ env: {}, base: { dataDir: first.dataDir, server: { port: 0 }, device: { kind: 'none' } } }), { logger: createLogger('silent') })
+    await again.start()
+    expect(again.ctx.stationId).toBe(id)
+    await again.stop()
+    await first.close()
+  })
+})
