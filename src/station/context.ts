@@ -6,6 +6,7 @@ import type { Clock } from './clock'
 import type { StationConfig } from './config'
 import type { DeviceManager } from './devices/device-manager'
 import type { StationEventBus } from './events'
+import type { Recorder } from './ingest/recorder'
 import type { Logger } from './logger'
 import type { LocalDatabase } from './storage/database'
 
@@ -16,6 +17,8 @@ export interface StationContext {
   stationId: string
   events: StationEventBus
   devices: DeviceManager
+  /** Writes session data to SQLite (group commit) and binds the headset to the recording session. */
+  recorder: Recorder
   clock: Clock
   logger: Logger
   jwtSecret: Uint8Array

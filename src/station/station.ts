@@ -9,6 +9,7 @@ import { describeConfig, type StationConfig } from './config'
 import type { StationContext } from './context'
 import { DeviceManager } from './devices/device-manager'
 import { StationEventBus } from './events'
+import { createRecorder } from './ingest/recorder'
 import { newId } from './ids'
 import { createLogger, type Logger } from './logger'
 import { loadOrCreateJwtSecret } from './secrets'
@@ -64,12 +65,17 @@ export function createStation(config: StationConfig, options: StationOptions = {
       started.push({ name: 'database', stop: () => void db.close() })
       const events = new StationEventBus()
       const devices = new DeviceManager(config.device, events, clock, logger.child({ component: 'device' }))
+      const recorder = createRecorder(db, events, logger.child({ component: 'recorder' }))
+      recorder.start()
+      // Stopped after the device and the server, so every row they handed in is committed before the database closes.
+      started.push({ name: 'recorder', stop: () => recorder.stop() })
       ctx = {
         config,
         db,
         stationId: stationIdOf(db),
         events,
         devices,
+        recorder,
         clock,
         logger,
         jwtSecret: loadOrCreateJwtSecret(config.dataDir),
