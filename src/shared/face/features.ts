@@ -1,0 +1,156 @@
+/**
+ * Face features from a 478-point MediaPipe-style face mesh (as @vladmandic/human returns it), pure and
+ * deterministic so they are unit-tested without a browser.
+ *
+ * Eye aspect ratio (EAR, Soukupová & Čech 2016) from six landmarks per eye:
+ *   EAR = (|p2 − p6| + |p3 − p5|) / (2 |p1 − p4|)
+ * Absolute EAR differs between models and people, so openness is relative to the subject's own
+ * open-eye baseline, taken as the median EAR of the first seconds with a face (calibration).
+ */
+
+export type Point = readonly [number, number, number?]
+
+/** Mesh indices of the six EAR points, p1..p6, for each eye (MediaPipe FaceMesh topology). */
+export const EYE_LANDMARKS = {
+  left: [33, 160, 158, 133, 153, 144],
+  right: [362, 385, 387, 263, 373, 380]
+} as const
+
+/** Inner-lip landmarks: corners, then three upper/lower pairs. */
+export const MOUTH_LANDMARKS = { corners: [78, 308], pairs: [[82, 87], [13, 14], [312, 317]] } as const
+
+function distance(a: Point, b: Point): number {
+  return Math.hypot(a[0] - b[0], a[1] - b[1])
+}
+
+export function eyeAspectRatio(mesh: readonly Point[], eye: 'left' | 'right'): number {
+  const [p1, p2, p3, p4, p5, p6] = EYE_LANDMARKS[eye].map((i) => mesh[i])
+  const width = distance(p1, p4)
+  return width === 0 ? 0 : (distance(p2, p6) + distance(p3, p5)) / (2 * width)
+}
+
+/** Mean inner-lip opening over mouth width: ~0 closed, ≥ 0.5 wide open (yawn). */
+export function mouthAspectRatio(mesh: readonly Point[]): number {
+  const width = distance(mesh[MOUTH_LANDMARKS.corners[0]], mesh[MOUTH_LANDMARKS.corners[1]])
+  if (width === 0) return 0
+  const opening = MOUTH_LANDMARKS.pairs.reduce((sum, [a, b]) => sum + distance(mesh[a], mesh[b]), 0) / MOUTH_LANDMARKS.pairs.length
+  return opening / width
+}
+
+/** One analysed camera frame. */
+export interface FaceObservation {
+  tMs: number
+  facePresent: boolean
+  earLeft?: number
+  earRight?: number
+  mar?: number
+  pitchDeg?: number
+  yawDeg?: number
+  rollDeg?: number
+}
+
+/** What the tracker reports per frame: raw ratios plus openness relative to the baseline (null while calibrating). */
+export interface FaceFrameFeatures extends FaceObservation {
+  eyeOpennessLeft: number | null
+  eyeOpennessRight: number | null
+  calibrated: boolean
+}
+
+export type FaceFeatureEvent =
+  | { kind: 'blink'; tMs: number; durationMs: number }
+  | { kind: 'eye_closure'; tMs: number; durationMs: number }
+  | { kind: 'yawn'; tMs: number; durationMs: number }
+  | { kind: 'calibrated'; tMs: number; baselineEarLeft: number; baselineEarRight: number }
+
+export interface FaceFeatureOptions {
+  /** Time with a face needed to learn the open-eye baseline. */
+  calibrationMs: number
+  /** Minimum frames for a baseline (slow hardware may give few frames). */
+  calibrationMinFrames: number
+  /** Eyes count as closed below this share of the baseline, and open again above `reopenRatio`. */
+  closedRatio: number
+  reopenRatio: number
+  /** A closure longer than this is an eye closure (microsleep candidate), not a blink. */
+  maxBlinkMs: number
+  /** Mouth aspect ratio above which the mouth is wide open, and how long that must last to be a yawn. */
+  yawnMar: number
+  minYawnMs: number
+  /** A known baseline (e.g. from an earlier calibration of this subject) skips calibration. */
+  baseline?: { earLeft: number; earRight: number }
+}
+
+export const DEFAULT_FACE_FEATURE_OPTIONS: FaceFeatureOptions = {
+  calibrationMs: 5000,
+  calibrationMinFrames: 3,
+  closedRatio: 0.5,
+  reopenRatio: 0.7,
+  maxBlinkMs: 500,
+  yawnMar: 0.5,
+  minYawnMs: 1500
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+export interface FaceFeatureTracker {
+  readonly baseline: { earLeft: number; earRight: number } | null
+  update(observation: FaceObservation): { frame: FaceFrameFeatures; events: FaceFeatureEvent[] }
+}
+
+export function createFaceFeatureTracker(options: Partial<FaceFeatureOptions> = {}): FaceFeatureTracker {
+  const opts = { ...DEFAULT_FACE_FEATURE_OPTIONS, ...options }
+  let baseline = opts.baseline ?? null
+  const calibration: { tMs: number; left: number; right: number }[] = []
+  let closedSinceMs: number | null = null
+  let mouthOpenSinceMs: number | null = null
+
+  return {
+    get baseline() {
+      return baseline
+    },
+    update(observation) {
+      const events: FaceFeatureEvent[] = []
+      const { tMs } = observation
+      const hasEyes = observation.facePresent && observation.earLeft !== undefined && observation.earRight !== undefined
+      if (!baseline && hasEyes) {
+        calibration.push({ tMs, left: observation.earLeft!, right: observation.earRight! })
+        if (calibration.length >= opts.calibrationMinFrames && tMs - calibration[0].tMs >= opts.calibrationMs) {
+          baseline = { earLeft: median(calibration.map((c) => c.left)), earRight: median(calibration.map((c) => c.right)) }
+          events.push({ kind: 'calibrated', tMs, baselineEarLeft: baseline.earLeft, baselineEarRight: baseline.earRight })
+        }
+      }
+      const opennessLeft = baseline && hasEyes ? Math.min(1, observation.earLeft! / baseline.earLeft) : null
+      const opennessRight = baseline && hasEyes ? Math.min(1, observation.earRight! / baseline.earRight) : null
+
+      if (opennessLeft !== null && opennessRight !== null) {
+        const openness = (opennessLeft + opennessRight) / 2
+        if (closedSinceMs === null && openness < opts.closedRatio) closedSinceMs = tMs
+        else if (closedSinceMs !== null && openness > opts.reopenRatio) {
+          const durationMs = tMs - closedSinceMs
+          events.push({ kind: durationMs <= opts.maxBlinkMs ? 'blink' : 'eye_closure', tMs: closedSinceMs, durationMs })
+          closedSinceMs = null
+        }
+      } else if (!observation.facePresent) {
+        // A lost face ends nothing and starts nothing: we cannot tell closed eyes from a turned head.
+        closedSinceMs = null
+      }
+
+      if (observation.facePresent && observation.mar !== undefined) {
+        if (mouthOpenSinceMs === null && observation.mar > opts.yawnMar) mouthOpenSinceMs = tMs
+        else if (mouthOpenSinceMs !== null && observation.mar <= opts.yawnMar) {
+          const durationMs = tMs - mouthOpenSinceMs
+          if (durationMs >= opts.minYawnMs) events.push({ kind: 'yawn', tMs: mouthOpenSinceMs, durationMs })
+          mouthOpenSinceMs = null
+        }
+      }
+
+      return {
+        frame: { ...observation, eyeOpennessLeft: opennessLeft, eyeOpennessRight: opennessRight, calibrated: baseline !== null },
+        events
+      }
+    }
+  }
+}
