@@ -1,0 +1,124 @@
+/** Recording sessions and markers, on the wire (snake_case, like the original's SessionCreate/Update/Response). */
+import { z } from 'zod'
+import { pageOf, paginationQuerySchema } from './common'
+
+export const SESSION_STATUSES = ['planned', 'recording', 'paused', 'completed', 'aborted'] as const
+export const sessionStatusSchema = z.enum(SESSION_STATUSES).meta({ id: 'SessionStatus' })
+export type SessionStatus = z.infer<typeof sessionStatusSchema>
+
+export const scenarioRefSchema = z
+  .object({ id: z.string().min(1).max(100), seed: z.number().int() })
+  .meta({ id: 'ScenarioRef', description: 'Driving scenario id and the seed that makes the run reproducible.' })
+
+export const sessionDeviceSchema = z
+  .object({
+    kind: z.string().min(1).max(40),
+    port: z.string().max(300).nullable().default(null),
+    channel_names: z.array(z.string().min(1).max(40)).max(64),
+    sample_rate_hz: z.number().positive().max(100_000)
+  })
+  .meta({ id: 'SessionDevice' })
+
+export const sessionCountersSchema = z
+  .object({
+    samples: z.number().int(),
+    face_events: z.number().int(),
+    game_events: z.number().int(),
+    alerts: z.number().int()
+  })
+  .meta({ id: 'SessionCounters' })
+
+/** Pseudonymous participant codes: letters, digits, `-` and `_` (no personal names needed). */
+const participantCodeSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_" (a pseudonymous code, not a name)')
+
+export const sessionCreateSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    participant_code: participantCodeSchema,
+    notes: z.string().max(10_000).default(''),
+    scenario: scenarioRefSchema.nullable().default(null),
+    device: sessionDeviceSchema.nullable().default(null)
+  })
+  .meta({ id: 'SessionCreate' })
+export type SessionCreate = z.infer<typeof sessionCreateSchema>
+
+/**
+ * Metadata edits and lifecycle changes. `status` moves: planned→recording (start), recording→paused
+ * (pause), paused→recording (resume), recording|paused→completed (stop), planned|recording|paused→aborted.
+ */
+export const sessionUpdateSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    participant_code: participantCodeSchema.optional(),
+    notes: z.string().max(10_000).optional(),
+    scenario: scenarioRefSchema.nullable().optional(),
+    device: sessionDeviceSchema.nullable().optional(),
+    status: sessionStatusSchema.optional()
+  })
+  .meta({ id: 'SessionUpdate' })
+export type SessionUpdate = z.infer<typeof sessionUpdateSchema>
+
+export const markerCreateSchema = z
+  .strictObject({
+    label: z.string().trim().min(1).max(200),
+    /** UTC epoch ms; defaults to the station's clock when the request arrives. */
+    t_ms: z.number().finite().positive().optional(),
+    value: z.string().max(1000).nullable().default(null)
+  })
+  .meta({ id: 'MarkerCreate' })
+export type MarkerCreate = z.infer<typeof markerCreateSchema>
+
+export const markerSchema = z
+  .object({
+    id: z.string(),
+    session_id: z.string(),
+    t_ms: z.number(),
+    label: z.string(),
+    value: z.string().nullable(),
+    created_by: z.string().nullable()
+  })
+  .meta({ id: 'Marker' })
+export type MarkerResponse = z.infer<typeof markerSchema>
+
+export const sessionSchema = z
+  .object({
+    id: z.string(),
+    station_id: z.string(),
+    name: z.string(),
+    participant_code: z.string(),
+    notes: z.string(),
+    scenario: scenarioRefSchema.nullable(),
+    device: sessionDeviceSchema.nullable(),
+    status: sessionStatusSchema,
+    started_at: z.string().nullable(),
+    ended_at: z.string().nullable(),
+    created_by: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    version: z.number().int(),
+    counters: sessionCountersSchema
+  })
+  .meta({ id: 'Session' })
+export type SessionResponse = z.infer<typeof sessionSchema>
+
+export const sessionDetailSchema = sessionSchema.extend({ markers: z.array(markerSchema) }).meta({ id: 'SessionDetail' })
+export type SessionDetailResponse = z.infer<typeof sessionDetailSchema>
+
+export const sessionListQuerySchema = paginationQuerySchema.extend({
+  status: sessionStatusSchema.optional(),
+  participant_code: z.string().max(64).optional(),
+  created_by: z.string().max(64).optional(),
+  /** ISO-8601: sessions created at or after / before this instant. */
+  created_after: z.iso.datetime({ offset: true }).optional(),
+  created_before: z.iso.datetime({ offset: true }).optional()
+})
+export type SessionListQuery = z.infer<typeof sessionListQuerySchema>
+
+export const sessionPageSchema = pageOf(sessionSchema).meta({ id: 'SessionPage' })
+
+export const sessionIdParamsSchema = z.object({ id: z.string().min(1).max(64) })

@@ -1,0 +1,192 @@
+/**
+ * Recording sessions: who may see and change which session, and the lifecycle.
+ *
+ *   planned ──start──► recording ──pause──► paused ──resume──► recording
+ *   recording|paused ──stop──► completed        planned|recording|paused ──abort──► aborted
+ *
+ * Only one session records from the station's headset at a time. Start/resume bind the recorder to
+ * the session; pause/stop/abort unbind it and wait until every buffered row is committed before the
+ * new status is stored, so `completed` means "all data is on disk".
+ */
+import { VigilError } from '../../shared/errors'
+import type { SessionCreate, SessionStatus, SessionUpdate } from '../../shared/schemas/sessions'
+import type { AuthUser } from '../auth/types'
+import type { StationContext } from '../context'
+import { newId, nowIso } from '../ids'
+import {
+  deleteSessionWithData,
+  findRecordingSession,
+  findSession,
+  insertMarker,
+  insertSession,
+  listSessions,
+  updateSession,
+  type Marker,
+  type Session,
+  type SessionFilter,
+  type SessionPatch
+} from './sessions.repository'
+
+/** Legal status changes; anything else is a 409. */
+const TRANSITIONS: Record<SessionStatus, readonly SessionStatus[]> = {
+  planned: ['recording', 'aborted'],
+  recording: ['paused', 'completed', 'aborted'],
+  paused: ['recording', 'completed', 'aborted'],
+  completed: [],
+  aborted: []
+}
+
+/** Students see their own sessions only; researchers and admins see all. */
+export function canReadSession(user: AuthUser, session: Pick<Session, 'createdBy'>): boolean {
+  return user.role !== 'student' || session.createdBy === user.id
+}
+
+/** Admins change every session; everyone else only their own. */
+export function canWriteSession(user: AuthUser, session: Pick<Session, 'createdBy'>): boolean {
+  return user.role === 'admin' || session.createdBy === user.id
+}
+
+/** The session if `user` may see it; NOT_FOUND for unknown and forbidden ids alike, so ids cannot be probed. */
+export function findVisibleSession(ctx: StationContext, user: AuthUser, sessionId: string): Session {
+  const session = findSession(ctx.db, sessionId)
+  if (!session || !canReadSession(user, session)) throw new VigilError('NOT_FOUND', 'Session not found')
+  return session
+}
+
+/** The session if `user` may change it: 404 when invisible, 403 when visible but someone else's. */
+export function findWritableSession(ctx: StationContext, user: AuthUser, sessionId: string): Session {
+  const session = findVisibleSession(ctx, user, sessionId)
+  if (!canWriteSession(user, session)) throw new VigilError('AUTH_FORBIDDEN', 'Only the creator of a session or an admin can change it')
+  return session
+}
+
+export function listVisibleSessions(ctx: StationContext, user: AuthUser, filter: SessionFilter, skip: number, limit: number) {
+  const scoped = user.role === 'student' ? { ...filter, createdBy: user.id } : filter
+  // A student asking for someone else's sessions gets an empty page, not an error.
+  if (user.role === 'student' && filter.createdBy && filter.createdBy !== user.id) return { data: [], count: 0 }
+  return listSessions(ctx.db, scoped, skip, limit)
+}
+
+export function createSession(ctx: StationContext, user: AuthUser, input: SessionCreate): Session {
+  const now = nowIso(ctx.clock.wallMs())
+  const session = insertSession(ctx.db, {
+    id: newId(),
+    stationId: ctx.stationId,
+    name: input.name,
+    participantCode: input.participant_code,
+    notes: input.notes,
+    scenario: input.scenario,
+    device: input.device
+      ? { kind: input.device.kind, port: input.device.port, channelNames: input.device.channel_names, sampleRateHz: input.device.sample_rate_hz }
+      : null,
+    status: 'planned',
+    startedAt: null,
+    endedAt: null,
+    createdBy: user.id,
+    createdAt: now,
+    updatedAt: now
+  })
+  ctx.events.emit('session.changed', session.id, session.status)
+  return session
+}
+
+// Lifecycle changes await the recorder's flush; one at a time per station so two requests cannot
+// both pass the "nothing else records" check or both stop the same session.
+const lifecycleLocks = new WeakMap<StationContext, Promise<unknown>>()
+
+function serialized<T>(ctx: StationContext, task: () => Promise<T>): Promise<T> {
+  const previous = lifecycleLocks.get(ctx) ?? Promise.resolve()
+  const next = previous.then(task, task)
+  lifecycleLocks.set(
+    ctx,
+    next.catch(() => undefined)
+  )
+  return next
+}
+
+export function updateVisibleSession(ctx: StationContext, user: AuthUser, sessionId: string, input: SessionUpdate): Promise<Session> {
+  return serialized(ctx, async () => {
+    const session = findWritableSession(ctx, user, sessionId)
+    const patch: SessionPatch = {}
+    if (input.name !== undefined) patch.name = input.name
+    if (input.participant_code !== undefined) patch.participantCode = input.participant_code
+    if (input.notes !== undefined) patch.notes = input.notes
+    if (input.scenario !== undefined) patch.scenario = input.scenario
+    if (input.device !== undefined) {
+      patch.device = input.device
+        ? { kind: input.device.kind, port: input.device.port, channelNames: input.device.channel_names, sampleRateHz: input.device.sample_rate_hz }
+        : null
+    }
+    const target = input.status
+    if (target === undefined || target === session.status) {
+      const updated = updateSession(ctx.db, session.id, patch, nowIso(ctx.clock.wallMs()))
+      return updated
+    }
+    if (!TRANSITIONS[session.status].includes(target)) {
+      throw new VigilError('SESSION_ILLEGAL_TRANSITION', `Cannot change a session from "${session.status}" to "${target}"`, {
+        from: session.status,
+        to: target,
+        allowed: [...TRANSITIONS[session.status]]
+      })
+    }
+    const nowMs = ctx.clock.wallMs()
+    if (target === 'recording') {
+      const other = findRecordingSession(ctx.db)
+      if (other && other.id !== session.id) {
+        throw new VigilError('SESSION_ALREADY_RECORDING', 'Another session is already recording on this station; stop or pause it first', {
+          recording_session_id: canReadSession(user, other) ? other.id : null
+        })
+      }
+      if (!session.startedAt) patch.startedAt = nowIso(nowMs)
+      if (!session.device && patch.device === undefined) patch.device = currentDevice(ctx)
+      // Store the status before binding: a failed write must not leave the headset bound.
+      const updated = updateSession(ctx.db, session.id, { ...patch, status: 'recording' }, nowIso(nowMs))
+      ctx.recorder.bind(session.id)
+      ctx.events.emit('session.changed', session.id, 'recording')
+      return updated
+    }
+    if (ctx.recorder.boundSessionId === session.id) ctx.recorder.bind(null)
+    await ctx.recorder.flush()
+    if (target === 'completed' || target === 'aborted') patch.endedAt = nowIso(ctx.clock.wallMs())
+    const updated = updateSession(ctx.db, session.id, { ...patch, status: target }, nowIso(ctx.clock.wallMs()))
+    ctx.events.emit('session.changed', session.id, target)
+    return updated
+  })
+}
+
+function currentDevice(ctx: StationContext): Session['device'] {
+  const descriptor = ctx.devices.status().descriptor
+  if (!descriptor) return null
+  return { kind: descriptor.kind, port: descriptor.port ?? null, channelNames: [...descriptor.channelNames], sampleRateHz: descriptor.sampleRateHz }
+}
+
+export function deleteVisibleSession(ctx: StationContext, user: AuthUser, sessionId: string): Promise<void> {
+  return serialized(ctx, async () => {
+    const session = findWritableSession(ctx, user, sessionId)
+    if (session.status === 'recording') {
+      throw new VigilError('SESSION_ILLEGAL_TRANSITION', 'A recording session cannot be deleted; stop it first', { status: session.status })
+    }
+    // Rows queued for this session (e.g. from a WebSocket producer) must not be committed after the delete.
+    await ctx.recorder.flush()
+    deleteSessionWithData(ctx.db, session.id, nowIso(ctx.clock.wallMs()))
+    ctx.events.emit('session.changed', session.id, null)
+  })
+}
+
+export interface MarkerInput {
+  label: string
+  tMs?: number
+  value: string | null
+}
+
+export function addMarker(ctx: StationContext, user: AuthUser, sessionId: string, input: MarkerInput): Marker {
+  const session = findWritableSession(ctx, user, sessionId)
+  return insertMarker(ctx.db, {
+    uid: newId(),
+    sessionId: session.id,
+    tMs: input.tMs ?? ctx.clock.wallMs(),
+    label: input.label,
+    value: input.value,
+    createdBy: user.id
+  })
+}
