@@ -1,0 +1,135 @@
+import { useEffect, useRef, useState } from 'react'
+import type { FaceFeatureEvent, FaceFrameFeatures } from '@shared/face/features'
+import { listCameras, openCamera, startFaceTracker, type FaceTracker, type FaceTrackerStatusReport } from './face-tracker'
+
+export interface FaceCameraPanelProps {
+  /** Receives every analysed frame (features only, never pixels). */
+  onFrame?(frame: FaceFrameFeatures): void
+  onEvent?(event: FaceFeatureEvent): void
+  onStatus?(report: FaceTrackerStatusReport): void
+  /** The operator sees the preview; the participant sees only that the camera is on. */
+  showPreview?: boolean
+  autoStart?: boolean
+  maxRateHz?: number
+  maxFrames?: number
+}
+
+const STATUS_TEXT: Record<FaceTrackerStatusReport['status'], string> = {
+  starting: 'Starting camera…',
+  loading_models: 'Loading face models…',
+  calibrating: 'Calibrating: please look at the road with eyes open',
+  tracking: 'Tracking',
+  no_face: 'No face in view',
+  poor_lighting: 'Too dark to track the face',
+  camera_unavailable: 'No camera available',
+  permission_denied: 'Camera permission denied',
+  error: 'Face tracking failed',
+  stopped: 'Camera off'
+}
+
+/** Camera selection, optional preview and live status of the face tracker. */
+export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true, autoStart = false, maxRateHz, maxFrames }: FaceCameraPanelProps) {
+  const videoRef = useRef<HTMLVideoElement>(null)
+  const trackerRef = useRef<FaceTracker | null>(null)
+  const streamRef = useRef<MediaStream | null>(null)
+  const [cameras, setCameras] = useState<MediaDeviceInfo[]>([])
+  const [cameraId, setCameraId] = useState<string>('')
+  const [report, setReport] = useState<FaceTrackerStatusReport>({ status: 'stopped', achievedRateHz: 0, backend: null })
+  const [frame, setFrame] = useState<FaceFrameFeatures | null>(null)
+  const callbacks = useRef({ onFrame, onEvent, onStatus })
+  callbacks.current = { onFrame, onEvent, onStatus }
+
+  const stop = () => {
+    trackerRef.current?.stop()
+    trackerRef.current = null
+    streamRef.current?.getTracks().forEach((t) => t.stop())
+    streamRef.current = null
+  }
+
+  const update = (r: FaceTrackerStatusReport) => {
+    setReport(r)
+    callbacks.current.onStatus?.(r)
+  }
+
+  const start = async () => {
+    stop()
+    update({ status: 'starting', achievedRateHz: 0, backend: null })
+    try {
+      const stream = await openCamera(cameraId || undefined)
+      streamRef.current = stream
+      const video = videoRef.current!
+      video.srcObject = stream
+      await video.play()
+      setCameras(await listCameras())
+      trackerRef.current = startFaceTracker({
+        video,
+        maxRateHz,
+        maxFrames,
+        onFrame: (f) => {
+          setFrame(f)
+          callbacks.current.onFrame?.(f)
+        },
+        onEvent: (e) => callbacks.current.onEvent?.(e),
+        onStatus: update
+      })
+    } catch (err) {
+      const status = (err as { status?: FaceTrackerStatusReport['status'] }).status ?? 'error'
+      update({ status, achievedRateHz: 0, backend: null, detail: (err as Error).message })
+    }
+  }
+
+  useEffect(() => {
+    void listCameras().then(setCameras)
+    if (autoStart) void start()
+    return stop
+    // start/stop read refs; run once on mount.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [])
+
+  const isOn = streamRef.current !== null && report.status !== 'stopped'
+  return (
+    <section className="face-panel" data-testid="face-panel" aria-label="Face tracking">
+      <div className="face-panel-controls">
+        <label>
+          Camera{' '}
+          <select value={cameraId} onChange={(e) => setCameraId(e.target.value)} aria-label="Camera">
+            <option value="">Default camera</option>
+            {cameras.map((c, i) => (
+              <option key={c.deviceId || i} value={c.deviceId}>
+                {c.label || `Camera ${i + 1}`}
+              </option>
+            ))}
+          </select>
+        </label>
+        {isOn ? (
+          <button type="button" onClick={stop}>
+            Stop camera
+          </button>
+        ) : (
+          <button type="button" onClick={() => void start()}>
+            Start camera
+          </button>
+        )}
+        {isOn && <span className="camera-on-indicator" data-testid="camera-on">● Camera on</span>}
+      </div>
+      <video ref={videoRef} muted playsInline className="face-preview" hidden={!showPreview} />
+      <p className={`face-status face-status-${report.status}`} data-testid="face-status" data-status={report.status}>
+        {STATUS_TEXT[report.status]}
+        {report.backend && ` · ${report.backend} · ${report.achievedRateHz.toFixed(1)} Hz`}
+        {report.detail && ` (${report.detail})`}
+      </p>
+      {frame?.facePresent && (
+        <dl className="face-metrics" data-testid="face-metrics">
+          <dt>Eye openness</dt>
+          <dd>
+            {frame.eyeOpennessLeft === null ? 'calibrating' : `${Math.round(frame.eyeOpennessLeft * 100)}% / ${Math.round((frame.eyeOpennessRight ?? 0) * 100)}%`}
+          </dd>
+          <dt>EAR</dt>
+          <dd data-testid="face-ear">{`${frame.earLeft?.toFixed(3)} / ${frame.earRight?.toFixed(3)}`}</dd>
+          <dt>Head pitch/yaw/roll</dt>
+          <dd>{[frame.pitchDeg, frame.yawDeg, frame.rollDeg].map((a) => (a === undefined ? '–' : `${a.toFixed(0)}°`)).join(' / ')}</dd>
+        </dl>
+      )}
+    </section>
+  )
+}

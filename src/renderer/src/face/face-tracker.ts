@@ -1,0 +1,212 @@
+/**
+ * Webcam face tracking in the renderer with @vladmandic/human. Models come from the station
+ * (`/api/v1/face-models/`), so no request leaves the machine. Only features leave this module, never
+ * images: the video frame is read by the detector and by a 32×24 luminance probe, then dropped.
+ *
+ * Backend: WebGL when the browser offers it, else tfjs' CPU backend (slow but honest); the one in use
+ * is reported with the achieved detection rate.
+ */
+import type { Config, Human } from '@vladmandic/human'
+import {
+  createFaceFeatureTracker,
+  eyeAspectRatio,
+  mouthAspectRatio,
+  type FaceFeatureEvent,
+  type FaceFeatureOptions,
+  type FaceFrameFeatures,
+  type Point
+} from '@shared/face/features'
+
+export type FaceTrackerStatus =
+  | 'starting'
+  | 'loading_models'
+  | 'calibrating'
+  | 'tracking'
+  | 'no_face'
+  | 'poor_lighting'
+  | 'camera_unavailable'
+  | 'permission_denied'
+  | 'error'
+  | 'stopped'
+
+export interface FaceTrackerStatusReport {
+  status: FaceTrackerStatus
+  /** Detections per second over the last few seconds. */
+  achievedRateHz: number
+  backend: string | null
+  detail?: string
+}
+
+export interface FaceTrackerCallbacks {
+  onFrame?(frame: FaceFrameFeatures): void
+  onEvent?(event: FaceFeatureEvent): void
+  onStatus?(report: FaceTrackerStatusReport): void
+}
+
+export interface FaceTrackerOptions extends FaceTrackerCallbacks {
+  video: HTMLVideoElement
+  /** Upper bound on detections per second (the hardware may give fewer). */
+  maxRateHz?: number
+  modelBasePath?: string
+  features?: Partial<FaceFeatureOptions>
+  /** Stop after this many detections (tests on slow CPUs). */
+  maxFrames?: number
+  /** Wall-clock source for event times (UTC ms); performance.now() drives the pacing. */
+  nowMs?: () => number
+}
+
+/** Mean luminance (0-255) below which detection is unreliable and we say so. */
+export const POOR_LIGHT_LUMA = 40
+
+const FACE_ONLY: Partial<Config> = {
+  debug: false,
+  cacheModels: false,
+  warmup: 'none',
+  face: {
+    enabled: true,
+    detector: { enabled: true, rotation: false, maxDetected: 1, return: false },
+    mesh: { enabled: true },
+    iris: { enabled: true },
+    description: { enabled: false },
+    emotion: { enabled: false },
+    antispoof: { enabled: false },
+    liveness: { enabled: false },
+    attention: { enabled: false },
+    gear: { enabled: false }
+  } as Config['face'],
+  body: { enabled: false } as Config['body'],
+  hand: { enabled: false } as Config['hand'],
+  object: { enabled: false } as Config['object'],
+  gesture: { enabled: false },
+  segmentation: { enabled: false } as Config['segmentation'],
+  filter: { enabled: false } as Config['filter']
+}
+
+const toDeg = (rad: number | undefined) => (rad === undefined ? undefined : (rad * 180) / Math.PI)
+
+function canUseWebGl(): boolean {
+  try {
+    return Boolean(document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl'))
+  } catch {
+    return false
+  }
+}
+
+/** Asks for the camera; maps browser errors to the statuses the operator sees. */
+export async function openCamera(deviceId?: string): Promise<MediaStream> {
+  if (!navigator.mediaDevices?.getUserMedia) throw Object.assign(new Error('This browser offers no camera access'), { status: 'camera_unavailable' as const })
+  try {
+    return await navigator.mediaDevices.getUserMedia({ video: deviceId ? { deviceId: { exact: deviceId } } : { width: 640, height: 480 }, audio: false })
+  } catch (err) {
+    const name = (err as DOMException).name
+    const status = name === 'NotAllowedError' || name === 'SecurityError' ? 'permission_denied' : 'camera_unavailable'
+    throw Object.assign(new Error((err as Error).message || name), { status })
+  }
+}
+
+export async function listCameras(): Promise<MediaDeviceInfo[]> {
+  if (!navigator.mediaDevices?.enumerateDevices) return []
+  return (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput')
+}
+
+export interface FaceTracker {
+  stop(): void
+  readonly done: Promise<void>
+}
+
+export function startFaceTracker(options: FaceTrackerOptions): FaceTracker {
+  const { video, maxRateHz = 15, modelBasePath = '/api/v1/face-models/', maxFrames = Infinity, nowMs = () => Date.now() } = options
+  const features = createFaceFeatureTracker(options.features)
+  const probe = document.createElement('canvas')
+  probe.width = 32
+  probe.height = 24
+  const probeContext = probe.getContext('2d', { willReadFrequently: true })
+  const detectionTimes: number[] = []
+  const loop = { running: true }
+  let backend: string | null = null
+  let lastStatus: FaceTrackerStatus | null = null
+
+  const report = (status: FaceTrackerStatus, detail?: string) => {
+    const now = performance.now()
+    while (detectionTimes.length > 0 && now - detectionTimes[0] > 5000) detectionTimes.shift()
+    const achievedRateHz = detectionTimes.length > 1 ? ((detectionTimes.length - 1) * 1000) / (detectionTimes[detectionTimes.length - 1] - detectionTimes[0]) : 0
+    if (status !== lastStatus || detectionTimes.length % 10 === 0) options.onStatus?.({ status, achievedRateHz, backend, detail })
+    lastStatus = status
+  }
+
+  const meanLuma = (): number | null => {
+    if (!probeContext || video.readyState < 2) return null
+    probeContext.drawImage(video, 0, 0, probe.width, probe.height)
+    const { data } = probeContext.getImageData(0, 0, probe.width, probe.height)
+    let sum = 0
+    for (let i = 0; i < data.length; i += 4) sum += 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2]
+    return sum / (data.length / 4)
+  }
+
+  const done = (async () => {
+    report('loading_models')
+    const { default: HumanClass } = await import('@vladmandic/human')
+    const preferred = canUseWebGl() ? 'webgl' : 'cpu'
+    let human: Human = new HumanClass({ ...FACE_ONLY, modelBasePath, backend: preferred })
+    try {
+      await human.load()
+      await human.tf.ready()
+    } catch (err) {
+      if (preferred === 'cpu') throw err
+      // WebGL can exist yet fail (blocked GPU, software rendering off): fall back to the CPU backend.
+      human = new HumanClass({ ...FACE_ONLY, modelBasePath, backend: 'cpu' })
+      await human.load()
+      await human.tf.ready()
+    }
+    backend = human.tf.getBackend()
+    let frames = 0
+    while (loop.running && frames < maxFrames) {
+      const started = performance.now()
+      if (video.readyState >= 2) {
+        const result = await human.detect(video)
+        frames++
+        detectionTimes.push(performance.now())
+        const face = result.face[0]
+        const tMs = nowMs()
+        const mesh = face?.mesh as Point[] | undefined
+        const hasMesh = Boolean(mesh && mesh.length >= 468)
+        const angle = face?.rotation?.angle
+        const { frame, events } = features.update({
+          tMs,
+          facePresent: hasMesh,
+          ...(hasMesh && mesh
+            ? {
+                earLeft: eyeAspectRatio(mesh, 'left'),
+                earRight: eyeAspectRatio(mesh, 'right'),
+                mar: mouthAspectRatio(mesh),
+                pitchDeg: toDeg(angle?.pitch),
+                yawDeg: toDeg(angle?.yaw),
+                rollDeg: toDeg(angle?.roll)
+              }
+            : {})
+        })
+        options.onFrame?.(frame)
+        for (const event of events) options.onEvent?.(event)
+        const luma = meanLuma()
+        if (!hasMesh) report(luma !== null && luma < POOR_LIGHT_LUMA ? 'poor_lighting' : 'no_face', luma !== null ? `mean luminance ${luma.toFixed(0)}` : undefined)
+        else report(frame.calibrated ? 'tracking' : 'calibrating')
+      }
+      const wait = 1000 / maxRateHz - (performance.now() - started)
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    }
+  })()
+    .catch((err: unknown) => {
+      report('error', (err as Error).message)
+    })
+    .finally(() => {
+      loop.running = false
+      report('stopped')
+    })
+
+  return {
+    stop() {
+      loop.running = false
+    },
+    done
+  }
+}
