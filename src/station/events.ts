@@ -4,6 +4,7 @@
  * compile-checked change on both sides.
  */
 import { EventEmitter } from 'node:events'
+import type { Alert, AlertAcknowledged, FatigueUpdate, Marker, SyncStatus } from '../shared/protocol/common'
 import type { DeviceEvent, DeviceStatus, SampleBlock } from './devices/types'
 
 /** A timestamped face or game event as stored (`kind` + free-form `data`, validated upstream). */
@@ -19,10 +20,24 @@ export interface StationEvents {
   'device.statusChanged': [status: DeviceStatus]
   /** Gaps, reconnects, parse-error bursts, quality changes. */
   'device.event': [event: DeviceEvent]
-  /** EEG accepted for a session, from the headset or a WebSocket producer: the one path to fatigue and fan-out. */
-  'session.eeg': [sessionId: string, block: SampleBlock]
-  'session.face': [sessionId: string, event: TimedEvent]
-  'session.game': [sessionId: string, event: TimedEvent]
+  /**
+   * EEG accepted for a session, from the headset or a WebSocket producer: the one path to fatigue and
+   * fan-out. `origin` is the producing WebSocket connection's id (absent for the headset), so the
+   * hub does not echo a producer's own data back to it.
+   */
+  'session.eeg': [sessionId: string, block: SampleBlock, origin?: string]
+  'session.face': [sessionId: string, event: TimedEvent, origin?: string]
+  'session.game': [sessionId: string, event: TimedEvent, origin?: string]
+  'session.marker': [marker: Marker & { sessionId: string }, origin?: string]
+  /** Fatigue engine output for a session (about 1 Hz); the hub broadcasts it as `fatigue.update`. */
+  'fatigue.update': [update: FatigueUpdate]
+  /** An alert stored by the fatigue engine; broadcast on the session and monitor streams. */
+  'alert.raised': [alert: Alert]
+  /** An operator asked (over a WebSocket) to acknowledge an alert; the fatigue engine stores it. */
+  'alert.ackRequested': [sessionId: string, alertId: string, userId: string]
+  /** An acknowledgement was stored; broadcast as `alert.acknowledged`. */
+  'alert.acknowledged': [ack: AlertAcknowledged]
+  'sync.statusChanged': [status: SyncStatus]
   /** A session was created, changed status or was deleted (payload: the session id and new status). */
   'session.changed': [sessionId: string, status: string | null]
 }

@@ -1,0 +1,104 @@
+/**
+ * Client → station messages on `/api/v1/ws/session/:id` (the monitor accepts only `auth.refresh` and
+ * `ping`). One JSON text frame per message, discriminated by `type`. `v` is optional; when present it
+ * must be a version the station speaks. Data messages carry `seq`, the producer's own counter: strictly
+ * increasing per connection, answered by `ack` once the data is committed to the station's database.
+ */
+import { z } from 'zod'
+import {
+  clientSeqSchema,
+  epochMsSchema,
+  faceEventSchema,
+  gameEventEnvelopeSchema,
+  MAX_EEG_CHANNELS,
+  MAX_EEG_SAMPLES_PER_MESSAGE,
+  MAX_EVENTS_PER_MESSAGE,
+  PROTOCOL_VERSION
+} from './common'
+
+const version = { v: z.literal(PROTOCOL_VERSION).optional() }
+
+/**
+ * A batch of consecutive EEG samples: sample i has session sample sequence `firstSampleSeq + i`,
+ * timestamp `tMs[i]` and channel values `samplesUv[i]` (µV, same channel count in every row).
+ * Re-sending a batch after a reconnect is harmless: a sample sequence already stored is ignored.
+ */
+export const eegSamplesClientSchema = z
+  .object({
+    type: z.literal('eeg.samples'),
+    ...version,
+    seq: clientSeqSchema,
+    firstSampleSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER - MAX_EEG_SAMPLES_PER_MESSAGE),
+    tMs: z.array(epochMsSchema).min(1).max(MAX_EEG_SAMPLES_PER_MESSAGE),
+    samplesUv: z.array(z.array(z.number().finite()).min(1).max(MAX_EEG_CHANNELS)).min(1).max(MAX_EEG_SAMPLES_PER_MESSAGE)
+  })
+  .superRefine((msg, ctx) => {
+    if (msg.samplesUv.length !== msg.tMs.length) {
+      ctx.addIssue({ code: 'custom', path: ['samplesUv'], message: `has ${msg.samplesUv.length} rows but tMs has ${msg.tMs.length} timestamps` })
+      return
+    }
+    const width = msg.samplesUv[0].length
+    const bad = msg.samplesUv.findIndex((row) => row.length !== width)
+    if (bad >= 0) ctx.addIssue({ code: 'custom', path: ['samplesUv', bad], message: `has ${msg.samplesUv[bad].length} channels, row 0 has ${width}` })
+  })
+
+export const faceEventsClientSchema = z.object({
+  type: z.literal('face.events'),
+  ...version,
+  seq: clientSeqSchema,
+  events: z.array(faceEventSchema).min(1).max(MAX_EVENTS_PER_MESSAGE)
+})
+
+export const gameEventsClientSchema = z.object({
+  type: z.literal('game.events'),
+  ...version,
+  seq: clientSeqSchema,
+  events: z.array(gameEventEnvelopeSchema).min(1).max(MAX_EVENTS_PER_MESSAGE)
+})
+
+export const markerAddClientSchema = z.object({
+  type: z.literal('marker.add'),
+  ...version,
+  seq: clientSeqSchema,
+  tMs: epochMsSchema,
+  label: z.string().trim().min(1).max(200),
+  value: z.string().max(2000).nullable().optional()
+})
+
+/** An operator acknowledges an alert; the fatigue engine records it and broadcasts `alert.acknowledged`. */
+export const alertAckClientSchema = z.object({
+  type: z.literal('alert.ack'),
+  ...version,
+  alertId: z.string().min(1).max(100)
+})
+
+/** A fresh access token for a long-lived connection, before the current one expires. */
+export const authRefreshClientSchema = z.object({
+  type: z.literal('auth.refresh'),
+  ...version,
+  token: z.string().min(1).max(4096)
+})
+
+/** Application-level ping for clients that cannot see WebSocket ping frames (browsers). */
+export const pingClientSchema = z.object({
+  type: z.literal('ping'),
+  ...version,
+  id: z.union([z.string().max(100), z.number()]).optional()
+})
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  eegSamplesClientSchema,
+  faceEventsClientSchema,
+  gameEventsClientSchema,
+  markerAddClientSchema,
+  alertAckClientSchema,
+  authRefreshClientSchema,
+  pingClientSchema
+])
+export type ClientMessage = z.infer<typeof clientMessageSchema>
+export type ClientMessageType = ClientMessage['type']
+export type ClientMessageOf<T extends ClientMessageType> = Extract<ClientMessage, { type: T }>
+
+/** Message types that write session data and therefore need write permission and a `seq`. */
+export const DATA_MESSAGE_TYPES = ['eeg.samples', 'face.events', 'game.events', 'marker.add'] as const satisfies readonly ClientMessageType[]
+export type DataMessage = ClientMessageOf<(typeof DATA_MESSAGE_TYPES)[number]>
