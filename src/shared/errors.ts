@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   STORAGE_UNKNOWN_MIGRATION: { httpStatus: 500 },
   SYNC_CENTRAL_UNAVAILABLE: { httpStatus: 503 },
   SYNC_NOT_CONFIGURED: { httpStatus: 409 },
+  // export
+  EXPORT_EMPTY_SESSION: { httpStatus: 409 },
   // generic
   CONFIG_INVALID: { httpStatus: 500 },
   INTERNAL: { httpStatus: 500 }
