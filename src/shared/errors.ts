@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   // sessions
   SESSION_ILLEGAL_TRANSITION: { httpStatus: 409 },
   SESSION_ALREADY_RECORDING: { httpStatus: 409 },
+  /** Data sent for a session that is not recording (planned, paused or ended). */
+  SESSION_NOT_RECORDING: { httpStatus: 409 },
   // devices
   DEVICE_PORT_BUSY: { httpStatus: 409 },
   DEVICE_PORT_NOT_FOUND: { httpStatus: 404 },
