@@ -35,12 +35,13 @@ export interface ErrorHandlingOptions {
 export function installErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
+      // fastify-type-provider-zod 7 reports each zod issue as `{keyword: code, instancePath: '/a/0', message}`.
       const detail: ValidationDetail[] = error.validation.map((entry) => {
-        const issue = entry.params.issue as { path: PropertyKey[]; code: string; message: string }
+        const path = entry.instancePath.split('/').slice(1).filter((p) => p !== '')
         return {
-          loc: [LOCATION_NAMES[error.validationContext ?? 'body'] ?? 'body', ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))],
-          msg: issue.message,
-          type: issue.code
+          loc: [LOCATION_NAMES[error.validationContext ?? 'body'] ?? 'body', ...path.map((p) => (/^\d+$/.test(p) ? Number(p) : p))],
+          msg: entry.message ?? 'invalid',
+          type: entry.keyword
         }
       })
       return reply.code(422).send({ detail, code: 'VALIDATION_FAILED' })
