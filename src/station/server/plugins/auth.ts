@@ -6,13 +6,16 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import { VigilError } from '../../../shared/errors'
+import { isVigilError, VigilError } from '../../../shared/errors'
+import { createAuthService, type AuthService } from '../../auth/auth.service'
 import { bearerTokenOf, verifyAccessToken } from '../../auth/tokens'
 import type { AuthUser, Role } from '../../auth/types'
 
 declare module 'fastify' {
   interface FastifyInstance {
     authenticate: preHandlerAsyncHookHandler
+    /** Accounts and logins; owns the bcrypt worker pool, closed with the server. */
+    authService: AuthService
   }
   interface FastifyRequest {
     /** Set by `authenticate`; read it only on routes that use it. */
@@ -37,6 +40,16 @@ export function requireRole(...roles: Role[]): preHandlerAsyncHookHandler {
 
 export const requireAdmin = requireRole('admin')
 
+/** Runs a handler and adds `Retry-After` to throttled answers (the error plugin writes the body). */
+export async function withRetryAfter<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (err) {
+    if (isVigilError(err) && err.code === 'RATE_LIMITED') reply.header('retry-after', String(err.details?.retry_after_s ?? 1))
+    throw err
+  }
+}
+
 /** The OpenAPI `security` entry of a protected route (the scheme is declared in app.ts). */
 export const bearerSecurity = [{ OAuth2PasswordBearer: [] }]
 
@@ -44,6 +57,9 @@ export const authPlugin = fp(
   async (app: FastifyInstance) => {
     if (!app.hasRequestDecorator('user')) app.decorateRequest('user', null as unknown as AuthUser)
     app.decorate('authenticate', authenticate)
+    const service = createAuthService(app.ctx)
+    app.decorate('authService', service)
+    app.addHook('onClose', () => service.close())
   },
   { name: 'vigil-auth' }
 )

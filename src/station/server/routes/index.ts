@@ -1,12 +1,18 @@
 /** Every REST and WebSocket route of the station, mounted under /api/v1. One line per route module. */
 import type { FastifyInstance } from 'fastify'
 import { authPlugin } from '../plugins/auth'
+import { authRoutes } from './auth.routes'
 import { faceModelRoutes } from './face-models.routes'
 import { healthRoutes } from './health.routes'
+import { sessionRoutes } from './sessions.routes'
+import { userRoutes } from './users.routes'
 
 export async function registerRoutes(app: FastifyInstance): Promise<void> {
   // First: decorates `app.authenticate` / `request.user` for every route registered below.
   await app.register(authPlugin)
   await app.register(healthRoutes)
+  await app.register(authRoutes)
+  await app.register(userRoutes)
+  await app.register(sessionRoutes)
   await app.register(faceModelRoutes)
 }

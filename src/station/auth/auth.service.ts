@@ -1,0 +1,172 @@
+/**
+ * Accounts and logins: registration (first account becomes admin), password login with throttling
+ * and no account enumeration, refresh rotation, logout, self-service and admin edits. Built once per
+ * server (auth plugin); owns the bcrypt worker pool.
+ */
+import { randomBytes } from 'node:crypto'
+import { VigilError } from '../../shared/errors'
+import type { StationContext } from '../context'
+import { newId, nowIso } from '../ids'
+import { createLoginThrottle, type LoginThrottle, type LoginThrottleOptions } from './login-throttle'
+import { createPasswordHasher, type PasswordHasher } from './password-hasher'
+import { issueRefreshToken, pruneRefreshTokens, revokeAllForUser, revokeFamilyOf, rotateRefreshToken } from './refresh-tokens'
+import { signAccessToken } from './tokens'
+import type { Role } from './types'
+import {
+  countActiveAdmins,
+  countUsers,
+  findUserByEmail,
+  findUserById,
+  insertUser,
+  normalizeEmail,
+  updateUser,
+  type UserPatch,
+  type UserRecord
+} from './users.repository'
+
+export interface TokenPair {
+  accessToken: string
+  refreshToken: string
+  expiresInSec: number
+}
+
+export interface AuthService {
+  readonly hasher: PasswordHasher
+  register(input: { email: string; password: string; fullName: string | null }): Promise<UserRecord>
+  login(email: string, password: string, address: string): Promise<TokenPair>
+  refresh(refreshToken: string): Promise<TokenPair>
+  logout(refreshToken: string): void
+  updateSelf(userId: string, input: { fullName?: string | null; password?: string; currentPassword?: string }, address: string): Promise<UserRecord>
+  adminUpdate(actorId: string, userId: string, input: { fullName?: string | null; role?: Role; isActive?: boolean }): UserRecord
+  close(): Promise<void>
+}
+
+export interface AuthServiceOptions {
+  throttle?: LoginThrottleOptions
+  /** Worker threads for bcrypt (default 2). */
+  hashWorkers?: number
+}
+
+const BAD_CREDENTIALS = 'Incorrect email or password'
+
+export function createAuthService(ctx: StationContext, options: AuthServiceOptions = {}): AuthService {
+  const hasher = createPasswordHasher({ cost: ctx.config.auth.bcryptCost, workers: options.hashWorkers })
+  const throttle: LoginThrottle = createLoginThrottle(options.throttle)
+  // Unknown emails are verified against this hash (same cost), so they take as long as a wrong password.
+  let dummyHash: Promise<string> | null = null
+  const dummy = () => (dummyHash ??= hasher.hash(randomBytes(16).toString('hex')))
+  let lastPruneMs = 0
+
+  async function issuePair(userId: string, nowMs: number): Promise<TokenPair> {
+    const access = await signAccessToken(ctx, { id: userId })
+    const refresh = issueRefreshToken(ctx.db, { userId, nowMs, ttlSec: ctx.config.auth.refreshTokenTtlSec })
+    return { accessToken: access.token, refreshToken: refresh.token, expiresInSec: access.expiresInSec }
+  }
+
+  function throttled(account: string, address: string): void {
+    const retryAfterSec = throttle.retryAfterSec(account, address, ctx.clock.wallMs())
+    if (retryAfterSec > 0) {
+      throw new VigilError('RATE_LIMITED', `Too many failed attempts: retry in ${retryAfterSec} s`, { retry_after_s: retryAfterSec })
+    }
+  }
+
+  /** Revokes every refresh family and every access token issued so far. */
+  function revokeEverything(userId: string, nowMs: number): UserPatch {
+    revokeAllForUser(ctx.db, userId, nowMs)
+    return { tokensValidAfterMs: nowMs }
+  }
+
+  return {
+    hasher,
+
+    async register({ email, password, fullName }) {
+      if (!ctx.config.auth.allowRegistration) throw new VigilError('AUTH_REGISTRATION_CLOSED', 'Self-registration is disabled on this station; ask an admin')
+      const normalized = normalizeEmail(email)
+      // Cheap check first so duplicates do not cost a hash; the insert below re-checks atomically.
+      if (findUserByEmail(ctx.db, normalized)) throw new VigilError('CONFLICT', 'A user with this email already exists')
+      const passwordHash = await hasher.hash(password)
+      return ctx.db.transaction(() => {
+        if (findUserByEmail(ctx.db, normalized)) throw new VigilError('CONFLICT', 'A user with this email already exists')
+        // The first account of a fresh station administers it; nobody picks their own role.
+        const role: Role = countUsers(ctx.db) === 0 ? 'admin' : 'student'
+        return insertUser(ctx.db, { id: newId(), email: normalized, fullName: fullName || null, role, passwordHash, nowIso: nowIso(ctx.clock.wallMs()) })
+      })()
+    },
+
+    async login(email, password, address) {
+      const account = normalizeEmail(email)
+      throttled(account, address)
+      const user = findUserByEmail(ctx.db, account)
+      const ok = user ? await hasher.verify(password, user.passwordHash) : (await hasher.verify(password, await dummy()), false)
+      const nowMs = ctx.clock.wallMs()
+      if (!ok || !user) {
+        throttle.recordFailure(account, address, nowMs)
+        throw new VigilError('AUTH_BAD_CREDENTIALS', BAD_CREDENTIALS)
+      }
+      throttle.recordSuccess(account)
+      // Only someone who knows the password learns that the account is disabled.
+      if (!user.isActive) throw new VigilError('AUTH_INACTIVE_USER', 'Inactive user')
+      if (nowMs - lastPruneMs > 3600_000) {
+        lastPruneMs = nowMs
+        pruneRefreshTokens(ctx.db, nowMs, ctx.config.auth.refreshTokenTtlSec)
+      }
+      return issuePair(user.id, nowMs)
+    },
+
+    async refresh(refreshToken) {
+      const nowMs = ctx.clock.wallMs()
+      const { userId, next } = rotateRefreshToken(ctx.db, refreshToken, nowMs, ctx.config.auth.refreshTokenTtlSec)
+      const user = findUserById(ctx.db, userId)
+      if (!user || !user.isActive) {
+        revokeAllForUser(ctx.db, userId, nowMs)
+        throw new VigilError('AUTH_INACTIVE_USER', 'Inactive user')
+      }
+      const access = await signAccessToken(ctx, user)
+      return { accessToken: access.token, refreshToken: next.token, expiresInSec: access.expiresInSec }
+    },
+
+    logout(refreshToken) {
+      revokeFamilyOf(ctx.db, refreshToken, ctx.clock.wallMs())
+    },
+
+    async updateSelf(userId, input, address) {
+      const user = findUserById(ctx.db, userId)
+      if (!user) throw new VigilError('NOT_FOUND', 'User not found')
+      const patch: UserPatch = {}
+      if (input.fullName !== undefined) patch.fullName = input.fullName || null
+      if (input.password !== undefined) {
+        // A stolen access token must not become a way to guess the current password quickly.
+        throttled(user.email, address)
+        if (!(await hasher.verify(input.currentPassword ?? '', user.passwordHash))) {
+          throttle.recordFailure(user.email, address, ctx.clock.wallMs())
+          throw new VigilError('BAD_REQUEST', 'Incorrect current password')
+        }
+        if (input.password === input.currentPassword) throw new VigilError('BAD_REQUEST', 'New password cannot be the same as the current one')
+        patch.passwordHash = await hasher.hash(input.password)
+        Object.assign(patch, revokeEverything(user.id, ctx.clock.wallMs()))
+      }
+      return updateUser(ctx.db, user.id, patch, nowIso(ctx.clock.wallMs()))!
+    },
+
+    adminUpdate(actorId, userId, input) {
+      return ctx.db.transaction(() => {
+        const user = findUserById(ctx.db, userId)
+        if (!user) throw new VigilError('NOT_FOUND', 'User not found')
+        const patch: UserPatch = {}
+        if (input.fullName !== undefined) patch.fullName = input.fullName || null
+        if (input.role !== undefined) patch.role = input.role
+        if (input.isActive !== undefined) patch.isActive = input.isActive
+        const losesAdmin = user.role === 'admin' && user.isActive && ((input.role !== undefined && input.role !== 'admin') || input.isActive === false)
+        if (losesAdmin && countActiveAdmins(ctx.db) <= 1) {
+          throw new VigilError('CONFLICT', user.id === actorId ? 'You are the last active admin of this station' : 'Cannot remove the last active admin')
+        }
+        if (input.isActive === false && user.isActive) Object.assign(patch, revokeEverything(user.id, ctx.clock.wallMs()))
+        return updateUser(ctx.db, user.id, patch, nowIso(ctx.clock.wallMs()))!
+      })()
+    },
+
+    close() {
+      return hasher.close()
+    }
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * bcrypt (bcryptjs) off the event loop: a small pool of `worker_threads` (2 by default) runs
+ * `hashSync`/`compareSync`, so a burst of logins cannot stall serial reads and WebSocket fan-out
+ * (bcryptjs's own async API still blocks ~100 ms per chunk; measured in bench/auth.bench.ts).
+ *
+ * The worker is an inline CommonJS string run with `eval: true` rather than a separate file: a .ts
+ * worker file would need tsx's loader inside the worker under `npm run station`, vitest does not
+ * transform worker entry files, and electron-vite would have to emit it as its own chunk. An eval
+ * worker needs none of that; it loads bcryptjs by the absolute path resolved here, which works
+ * wherever the main thread itself can resolve the package.
+ *
+ * Passwords are pre-hashed before bcrypt: base64(HMAC-SHA-384(password)) is 64 ASCII characters,
+ * under bcrypt's 72-byte input limit and free of NUL bytes, so every character of a 128-character
+ * password counts (bcrypt alone would silently ignore everything past byte 72).
+ */
+import { createHmac } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const bcrypt = require(workerData.bcryptPath)
+parentPort.on('message', (job) => {
+  try {
+    const result = job.op === 'hash' ? bcrypt.hashSync(job.input, job.cost) : bcrypt.compareSync(job.input, job.hash)
+    parentPort.postMessage({ id: job.id, result })
+  } catch (err) {
+    parentPort.postMessage({ id: job.id, error: String(err && err.message || err) })
+  }
+})
+`
+
+/** Domain separation for the pre-hash; a constant (not a secret pepper) so losing the data dir's keys cannot lock everyone out. */
+const PREHASH_KEY = 'vigil-password-v1'
+
+export function prehashPassword(password: string): string {
+  return createHmac('sha384', PREHASH_KEY).update(password, 'utf8').digest('base64')
+}
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>
+  /** False for a wrong password or a malformed hash; never throws for either. */
+  verify(password: string, hash: string): Promise<boolean>
+  close(): Promise<void>
+}
+
+export interface PasswordHasherOptions {
+  cost: number
+  workers?: number
+}
+
+type JobInput = { op: 'hash'; input: string; cost: number } | { op: 'compare'; input: string; hash: string }
+type Job = JobInput & { id: number }
+
+interface Pending {
+  job: Job
+  resolve(value: unknown): void
+  reject(err: Error): void
+}
+
+export function createPasswordHasher(options: PasswordHasherOptions): PasswordHasher {
+  const size = options.workers ?? 2
+  const bcryptPath = createRequire(import.meta.url).resolve('bcryptjs')
+  const idle: Worker[] = []
+  const busy = new Map<Worker, Pending>()
+  const queue: Pending[] = []
+  let nextId = 1
+  let workers: Worker[] = []
+  let closed = false
+
+  function spawn(): Worker {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath } })
+    // Idle workers must not keep the process alive (CLI commands, tests).
+    worker.unref()
+    worker.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
+      const pending = busy.get(worker)
+      busy.delete(worker)
+      if (pending) {
+        if (msg.error !== undefined) pending.reject(new Error(msg.error))
+        else pending.resolve(msg.result)
+      }
+      idle.push(worker)
+      pump()
+    })
+    worker.on('error', (err) => {
+      const pending = busy.get(worker)
+      busy.delete(worker)
+      workers = workers.filter((w) => w !== worker)
+      pending?.reject(err)
+      if (!closed) {
+        const replacement = spawn()
+        idle.push(replacement)
+        pump()
+      }
+    })
+    workers.push(worker)
+    return worker
+  }
+
+  function pump(): void {
+    while (queue.length > 0 && idle.length > 0) {
+      const worker = idle.pop()!
+      const pending = queue.shift()!
+      busy.set(worker, pending)
+      worker.ref()
+      // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a worker_threads Worker, not a window
+      worker.postMessage(pending.job)
+    }
+    for (const worker of idle) worker.unref()
+  }
+
+  function run<T>(job: JobInput): Promise<T> {
+    if (closed) return Promise.reject(new Error('password hasher is closed'))
+    if (workers.length === 0) for (let i = 0; i < size; i++) idle.push(spawn())
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ job: { ...job, id: nextId++ }, resolve: resolve as (v: unknown) => void, reject })
+      pump()
+    })
+  }
+
+  return {
+    hash(password) {
+      return run<string>({ op: 'hash', input: prehashPassword(password), cost: options.cost })
+    },
+    async verify(password, hash) {
+      if (!/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) return false
+      return run<boolean>({ op: 'compare', input: prehashPassword(password), hash })
+    },
+    async close() {
+      closed = true
+      for (const pending of queue.splice(0)) pending.reject(new Error('password hasher is closed'))
+      await Promise.all(workers.map((w) => w.terminate()))
+      workers = []
+      idle.length = 0
+    }
+  }
+}

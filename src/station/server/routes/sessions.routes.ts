@@ -1,0 +1,198 @@
+/** /sessions: recording sessions (CRUD, lifecycle through PATCH `status`) and their markers. */
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { errorResponseSchema } from '../../../shared/schemas/common'
+import {
+  markerCreateSchema,
+  markerSchema,
+  sessionCreateSchema,
+  sessionDetailSchema,
+  sessionIdParamsSchema,
+  sessionListQuerySchema,
+  sessionPageSchema,
+  sessionSchema,
+  sessionUpdateSchema,
+  type MarkerResponse,
+  type SessionResponse
+} from '../../../shared/schemas/sessions'
+import type { StationContext } from '../../context'
+import { listMarkers, sessionCounters, type Marker, type Session } from '../../sessions/sessions.repository'
+import {
+  addMarker,
+  createSession,
+  deleteVisibleSession,
+  findVisibleSession,
+  listVisibleSessions,
+  updateVisibleSession
+} from '../../sessions/sessions.service'
+import { bearerSecurity } from '../plugins/auth'
+
+export function toSessionResponse(ctx: StationContext, session: Session): SessionResponse {
+  const counters = sessionCounters(ctx.db, session.id)
+  return {
+    id: session.id,
+    station_id: session.stationId,
+    name: session.name,
+    participant_code: session.participantCode,
+    notes: session.notes,
+    scenario: session.scenario,
+    device: session.device
+      ? { kind: session.device.kind, port: session.device.port, channel_names: session.device.channelNames, sample_rate_hz: session.device.sampleRateHz }
+      : null,
+    status: session.status,
+    started_at: session.startedAt,
+    ended_at: session.endedAt,
+    created_by: session.createdBy,
+    created_at: session.createdAt,
+    updated_at: session.updatedAt,
+    version: session.version,
+    counters: { samples: counters.samples, face_events: counters.faceEvents, game_events: counters.gameEvents, alerts: counters.alerts }
+  }
+}
+
+function toMarkerResponse(marker: Marker): MarkerResponse {
+  return { id: marker.uid, session_id: marker.sessionId, t_ms: marker.tMs, label: marker.label, value: marker.value, created_by: marker.createdBy }
+}
+
+function toDetail(ctx: StationContext, session: Session) {
+  return { ...toSessionResponse(ctx, session), markers: listMarkers(ctx.db, session.id).map(toMarkerResponse) }
+}
+
+const SESSION_BODY_LIMIT_BYTES = 64 * 1024
+const errors = { 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 422: errorResponseSchema }
+
+export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>()
+  app.addHook('preHandler', app.authenticate)
+
+  app.post(
+    '/sessions',
+    {
+      bodyLimit: SESSION_BODY_LIMIT_BYTES,
+      schema: {
+        tags: ['sessions'],
+        summary: 'Plan a recording session (status `planned`)',
+        security: bearerSecurity,
+        body: sessionCreateSchema,
+        response: { 201: sessionSchema, ...errors }
+      }
+    },
+    async (request, reply) => reply.code(201).send(toSessionResponse(app.ctx, createSession(app.ctx, request.user, request.body)))
+  )
+
+  app.get(
+    '/sessions',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Sessions you may see, newest first (students: their own)',
+        security: bearerSecurity,
+        querystring: sessionListQuerySchema,
+        response: { 200: sessionPageSchema, ...errors }
+      }
+    },
+    async (request) => {
+      const q = request.query
+      const page = listVisibleSessions(
+        app.ctx,
+        request.user,
+        {
+          status: q.status,
+          participantCode: q.participant_code,
+          createdBy: q.created_by,
+          // Stored times are UTC ISO strings; normalise the bounds the same way so they compare as text.
+          createdAfter: q.created_after ? new Date(q.created_after).toISOString() : undefined,
+          createdBefore: q.created_before ? new Date(q.created_before).toISOString() : undefined
+        },
+        q.skip,
+        q.limit
+      )
+      return { data: page.data.map((s) => toSessionResponse(app.ctx, s)), count: page.count }
+    }
+  )
+
+  app.get(
+    '/sessions/:id',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'One session with its markers',
+        security: bearerSecurity,
+        params: sessionIdParamsSchema,
+        response: { 200: sessionDetailSchema, ...errors }
+      }
+    },
+    async (request) => toDetail(app.ctx, findVisibleSession(app.ctx, request.user, request.params.id))
+  )
+
+  app.patch(
+    '/sessions/:id',
+    {
+      bodyLimit: SESSION_BODY_LIMIT_BYTES,
+      schema: {
+        tags: ['sessions'],
+        summary: 'Edit a session, or move it through its lifecycle with `status` (start, pause, resume, stop, abort)',
+        description:
+          'planned→recording (start), recording→paused (pause), paused→recording (resume), recording|paused→completed (stop), ' +
+          'planned|recording|paused→aborted. Other changes are 409. Only one session records at a time (409). ' +
+          '`completed` is reported only after every buffered sample is committed.',
+        security: bearerSecurity,
+        params: sessionIdParamsSchema,
+        body: sessionUpdateSchema,
+        response: { 200: sessionDetailSchema, ...errors }
+      }
+    },
+    async (request) => toDetail(app.ctx, await updateVisibleSession(app.ctx, request.user, request.params.id, request.body))
+  )
+
+  app.delete(
+    '/sessions/:id',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Delete a session and all its data (refused while recording); the deletion reaches the central database on the next sync',
+        security: bearerSecurity,
+        params: sessionIdParamsSchema,
+        response: { 204: z.undefined(), ...errors }
+      }
+    },
+    async (request, reply) => {
+      await deleteVisibleSession(app.ctx, request.user, request.params.id)
+      return reply.code(204).send()
+    }
+  )
+
+  app.post(
+    '/sessions/:id/markers',
+    {
+      bodyLimit: SESSION_BODY_LIMIT_BYTES,
+      schema: {
+        tags: ['sessions'],
+        summary: 'Add an operator marker (label, time, optional value) to a session',
+        security: bearerSecurity,
+        params: sessionIdParamsSchema,
+        body: markerCreateSchema,
+        response: { 201: markerSchema, ...errors }
+      }
+    },
+    async (request, reply) => {
+      const marker = addMarker(app.ctx, request.user, request.params.id, { label: request.body.label, tMs: request.body.t_ms, value: request.body.value })
+      return reply.code(201).send(toMarkerResponse(marker))
+    }
+  )
+
+  app.get(
+    '/sessions/:id/markers',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: "A session's markers in time order",
+        security: bearerSecurity,
+        params: sessionIdParamsSchema,
+        response: { 200: z.array(markerSchema), ...errors }
+      }
+    },
+    async (request) => listMarkers(app.ctx.db, findVisibleSession(app.ctx, request.user, request.params.id).id).map(toMarkerResponse)
+  )
+}
