@@ -64,7 +64,8 @@ const errors = { 401: errorResponseSchema, 403: errorResponseSchema, 404: errorR
 
 export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
-  app.addHook('preHandler', app.authenticate)
+  // onRequest: anonymous callers are refused before their body is even parsed or validated.
+  app.addHook('onRequest', app.authenticate)
 
   app.post(
     '/sessions',

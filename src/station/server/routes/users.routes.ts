@@ -27,7 +27,7 @@ export async function userRoutes(fastify: FastifyInstance): Promise<void> {
   app.get(
     '/users/me',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: { tags: ['users'], summary: 'The logged-in user', security: bearerSecurity, response: { 200: userSchema, 401: errorResponseSchema } }
     },
     async (request) => toUserResponse(findUserById(app.ctx.db, request.user.id)!)
@@ -36,7 +36,7 @@ export async function userRoutes(fastify: FastifyInstance): Promise<void> {
   app.patch(
     '/users/me',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       bodyLimit: USER_BODY_LIMIT_BYTES,
       schema: {
         tags: ['users'],
@@ -60,7 +60,7 @@ export async function userRoutes(fastify: FastifyInstance): Promise<void> {
   app.get(
     '/users',
     {
-      preHandler: [app.authenticate, requireAdmin],
+      onRequest: [app.authenticate, requireAdmin],
       schema: {
         tags: ['users'],
         summary: 'All users, newest first (admin)',
@@ -78,7 +78,7 @@ export async function userRoutes(fastify: FastifyInstance): Promise<void> {
   app.patch(
     '/users/:id',
     {
-      preHandler: [app.authenticate, requireAdmin],
+      onRequest: [app.authenticate, requireAdmin],
       bodyLimit: USER_BODY_LIMIT_BYTES,
       schema: {
         tags: ['users'],
