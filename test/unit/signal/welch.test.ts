@@ -36,7 +36,7 @@ describe('Welch PSD', () => {
     ['theta', 6, 10],
     ['alpha', 10.3, 15],
     ['beta', 21, 5]
-  ] as const)('gives the %s band the power of a %d Hz sinusoid within 2%%', (band, hz, amplitudeUv) => {
+  ] as const)('gives the %s band the power of a %f Hz sinusoid within 2 percent', (band, hz, amplitudeUv) => {
     for (const fs of [250, 1000]) {
       const { psd, binHz } = welch(sine(amplitudeUv, hz, 8, fs), { sampleRateHz: fs, segmentLength: 2 * fs, overlap: 0.5 })
       const powers = bandPowers(psd, binHz)

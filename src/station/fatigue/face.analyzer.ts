@@ -1,0 +1,203 @@
+/**
+ * Camera part of the engine. Eye values are normalised to the subject's own open-eye baseline (median
+ * over the first `baselineMs` with a face), so raw EAR from any landmark model and 0..1 openness both
+ * work. Every metric is recomputed from the time-sorted frames of the window at each update, so the
+ * result does not depend on how frames were batched on arrival.
+ */
+import type { FaceMetrics } from '../../shared/schemas/fatigue'
+import type { FaceInput, FatigueEngineOptions } from './types'
+
+interface Frame {
+  tMs: number
+  present: boolean
+  eyeLeft: number | undefined
+  eyeRight: number | undefined
+  mouth: number | undefined
+  pitchDeg: number | undefined
+}
+
+export interface FaceAnalysis {
+  metrics: FaceMetrics
+  /** Longest closure that ended in (since, tMs] or is still under way: feeds the microsleep alert. */
+  recentClosureMs: number
+}
+
+export interface FaceAnalyzer {
+  push(input: FaceInput): void
+  analyze(tMs: number, sinceMs: number): FaceAnalysis | null
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/** Index of the first element with tMs > t (binary search over time-sorted items). */
+function upperBound(items: readonly { tMs: number }[], t: number): number {
+  let lo = 0
+  let hi = items.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (items[mid].tMs <= t) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** A count as a rate per minute of the time it was observed in; null under 10 s of observation. */
+function perMinute(count: number, observedMs: number): number | null {
+  return observedMs >= 10_000 ? (count * 60_000) / observedMs : null
+}
+
+function insertSorted<T extends { tMs: number }>(items: T[], item: T): void {
+  if (items.length === 0 || items[items.length - 1].tMs <= item.tMs) items.push(item)
+  else items.splice(upperBound(items, item.tMs), 0, item)
+}
+
+export function createFaceAnalyzer(options: FatigueEngineOptions['face']): FaceAnalyzer {
+  const frames: Frame[] = []
+  const yawnEvents: { tMs: number }[] = []
+  let startMs: number | null = null
+  const calibration = { left: [] as number[], right: [] as number[], pitch: [] as number[] }
+  let baseline: { left: number; right: number; pitchDeg: number | null } | null = null
+  // Episodes scan a little before the window so a closure that began earlier is measured whole.
+  const keepMs = Math.max(options.windowMs, options.yawnWindowMs) + 10_000
+
+  function closureOf(frame: Frame): number | null {
+    if (!baseline || !frame.present || frame.eyeLeft === undefined || frame.eyeRight === undefined) return null
+    const openness = (Math.min(1, frame.eyeLeft / baseline.left) + Math.min(1, frame.eyeRight / baseline.right)) / 2
+    return Math.min(1, Math.max(0, 1 - openness))
+  }
+
+  function push(input: FaceInput): void {
+    if (input.type === 'yawn') {
+      insertSorted(yawnEvents, { tMs: input.tMs })
+      return
+    }
+    const frame: Frame = {
+      tMs: input.tMs,
+      present: input.facePresent,
+      eyeLeft: input.eyeLeft,
+      eyeRight: input.eyeRight,
+      mouth: input.mouth,
+      pitchDeg: input.pitchDeg
+    }
+    insertSorted(frames, frame)
+    if (!frame.present) return
+    if (startMs === null) startMs = frame.tMs
+    if (!baseline && frame.tMs < startMs + options.baselineMs) {
+      if (frame.eyeLeft !== undefined && frame.eyeRight !== undefined && frame.eyeLeft > 0 && frame.eyeRight > 0) {
+        calibration.left.push(frame.eyeLeft)
+        calibration.right.push(frame.eyeRight)
+      }
+      if (frame.pitchDeg !== undefined) calibration.pitch.push(frame.pitchDeg)
+    }
+  }
+
+  function analyze(tMs: number, sinceMs: number): FaceAnalysis | null {
+    if (startMs === null && yawnEvents.length === 0) return null
+    if (!baseline && startMs !== null && tMs >= startMs + options.baselineMs && calibration.left.length > 0) {
+      baseline = {
+        left: median(calibration.left),
+        right: median(calibration.right),
+        pitchDeg: calibration.pitch.length > 0 ? median(calibration.pitch) : null
+      }
+    }
+    const end = upperBound(frames, tMs)
+    const windowStart = tMs - options.windowMs
+    // Forget what no window can reach any more.
+    const stale = upperBound(frames, tMs - keepMs)
+    if (stale > 0 && stale < end) frames.splice(0, stale)
+    const yawnStale = upperBound(yawnEvents, tMs - keepMs)
+    if (yawnStale > 0) yawnEvents.splice(0, yawnStale)
+    const last = upperBound(frames, tMs)
+
+    let presentMs = 0
+    let availableMs = 0
+    let p80Ms = 0
+    let p70Ms = 0
+    let closedSince: number | null = null
+    let lastClosedFrameMs = 0
+    const episodes: { startMs: number; endMs: number }[] = []
+    let nodSince: number | null = null
+    let nods = 0
+    let mouthSeen = false
+    let mouthOpenSince: number | null = null
+    const yawnStarts: number[] = []
+    let previous: Frame | null = null
+    const scanFrom = upperBound(frames, tMs - keepMs)
+    for (let i = scanFrom; i < last; i++) {
+      const frame = frames[i]
+      const next = i + 1 < last ? frames[i + 1].tMs : tMs
+      const gapBroken = previous !== null && frame.tMs - previous.tMs > options.maxFrameGapMs
+      // Time this frame stands for inside the PERCLOS window.
+      const from = Math.max(frame.tMs, windowStart)
+      const to = Math.min(next, frame.tMs + options.maxFrameGapMs, tMs)
+      const covered = Math.max(0, to - from)
+      const closure = closureOf(frame)
+      if (frame.present) presentMs += covered
+      if (closure !== null) {
+        availableMs += covered
+        if (closure >= options.p80Closure) p80Ms += covered
+        if (closure >= options.p70Closure) p70Ms += covered
+      }
+      // Eye-closure episodes: a lost face or a gap ends them uncounted (closed eyes vs turned head is unknown).
+      if (closure === null || gapBroken) closedSince = null
+      if (closure !== null) {
+        if (closedSince === null && closure >= options.episodeStartClosure) closedSince = frame.tMs
+        else if (closedSince !== null && closure < options.episodeEndClosure) {
+          episodes.push({ startMs: closedSince, endMs: frame.tMs })
+          closedSince = null
+        }
+        if (closedSince !== null) lastClosedFrameMs = frame.tMs
+      }
+      // Head nods: a pitch excursion from baseline that recovers within maxNodMs.
+      if (baseline?.pitchDeg != null && frame.present && frame.pitchDeg !== undefined) {
+        const away = Math.abs(frame.pitchDeg - baseline.pitchDeg) >= options.nodPitchDeg
+        if (away && nodSince === null) nodSince = frame.tMs
+        else if (!away && nodSince !== null) {
+          if (frame.tMs - nodSince <= options.maxNodMs && frame.tMs > windowStart) nods++
+          nodSince = null
+        }
+      }
+      // Yawns: the mouth wide open for at least minYawnMs.
+      if (frame.present && frame.mouth !== undefined) {
+        mouthSeen = true
+        if (frame.mouth > options.yawnMouth) {
+          if (mouthOpenSince === null) mouthOpenSince = frame.tMs
+        } else if (mouthOpenSince !== null) {
+          if (frame.tMs - mouthOpenSince >= options.minYawnMs) yawnStarts.push(mouthOpenSince)
+          mouthOpenSince = null
+        }
+      }
+      previous = frame
+    }
+    const currentClosureMs = closedSince !== null ? lastClosedFrameMs - closedSince : 0
+    const inWindow = episodes.filter((e) => e.endMs > windowStart)
+    const durations = inWindow.map((e) => e.endMs - e.startMs)
+    const blinks = durations.filter((d) => d < options.longClosureMs)
+    const recent = episodes.filter((e) => e.endMs > sinceMs).map((e) => e.endMs - e.startMs)
+    const yawnWindowStart = tMs - options.yawnWindowMs
+    const yawns = mouthSeen ? yawnStarts.filter((t) => t > yawnWindowStart).length : yawnEvents.filter((e) => e.tMs > yawnWindowStart && e.tMs <= tMs).length
+
+    return {
+      metrics: {
+        perclosP80: availableMs >= 10_000 ? p80Ms / availableMs : null,
+        perclosP70: availableMs >= 10_000 ? p70Ms / availableMs : null,
+        facePresentFraction: presentMs / options.windowMs,
+        baselineReady: baseline !== null,
+        blinksPerMin: perMinute(blinks.length, availableMs),
+        meanBlinkDurationMs: blinks.length > 0 ? blinks.reduce((a, b) => a + b, 0) / blinks.length : null,
+        longClosures: durations.length - blinks.length,
+        maxClosureMs: Math.max(0, currentClosureMs, ...durations),
+        currentClosureMs,
+        yawnsPerMin: startMs === null && !mouthSeen && yawns === 0 ? null : (yawns * 60_000) / options.yawnWindowMs,
+        headNodsPerMin: baseline?.pitchDeg != null ? perMinute(nods, presentMs) : null
+      },
+      recentClosureMs: Math.max(currentClosureMs, ...recent, 0)
+    }
+  }
+
+  return { push, analyze }
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest'
+import { createFatigueEngine, type EngineOutput } from '../../../src/station/fatigue/engine'
+import type { FaceInput } from '../../../src/station/fatigue/types'
+
+const T0 = 1_700_000_000_000
+const FRAME_MS = 40 // 25 fps: every duration below is a whole number of frames
+const OPEN_EAR = 0.3
+
+function feed(inputs: FaceInput[]): EngineOutput {
+  const engine = createFatigueEngine({ face: { baselineMs: 10_000 }, alerts: { perclos: { warmupMs: 0 } } })
+  const out: EngineOutput = { updates: [], alerts: [] }
+  for (const input of inputs) {
+    const r = engine.pushFace(input)
+    out.updates.push(...r.updates)
+    out.alerts.push(...r.alerts)
+  }
+  const r = engine.finish()
+  out.updates.push(...r.updates)
+  out.alerts.push(...r.alerts)
+  return out
+}
+
+/** Frames from `fromMs` for `durationMs`, with EAR given by `earAt(t)` (both eyes). */
+function frames(fromMs: number, durationMs: number, earAt: (tMs: number) => number, extra: Partial<Extract<FaceInput, { type: 'frame' }>> = {}): FaceInput[] {
+  const out: FaceInput[] = []
+  for (let t = fromMs; t < fromMs + durationMs; t += FRAME_MS) {
+    const ear = earAt(t)
+    out.push({ type: 'frame', tMs: T0 + t, facePresent: true, eyeLeft: ear, eyeRight: ear, ...extra })
+  }
+  return out
+}
+
+/** 40 s of frames with a 3-s closure to 15% of the open EAR; the face metrics at 40 s. */
+function faceAt40s(openEar: number) {
+  return feed(frames(0, 40_000, (t) => (t >= 20_000 && t < 23_000 ? openEar * 0.15 : openEar))).updates.find((u) => u.tMs === T0 + 40_000)!.face!
+}
+
+describe('face metrics', () => {
+  it('computes PERCLOS, blinks and long closures of a sequence with known answers', () => {
+    // 10 s of open eyes (baseline), then one minute with 3 closures of 2 s (EAR 3% of baseline: 90% closed)
+    // and 10 blinks of 200 ms that close the eye only 60% (a blink, but not "≥ 80% closed").
+    const closures = [15_000, 35_000, 55_000]
+    const blinks = Array.from({ length: 10 }, (_, i) => 13_500 + i * 5_000)
+    const ear = (t: number) => {
+      if (closures.some((c) => t >= c && t < c + 2000)) return OPEN_EAR * 0.1
+      if (blinks.some((b) => t >= b && t < b + 200)) return OPEN_EAR * 0.4
+      return OPEN_EAR
+    }
+    const { updates, alerts } = feed(frames(0, 70_000, ear))
+    const at70 = updates.find((u) => u.tMs === T0 + 70_000)!.face!
+    expect(at70.baselineReady).toBe(true)
+    expect(at70.perclosP80).toBeCloseTo(6000 / 60_000, 9)
+    expect(at70.perclosP70).toBeCloseTo(6000 / 60_000, 9)
+    expect(at70.facePresentFraction).toBeCloseTo(1, 9)
+    expect(at70.longClosures).toBe(3)
+    expect(at70.maxClosureMs).toBe(2000)
+    expect(at70.blinksPerMin).toBeCloseTo(10, 9)
+    expect(at70.meanBlinkDurationMs).toBeCloseTo(200, 9)
+    // A closure becomes a warning at 1 s and escalates to severe at 1.5 s; the one at 35 s falls in the 30-s refractory period.
+    const microsleeps = alerts.filter((a) => a.type === 'microsleep').map((a) => [a.tMs - T0, a.severity])
+    expect(microsleeps).toEqual([[16_000, 'warning'], [17_000, 'severe'], [56_000, 'warning'], [57_000, 'severe']])
+    // PERCLOS 10% reaches the warning threshold and must be held 30 s first.
+    const perclos = alerts.filter((a) => a.type === 'perclos')
+    expect(perclos.every((a) => a.severity === 'warning')).toBe(true)
+  })
+
+  it('normalises to the subject: the same relative closure gives the same PERCLOS whatever the EAR scale', () => {
+    const dlib = faceAt40s(0.27)
+    const mesh = faceAt40s(0.38)
+    // Baseline frames count too once the baseline is known: 3 s closed of 40 s seen.
+    expect(dlib.perclosP80).toBeCloseTo(3000 / 40_000, 9)
+    expect(mesh.perclosP80).toBeCloseTo(dlib.perclosP80!, 12)
+  })
+
+  it('does not count a lost face as closed eyes', () => {
+    const inputs = [
+      ...frames(0, 20_000, () => OPEN_EAR),
+      ...Array.from({ length: 250 }, (_, i) => ({ type: 'frame' as const, tMs: T0 + 20_000 + i * FRAME_MS, facePresent: false })),
+      ...frames(30_000, 10_000, () => OPEN_EAR)
+    ]
+    const face = feed(inputs).updates.find((u) => u.tMs === T0 + 40_000)!.face!
+    expect(face.perclosP80).toBe(0)
+    expect(face.facePresentFraction).toBeCloseTo(30_000 / 60_000, 9)
+    expect(face.longClosures).toBe(0)
+  })
+
+  it('counts yawns from mouth opening held ≥ 1.5 s, and head nods from pitch excursions', () => {
+    const inputs = frames(0, 60_000, () => OPEN_EAR).map((f) => {
+      const t = (f.tMs - T0)
+      const mouth = (t >= 20_000 && t < 22_000) || (t >= 40_000 && t < 43_000) ? 0.8 : t >= 30_000 && t < 30_800 ? 0.8 : 0.1
+      const pitchDeg = (t >= 25_000 && t < 26_000) || (t >= 45_000 && t < 45_600) ? -20 : t >= 50_000 && t < 54_000 ? -25 : 2
+      return { ...f, mouth, pitchDeg }
+    })
+    const face = feed(inputs).updates.find((u) => u.tMs === T0 + 60_000)!.face!
+    // Two yawns (the 0.8-s opening is speech) in the 5-min yawn window.
+    expect(face.yawnsPerMin).toBeCloseTo(2 / 5, 9)
+    // Two nods; the 4-s head-down period is not a nod.
+    expect(face.headNodsPerMin).toBeCloseTo(2, 9)
+  })
+})
