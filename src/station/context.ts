@@ -6,6 +6,7 @@ import type { Clock } from './clock'
 import type { StationConfig } from './config'
 import type { DeviceManager } from './devices/device-manager'
 import type { StationEventBus } from './events'
+import type { Hub } from './hub/hub'
 import type { Recorder } from './ingest/recorder'
 import type { Logger } from './logger'
 import type { LocalDatabase } from './storage/database'
@@ -19,6 +20,8 @@ export interface StationContext {
   devices: DeviceManager
   /** Writes session data to SQLite (group commit) and binds the headset to the recording session. */
   recorder: Recorder
+  /** WebSocket fan-out: per-session streams and the monitor feed. */
+  hub: Hub
   clock: Clock
   logger: Logger
   jwtSecret: Uint8Array

@@ -9,6 +9,7 @@ import { describeConfig, type StationConfig } from './config'
 import type { StationContext } from './context'
 import { DeviceManager } from './devices/device-manager'
 import { StationEventBus } from './events'
+import { createHub } from './hub/hub'
 import { createRecorder } from './ingest/recorder'
 import { newId } from './ids'
 import { createLogger, type Logger } from './logger'
@@ -69,6 +70,8 @@ export function createStation(config: StationConfig, options: StationOptions = {
       recorder.start()
       // Stopped after the device and the server, so every row they handed in is committed before the database closes.
       started.push({ name: 'recorder', stop: () => recorder.stop() })
+      const hub = createHub({ db, events, recorder, devices, clock, logger }, { maxPayloadBytes: config.server.wsMaxPayloadBytes })
+      hub.start()
       ctx = {
         config,
         db,
@@ -76,6 +79,7 @@ export function createStation(config: StationConfig, options: StationOptions = {
         events,
         devices,
         recorder,
+        hub,
         clock,
         logger,
         jwtSecret: loadOrCreateJwtSecret(config.dataDir),
@@ -90,6 +94,8 @@ export function createStation(config: StationConfig, options: StationOptions = {
       server = await buildServer(ctx)
       await server.listen({ host: config.server.host, port: config.server.port })
       started.push({ name: 'server', stop: () => server?.close() })
+      // Stopped before the server: clients get 1001 (going away) instead of a bare close.
+      started.push({ name: 'hub', stop: () => hub.stop() })
       const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host
       url = `http://${host.includes(':') ? `[${host}]` : host}:${listeningPort(server)}`
       running = true

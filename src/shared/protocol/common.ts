@@ -139,8 +139,6 @@ export const deviceStatusSchema = z.object({
     parseErrors: z.number().int(),
     reconnects: z.number().int()
   }),
-  /** The session the headset records into, if any. */
-  boundSessionId: z.string().nullable(),
   detail: z.string().optional()
 })
 export type DeviceStatusMessage = z.infer<typeof deviceStatusSchema>

@@ -1,30 +1,47 @@
 /**
- * The recorder: binds the headset's stream to the session being recorded and writes its samples to
- * SQLite with group commit (one transaction per flush, every `flushIntervalMs`), never one
- * transaction per block. `flush()` resolves once everything handed in so far is committed, which is
- * what "stop" waits for before a session reports `completed`.
+ * The recorder: binds the headset's stream to the session being recorded and writes session data
+ * (EEG from the headset or WebSocket producers, face and game events, markers) to SQLite with group
+ * commit: one transaction per flush, every `flushIntervalMs`, never one transaction per message.
+ * Every write is emitted on the event bus at once (fan-out and fatigue do not wait for the disk);
+ * its `onCommitted` callback runs only after the transaction holding it committed, which is what a
+ * producer's `ack` waits for. `flush()` commits everything handed in so far (what "stop" waits for).
  */
+import type { Marker } from '../../shared/protocol/common'
 import type { SampleBlock } from '../devices/types'
-import type { StationEventBus } from '../events'
+import type { StationEventBus, TimedEvent } from '../events'
 import type { Logger } from '../logger'
 import type { LocalDatabase } from '../storage/database'
+
+export interface WriteOptions {
+  /** Id of the producing WebSocket connection, passed on with the event so it is not echoed back. */
+  origin?: string
+  /** Runs once the write is committed (in write order). */
+  onCommitted?: () => void
+}
 
 export interface Recorder {
   /** The session the headset's samples go to, or null when nothing records. */
   readonly boundSessionId: string | null
   bind(sessionId: string | null): void
-  /** Queues EEG for a session (used for headset samples and WebSocket producers alike). */
-  writeEeg(sessionId: string, block: SampleBlock): void
+  /**
+   * Queues EEG for a session (used for headset samples and WebSocket producers alike). Sample
+   * sequences already stored for the session are ignored, so a producer may resend after a reconnect.
+   */
+  writeEeg(sessionId: string, block: SampleBlock, options?: WriteOptions): void
+  writeFace(sessionId: string, events: TimedEvent[], options?: WriteOptions): void
+  writeGame(sessionId: string, events: TimedEvent[], options?: WriteOptions): void
+  writeMarker(sessionId: string, marker: Marker, options?: WriteOptions): void
   /** Commits everything queued so far. */
   flush(): Promise<void>
   start(): void
   stop(): Promise<void>
 }
 
-interface PendingBlock {
-  sessionId: string
-  block: SampleBlock
-}
+type PendingWrite = { sessionId: string; onCommitted?: () => void } & (
+  | { stream: 'eeg'; block: SampleBlock }
+  | { stream: 'face' | 'game'; events: TimedEvent[] }
+  | { stream: 'marker'; marker: Marker }
+)
 
 export interface RecorderOptions {
   flushIntervalMs?: number
@@ -36,18 +53,32 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
   // Per-session offset so a headset's own counter (which restarts at 0 on reconnect) maps to
   // increasing per-session sequence numbers: seq = offset + device seq.
   const seqOffsets = new Map<string, { offset: number; lastDeviceSeq: number; nextSeq: number }>()
-  let pending: PendingBlock[] = []
+  let pending: PendingWrite[] = []
   let timer: NodeJS.Timeout | null = null
-  const insert = db.prepare('INSERT OR IGNORE INTO eeg_samples (session_id, seq, t_ms, values_f32) VALUES (?, ?, ?, ?)')
+  const insertEeg = db.prepare('INSERT OR IGNORE INTO eeg_samples (session_id, seq, t_ms, values_f32) VALUES (?, ?, ?, ?)')
+  const insertFace = db.prepare('INSERT INTO face_events (session_id, t_ms, kind, data_json) VALUES (?, ?, ?, ?)')
+  const insertGame = db.prepare('INSERT INTO game_events (session_id, t_ms, kind, data_json) VALUES (?, ?, ?, ?)')
+  const insertMarker = db.prepare('INSERT OR IGNORE INTO markers (uid, session_id, t_ms, label, value, created_by) VALUES (?, ?, ?, ?, ?, ?)')
   const maxSeq = db.prepare('SELECT max(seq) AS seq FROM eeg_samples WHERE session_id = ?')
+  const sessionExists = db.prepare('SELECT 1 FROM sessions WHERE id = ?').pluck()
 
-  const commit = db.transaction((batch: PendingBlock[]) => {
-    for (const { sessionId, block } of batch) {
-      const n = block.timestampsMs.length
-      const stride = block.channelCount
-      for (let i = 0; i < n; i++) {
-        const values = block.samplesUv.subarray(i * stride, (i + 1) * stride)
-        insert.run(sessionId, block.firstSeq + i, block.timestampsMs[i], Buffer.from(values.buffer, values.byteOffset, values.byteLength))
+  const commit = db.transaction((batch: PendingWrite[]) => {
+    for (const write of batch) {
+      const { sessionId } = write
+      if (write.stream === 'eeg') {
+        const { block } = write
+        const n = block.timestampsMs.length
+        const stride = block.channelCount
+        for (let i = 0; i < n; i++) {
+          const values = block.samplesUv.subarray(i * stride, (i + 1) * stride)
+          insertEeg.run(sessionId, block.firstSeq + i, block.timestampsMs[i], Buffer.from(values.buffer, values.byteOffset, values.byteLength))
+        }
+      } else if (write.stream === 'marker') {
+        const m = write.marker
+        insertMarker.run(m.id, sessionId, m.tMs, m.label, m.value, m.createdBy)
+      } else {
+        const insert = write.stream === 'face' ? insertFace : insertGame
+        for (const e of write.events) insert.run(sessionId, e.tMs, e.kind, JSON.stringify(e.data))
       }
     }
   })
@@ -59,11 +90,17 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
     try {
       commit(batch)
     } catch (err) {
+      // A session deleted while its rows were queued fails the whole batch on its foreign key: drop
+      // those rows (nothing can own them any more) and keep the rest, or one bad row would block all.
+      const kept = batch.filter((w) => sessionExists.get(w.sessionId) !== undefined)
+      if (kept.length < batch.length) logger.warn({ dropped: batch.length - kept.length }, 'dropped queued writes of deleted sessions')
       // Keep the rows: put them back in front and retry on the next tick (e.g. SQLITE_BUSY).
-      pending = batch.concat(pending)
-      logger.error({ err }, 'EEG write failed; will retry')
+      pending = kept.concat(pending)
+      if (kept.length < batch.length) return
+      logger.error({ err }, 'session data write failed; will retry')
       throw err
     }
+    for (const write of batch) write.onCommitted?.()
   }
 
   function onDeviceSamples(block: SampleBlock): void {
@@ -93,9 +130,21 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
     bind(sessionId) {
       bound = sessionId
     },
-    writeEeg(sessionId, block) {
-      pending.push({ sessionId, block })
-      events.emit('session.eeg', sessionId, block)
+    writeEeg(sessionId, block, write = {}) {
+      pending.push({ stream: 'eeg', sessionId, block, onCommitted: write.onCommitted })
+      events.emit('session.eeg', sessionId, block, write.origin)
+    },
+    writeFace(sessionId, list, write = {}) {
+      pending.push({ stream: 'face', sessionId, events: list, onCommitted: write.onCommitted })
+      for (const e of list) events.emit('session.face', sessionId, e, write.origin)
+    },
+    writeGame(sessionId, list, write = {}) {
+      pending.push({ stream: 'game', sessionId, events: list, onCommitted: write.onCommitted })
+      for (const e of list) events.emit('session.game', sessionId, e, write.origin)
+    },
+    writeMarker(sessionId, marker, write = {}) {
+      pending.push({ stream: 'marker', sessionId, marker, onCommitted: write.onCommitted })
+      events.emit('session.marker', { ...marker, sessionId }, write.origin)
     },
     async flush() {
       flushNow()

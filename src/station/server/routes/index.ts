@@ -6,6 +6,7 @@ import { faceModelRoutes } from './face-models.routes'
 import { healthRoutes } from './health.routes'
 import { sessionRoutes } from './sessions.routes'
 import { userRoutes } from './users.routes'
+import { wsRoutes } from './ws.routes'
 
 export async function registerRoutes(app: FastifyInstance): Promise<void> {
   // First: decorates `app.authenticate` / `request.user` for every route registered below.
@@ -15,4 +16,5 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(userRoutes)
   await app.register(sessionRoutes)
   await app.register(faceModelRoutes)
+  await app.register(wsRoutes)
 }

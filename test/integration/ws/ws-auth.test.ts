@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CLOSE_CODES } from '../../../src/shared/protocol/close-codes'
+import type { LoggedInUser } from '../../helpers/auth'
+import { forgetStation } from '../../helpers/auth'
+import { startTestStation, type TestStation } from '../../helpers/station'
+import { delay, sessionOf, TestClient, tokenExpiringIn, userWith } from './ws-client'
+
+describe('WebSocket upgrade: authentication, Origin and visibility', () => {
+  let t: TestStation
+  let admin: LoggedInUser
+  let owner: LoggedInUser
+  let otherStudent: LoggedInUser
+  let researcher: LoggedInUser
+  let sessionId: string
+
+  beforeAll(async () => {
+    t = await startTestStation({ server: { corsOrigins: ['https://lab.example.org'] } })
+    admin = await userWith(t.baseUrl, 'admin')
+    owner = await userWith(t.baseUrl, 'student')
+    otherStudent = await userWith(t.baseUrl, 'student')
+    researcher = await userWith(t.baseUrl, 'researcher')
+    sessionId = await sessionOf(t.baseUrl, owner)
+  })
+  afterAll(async () => {
+    forgetStation(t.baseUrl)
+    await t.close()
+  })
+
+  it('refuses a missing token with 401 AUTH_MISSING_TOKEN before upgrading', async () => {
+    const refusal = await TestClient.refused(t.baseUrl, `/ws/session/${sessionId}`)
+    expect(refusal).toMatchObject({ status: 401, body: { code: 'AUTH_MISSING_TOKEN' } })
+    expect(await TestClient.refused(t.baseUrl, '/ws/monitor')).toMatchObject({ status: 401, body: { code: 'AUTH_MISSING_TOKEN' } })
+  })
+
+  it('tells an expired token (AUTH_TOKEN_EXPIRED) from a bad one (AUTH_INVALID_TOKEN)', async () => {
+    const expired = await tokenExpiringIn(t.station.ctx, owner.user.id, -60)
+    expect(await TestClient.refused(t.baseUrl, `/ws/session/${sessionId}`, { token: expired })).toMatchObject({ status: 401, body: { code: 'AUTH_TOKEN_EXPIRED' } })
+    expect(await TestClient.refused(t.baseUrl, `/ws/session/${sessionId}`, { token: 'not.a.jwt' })).toMatchObject({ status: 401, body: { code: 'AUTH_INVALID_TOKEN' } })
+    expect(await TestClient.refused(t.baseUrl, '/ws/monitor', { token: expired, viaSubprotocol: true })).toMatchObject({ status: 401, body: { code: 'AUTH_TOKEN_EXPIRED' } })
+  })
+
+  it('answers 404 for an unknown session and for a session the user may not see', async () => {
+    expect(await TestClient.refused(t.baseUrl, '/ws/session/0190c0de-0000-7000-8000-000000000000', { token: owner.accessToken })).toMatchObject({
+      status: 404,
+      body: { code: 'NOT_FOUND' }
+    })
+    expect(await TestClient.refused(t.baseUrl, `/ws/session/${sessionId}`, { token: otherStudent.accessToken })).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } })
+  })
+
+  it('refuses a browser Origin that is not allowed with 403, and accepts the configured and own origins', async () => {
+    expect(await TestClient.refused(t.baseUrl, `/ws/session/${sessionId}`, { token: owner.accessToken, origin: 'https://evil.example' })).toMatchObject({
+      status: 403,
+      body: { code: 'AUTH_FORBIDDEN' }
+    })
+    for (const origin of ['https://lab.example.org', t.baseUrl]) {
+      const c = await TestClient.connect(t.baseUrl, `/ws/session/${sessionId}`, { token: owner.accessToken, origin })
+      await c.next('hello')
+      c.close()
+    }
+  })
+
+  it('accepts the token as subprotocols "bearer, <token>" and echoes only "bearer"', async () => {
+    const c = await TestClient.connect(t.baseUrl, `/ws/session/${sessionId}`, { token: owner.accessToken, viaSubprotocol: true })
+    expect(c.ws.protocol).toBe('bearer')
+    const hello = await c.next('hello')
+    expect(hello).toMatchObject({ v: 1, channel: 'session', sessionId, sessionStatus: 'recording', canWrite: true, user: { id: owner.user.id } })
+    c.close()
+  })
+
+  it('lets readers in without write permission: a researcher watches, a student owner writes, an admin writes', async () => {
+    const watcher = await TestClient.connect(t.baseUrl, `/ws/session/${sessionId}`, { token: researcher.accessToken })
+    expect(await watcher.next('hello')).toMatchObject({ canWrite: false })
+    watcher.send({ type: 'marker.add', seq: 1, tMs: Date.now(), label: 'x' })
+    expect(await watcher.next('error')).toMatchObject({ code: 'AUTH_FORBIDDEN', inReplyTo: { type: 'marker.add', seq: 1 } })
+    const boss = await TestClient.connect(t.baseUrl, `/ws/session/${sessionId}`, { token: admin.accessToken })
+    expect(await boss.next('hello')).toMatchObject({ canWrite: true })
+    watcher.close()
+    boss.close()
+  })
+
+  it('keeps a connection whose client re-authenticates in-band and closes one whose token runs out with 4001', async () => {
+    const shortToken = await tokenExpiringIn(t.station.ctx, owner.user.id, 2)
+    const refreshing = await TestClient.connect(t.baseUrl, `/ws/session/${sessionId}`, { token: shortToken })
+    const lapsing = await TestClient.connect(t.baseUrl, `/ws/session/${sessionId}`, { token: shortToken })
+    const hello = await refreshing.next('hello')
+    expect(hello.tokenExpiresAtMs).toBeLessThan(Date.now() + 3000)
+
+    refreshing.send({ type: 'auth.refresh', token: 'garbage' })
+    expect(await refreshing.next('error')).toMatchObject({ code: 'AUTH_INVALID_TOKEN', inReplyTo: { type: 'auth.refresh' } })
+    refreshing.send({ type: 'auth.refresh', token: owner.accessToken })
+    const refreshed = await refreshing.next('auth.refreshed')
+    expect(refreshed.tokenExpiresAtMs).toBeGreaterThan(Date.now() + 60_000)
+
+    expect(await lapsing.closed).toEqual({ code: CLOSE_CODES.TOKEN_EXPIRED, reason: 'access token expired' })
+    await delay(200)
+    expect(refreshing.ws.readyState).toBe(refreshing.ws.OPEN)
+    await refreshing.sync()
+    refreshing.close()
+  })
+
+  it('closes with 4003 when auth.refresh carries another user\u2019s token', async () => {
+    const c = await TestClient.connect(t.baseUrl, `/ws/session/${sessionId}`, { token: admin.accessToken })
+    await c.next('hello')
+    c.send({ type: 'auth.refresh', token: researcher.accessToken })
+    expect((await c.closed).code).toBe(CLOSE_CODES.AUTH_REVOKED)
+  })
+})
