@@ -114,7 +114,7 @@ describe('sync engine against PostgreSQL', () => {
     const local = createTestLocal()
     cleanups.push(() => local.close())
     seedLocal(local.db, local.stationId, { sessions: 1, samplesPerSession: 10 })
-    const engine = engineFor(local, central.url)
+    const engine = engineFor(local, central.url, { retryBaseMs: 60_000, retryMaxMs: 60_000 })
     const controller = new AbortController()
     const run = engine.syncUntilCaughtUp({ signal: controller.signal })
     await expect.poll(() => engine.status().last_error?.code).toBe('SYNC_NOT_CONFIGURED')
