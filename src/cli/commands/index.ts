@@ -1,5 +1,6 @@
 /** Every CLI subcommand, in the order `--help` lists them. */
+import { exportCommand } from './export.command'
 import { serveCommand } from './serve.command'
 import type { CliCommand } from './types'
 
-export const COMMANDS: CliCommand[] = [serveCommand]
+export const COMMANDS: CliCommand[] = [serveCommand, exportCommand]

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import { authPlugin } from '../plugins/auth'
 import { authRoutes } from './auth.routes'
+import { exportRoutes } from './export.routes'
 import { faceModelRoutes } from './face-models.routes'
 import { healthRoutes } from './health.routes'
 import { sessionRoutes } from './sessions.routes'
@@ -15,6 +16,7 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(authRoutes)
   await app.register(userRoutes)
   await app.register(sessionRoutes)
+  await app.register(exportRoutes)
   await app.register(faceModelRoutes)
   await app.register(wsRoutes)
 }

@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs'
+import { open, rename, rm } from 'node:fs/promises'
+import { basename, dirname, extname, join, resolve } from 'node:path'
+import { VigilError } from '../../shared/errors'
+import { loadConfig } from '../../station/config'
+import { EXPORT_FORMATS, prepareSessionExport, type ExportFile, type ExportFormat, type ExportPhase } from '../../station/export/session-export'
+import { VIGIL_VERSION } from '../../station/paths'
+import { LOCAL_DB_FILE, openLocalDatabase } from '../../station/storage/database'
+import { ensureNativeModules } from '../native'
+import type { CliCommand } from './types'
+
+const OWN_FLAGS = ['format', 'out', 'line-hz', 'bids-eeg']
+
+export const exportCommand: CliCommand = {
+  name: 'export',
+  summary: 'write a recorded session as BDF+/EDF+, CSV or a BIDS-EEG zip',
+  usage: `npm run station -- export <session-id> --format bdf|edf|csv|bids --out FILE [options]
+
+Reads the session from the station's local database (the station may be running) and writes:
+  bdf   BDF+ (24-bit), annotations for markers, game events, alerts and headset gaps
+  edf   EDF+ (16-bit), per-channel physical range taken from the data so nothing clips
+  csv   FILE gets the samples (time_s, timestamp_ms, seq, one column per channel in µV);
+        the events go next to it as <FILE>_events.csv. With --out NAME.zip, both in one zip.
+  bids  a zipped BIDS-EEG dataset (sub-<participant>/ses-<n>/eeg/...)
+Gaps where the headset dropped samples become BDF+D/EDF+D discontinuous records.
+A progress bar goes to stderr; the file appears only once it is complete.
+
+Options:
+  --format FMT      bdf (default), edf, csv or bids
+  --out FILE        where to write (default: a name from the participant and session, in the current folder)
+  --data-dir DIR    the station's data folder (default: the platform app-data folder)
+  --line-hz 50|60   mains frequency for BIDS PowerLineFrequency (default: the station's fatigue.mainsHz)
+  --bids-eeg bdf|edf  data file format inside a BIDS export (default bdf)
+
+Examples:
+  npm run station -- export 0193a7c2-... --format bdf --out drive.bdf
+  npm run station -- export 0193a7c2-... --format bids --out P07-ses1.zip --data-dir ./vigil-data`,
+  async run(args) {
+    const sessionId = args.positionals[0]
+    if (!sessionId) throw new VigilError('BAD_REQUEST', 'which session? usage: export <session-id> --format bdf --out FILE')
+    const flags = { ...args.flags }
+    const format = String(flags.format ?? 'bdf') as ExportFormat
+    if (!EXPORT_FORMATS.includes(format)) throw new VigilError('BAD_REQUEST', `--format must be one of ${EXPORT_FORMATS.join(', ')}`)
+    const bidsEeg = String(flags['bids-eeg'] ?? 'bdf')
+    if (bidsEeg !== 'bdf' && bidsEeg !== 'edf') throw new VigilError('BAD_REQUEST', '--bids-eeg must be bdf or edf')
+    const out = typeof flags.out === 'string' ? resolve(flags.out) : null
+    const lineHzFlag = flags['line-hz']
+    for (const flag of OWN_FLAGS) delete flags[flag]
+    const config = loadConfig({ argv: flags })
+    const lineHz = lineHzFlag === undefined ? config.fatigue.mainsHz : Number(lineHzFlag)
+    if (lineHz !== 50 && lineHz !== 60) throw new VigilError('BAD_REQUEST', '--line-hz must be 50 or 60')
+
+    const dbFile = join(config.dataDir, LOCAL_DB_FILE)
+    if (!existsSync(dbFile)) throw new VigilError('NOT_FOUND', `no station database in ${config.dataDir} (use --data-dir)`)
+    ensureNativeModules()
+    const db = openLocalDatabase(dbFile)
+    const progress = createProgressBar(process.stderr)
+    try {
+      const job = await prepareSessionExport(db, sessionId, format, {
+        powerLineHz: lineHz,
+        vigilVersion: VIGIL_VERSION,
+        bidsEegFormat: bidsEeg,
+        onProgress: progress.update
+      })
+      const asZip = format === 'csv' && out !== null && extname(out).toLowerCase() === '.zip'
+      const files = asZip || job.files.length === 1 ? [job.download()] : job.files
+      const targets = files.map((file, i) => ({ file, path: targetPath(out, file, i) }))
+      for (const { file, path } of targets) await writeAtomically(file, path)
+      progress.done()
+      const s = job.timeline
+      process.stdout.write(
+        `${targets.map((t) => t.path).join('\n')}\n${s.sampleCount} samples, ${s.gaps.length} gap(s), ${job.events.length} annotation(s), ${(s.slotCount / s.sampleRateHz).toFixed(1)} s\n`
+      )
+      return 0
+    } catch (err) {
+      progress.done()
+      throw err
+    } finally {
+      db.close()
+    }
+  }
+}
+
+/** --out names the first file; later ones (CSV events) take its name with their suffix. */
+function targetPath(out: string | null, file: ExportFile, index: number): string {
+  if (out === null) return resolve(file.name)
+  if (index === 0) return out
+  const suffix = file.name.slice(file.name.lastIndexOf('_'))
+  return join(dirname(out), `${basename(out, extname(out))}${suffix}`)
+}
+
+/** Writes to FILE.partial and renames at the end, so a failed export never leaves a truncated file. */
+async function writeAtomically(file: ExportFile, path: string): Promise<void> {
+  const partial = `${path}.partial`
+  const handle = await open(partial, 'w')
+  try {
+    for (const chunk of file.chunks()) await handle.write(chunk)
+    await handle.close()
+    await rename(partial, path)
+  } catch (err) {
+    await handle.close().catch(() => undefined)
+    await rm(partial, { force: true })
+    throw err
+  }
+}
+
+function createProgressBar(stream: NodeJS.WriteStream) {
+  const isTty = stream.isTTY === true
+  let lastLine = ''
+  let lastPercent = -1
+  const width = 30
+  return {
+    update(phase: ExportPhase, done: number, total: number) {
+      // The scan is the first half of the work, the write the second.
+      const fraction = (phase === 'scan' ? 0 : 0.5) + (total > 0 ? done / total : 1) / 2
+      const percent = Math.floor(fraction * 100)
+      if (percent === lastPercent) return
+      lastPercent = percent
+      const filled = Math.round(fraction * width)
+      const line = `${phase === 'scan' ? 'reading' : 'writing'} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(percent).padStart(3)}%  ${done}/${total} samples`
+      if (isTty) stream.write(`\r${line}`)
+      else if (percent % 10 === 0) stream.write(`${line}\n`)
+      lastLine = line
+    },
+    done() {
+      if (isTty && lastLine) stream.write('\n')
+      lastLine = ''
+    }
+  }
+}

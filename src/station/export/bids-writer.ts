@@ -1,0 +1,151 @@
+/**
+ * BIDS-EEG export: one session as a small BIDS dataset (BIDS 1.10, EEG modality), zipped.
+ *
+ *   <root>/dataset_description.json, README, participants.tsv
+ *   <root>/sub-<p>/ses-<n>/sub-<p>_ses-<n>_scans.tsv
+ *   <root>/sub-<p>/ses-<n>/eeg/sub-<p>_ses-<n>_task-driving_{eeg.bdf|eeg.edf, eeg.json, channels.tsv, events.tsv, events.json}
+ *
+ * The sidecars are built by a pure function (golden-tested); the EEG file is streamed in by the caller.
+ * Labels must be alphanumeric in BIDS, so the participant code loses any other character.
+ */
+import { VigilError } from '../../shared/errors'
+import { formatDecimal, type PlacedEvent } from './csv-writer'
+import type { ExportSessionInfo } from './session-reader'
+
+export const BIDS_VERSION = '1.10.0'
+export const BIDS_TASK = 'driving'
+
+export interface BidsInput {
+  info: ExportSessionInfo
+  eegFormat: 'bdf' | 'edf'
+  sampleRateHz: number
+  /** Length of the time axis (gaps included), in seconds. */
+  recordingDurationS: number
+  isDiscontinuous: boolean
+  /** UTC epoch ms of the first sample. */
+  firstTimestampMs: number
+  events: PlacedEvent[]
+  powerLineHz: number
+  vigilVersion: string
+}
+
+export interface BidsLayout {
+  /** The dataset's folder inside the zip. */
+  root: string
+  /** Path of the EEG data file inside the zip. */
+  eegPath: string
+  /** Every sidecar, path inside the zip → content. */
+  files: { path: string; text: string }[]
+}
+
+export function bidsLabel(value: string, what: string): string {
+  const label = value.replace(/[^A-Za-z0-9]/g, '')
+  if (label === '') throw new VigilError('BAD_REQUEST', `the ${what} "${value}" has no letters or digits to make a BIDS label from`)
+  return label
+}
+
+const MANUFACTURERS: Record<string, { manufacturer: string; model: string }> = {
+  cyton: { manufacturer: 'OpenBCI', model: 'Cyton' },
+  'cyton-daisy': { manufacturer: 'OpenBCI', model: 'Cyton + Daisy' },
+  thinkgear: { manufacturer: 'NeuroSky', model: 'ThinkGear' },
+  simulated: { manufacturer: 'Vigil', model: 'simulated headset' }
+}
+
+const TEN_TWENTY = /^(Fp|AF|F|FC|FT|C|CP|TP|T|P|PO|O|I|A|M)(z|\d{1,2})$/
+
+function tsvCell(value: string): string {
+  return value === '' ? 'n/a' : value.replace(/[\t\r\n]+/g, ' ')
+}
+
+function tsv(header: string[], rows: string[][]): string {
+  return `${[header, ...rows].map((r) => r.map(tsvCell).join('\t')).join('\n')}\n`
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`
+}
+
+export function buildBidsLayout(input: BidsInput): BidsLayout {
+  const { info } = input
+  const sub = `sub-${bidsLabel(info.participantCode, 'participant code')}`
+  const ses = `ses-${info.participantSessionNumber}`
+  const root = `vigil_${sub}_${ses}`
+  const stem = `${sub}_${ses}_task-${BIDS_TASK}`
+  const eegDir = `${root}/${sub}/${ses}/eeg`
+  const eegFile = `${stem}_eeg.${input.eegFormat}`
+  const device = info.device
+  const maker = MANUFACTURERS[device.kind]
+  const channels = device.channelNames
+
+  const eegJson: Record<string, unknown> = {
+    TaskName: BIDS_TASK,
+    TaskDescription: 'Simulated driving with reaction-time stimuli, lane keeping and Karolinska Sleepiness Scale prompts, recorded with Vigil.',
+    SamplingFrequency: input.sampleRateHz,
+    EEGReference: device.reference ?? 'n/a',
+    PowerLineFrequency: input.powerLineHz,
+    SoftwareFilters: 'n/a',
+    HardwareFilters: device.prefiltering ?? 'n/a',
+    Manufacturer: maker?.manufacturer ?? 'n/a',
+    ManufacturersModelName: device.model ?? maker?.model ?? device.kind,
+    SoftwareVersions: `Vigil ${input.vigilVersion}`,
+    EEGChannelCount: channels.length,
+    EOGChannelCount: 0,
+    ECGChannelCount: 0,
+    EMGChannelCount: 0,
+    MiscChannelCount: 0,
+    TriggerChannelCount: 0,
+    RecordingDuration: Math.round(input.recordingDurationS * 1000) / 1000,
+    RecordingType: input.isDiscontinuous ? 'discontinuous' : 'continuous'
+  }
+  if (channels.every((c) => TEN_TWENTY.test(c))) eegJson.EEGPlacementScheme = '10-20'
+
+  const lastSample = Math.round(input.recordingDurationS * input.sampleRateHz)
+  const eventRows = input.events.map((e) => {
+    const sample = Math.round(e.onsetS * input.sampleRateHz)
+    return [
+      formatDecimal(e.onsetS, 6),
+      formatDecimal(e.durationS, 6),
+      sample >= 0 && sample < lastSample ? String(sample) : '',
+      e.trialType,
+      e.value ?? '',
+      e.source
+    ]
+  })
+
+  const files = [
+    {
+      path: `${root}/dataset_description.json`,
+      text: json({
+        Name: `Vigil session ${info.name}`,
+        BIDSVersion: BIDS_VERSION,
+        DatasetType: 'raw',
+        GeneratedBy: [{ Name: 'Vigil', Version: input.vigilVersion, Description: `export of station session ${info.id}` }]
+      })
+    },
+    {
+      path: `${root}/README`,
+      text: `Vigil driver-fatigue recording, exported from station session ${info.id}.\nOne participant (${sub}), one session (${ses}), task "${BIDS_TASK}".\nEEG in microvolts; events from markers, the driving game, fatigue alerts and headset gaps.\n`
+    },
+    { path: `${root}/participants.tsv`, text: tsv(['participant_id'], [[sub]]) },
+    {
+      path: `${root}/${sub}/${ses}/${sub}_${ses}_scans.tsv`,
+      text: tsv(['filename', 'acq_time'], [[`eeg/${eegFile}`, new Date(input.firstTimestampMs).toISOString()]])
+    },
+    { path: `${eegDir}/${stem}_eeg.json`, text: json(eegJson) },
+    { path: `${eegDir}/${stem}_channels.tsv`, text: tsv(['name', 'type', 'units', 'status'], channels.map((c) => [c, 'EEG', 'uV', 'good'])) },
+    { path: `${eegDir}/${stem}_events.tsv`, text: tsv(['onset', 'duration', 'sample', 'trial_type', 'value', 'source'], eventRows) },
+    {
+      path: `${eegDir}/${stem}_events.json`,
+      text: json({
+        sample: { Description: 'Onset as a sample index of the EEG file (0 = first sample); n/a outside the recording.' },
+        trial_type: { Description: 'Marker label, driving-game event kind, alert_<type> for a fatigue alert, or BAD_device_gap for samples lost by the headset.' },
+        value: { Description: 'Marker value, the main value of a game event (e.g. KSS answer, reaction time in ms, side), or alert severity.' },
+        source: {
+          Description: 'Where the event comes from.',
+          Levels: { marker: 'operator or API marker', game: 'driving simulation', alert: 'fatigue alert', device: 'headset data gap' }
+        }
+      })
+    }
+  ]
+  return { root, eegPath: `${eegDir}/${eegFile}`, files }
+}

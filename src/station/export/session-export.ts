@@ -1,0 +1,190 @@
+/**
+ * Exports one session: a first pass over the samples builds the timeline (gaps, per-channel ranges,
+ * time anchors), then each file is produced as a stream of chunks by a second pass.
+ *
+ * The first pass is async and yields to the event loop between pages, so exporting an hour of EEG
+ * from the running station does not stall live streaming; the second pass is a synchronous chunk
+ * generator the caller pulls at its own pace (HTTP response, file write).
+ */
+import { VigilError } from '../../shared/errors'
+import type { LocalDatabase } from '../storage/database'
+import { bidsLabel, buildBidsLayout } from './bids-writer'
+import { type PlacedEvent, writeEventsCsv, writeSamplesCsv } from './csv-writer'
+import { encodeEdf, planEdf, type EdfFlavour, type EdfInput } from './edf-writer'
+import { openSessionReader, type ExportSessionInfo, type SessionEvent } from './session-reader'
+import { createTimelineBuilder, type SampleBatch, type SampleTimeline } from './timeline'
+import { zipStream } from './zip-stream'
+
+export const EXPORT_FORMATS = ['bdf', 'edf', 'csv', 'bids'] as const
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+
+export type ExportPhase = 'scan' | 'write'
+
+export interface ExportOptions {
+  /** Mains frequency of the recording site (BIDS PowerLineFrequency). */
+  powerLineHz: number
+  vigilVersion: string
+  /** Data file inside a BIDS export (default BDF, which keeps 24-bit resolution). */
+  bidsEegFormat?: EdfFlavour
+  /** Rows per database page. */
+  batchSize?: number
+  /** Called after each page of samples: the first pass scans, the second writes. */
+  onProgress?: (phase: ExportPhase, samplesDone: number, samplesTotal: number) => void
+}
+
+export interface ExportFile {
+  name: string
+  contentType: string
+  /** Exact size when known before writing (EDF/BDF), else null. */
+  sizeBytes: number | null
+  chunks(): Generator<Uint8Array>
+}
+
+export interface SessionExport {
+  format: ExportFormat
+  info: ExportSessionInfo
+  timeline: SampleTimeline
+  events: PlacedEvent[]
+  /** The files of the export: one, or for CSV the samples file and the events file. */
+  files: ExportFile[]
+  /** What a single download carries: the one file, or the files zipped together. */
+  download(): ExportFile
+}
+
+const CONTENT_TYPES = {
+  edf: 'application/octet-stream',
+  bdf: 'application/octet-stream',
+  csv: 'text/csv; charset=utf-8',
+  zip: 'application/zip'
+} as const
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** Places wall-clock events and the timeline's gaps on the file's time axis, sorted by onset. */
+export function placeEvents(events: SessionEvent[], timeline: SampleTimeline): PlacedEvent[] {
+  const rate = timeline.sampleRateHz
+  const placed: PlacedEvent[] = events.map((e) => ({
+    onsetS: timeline.fileTimeOf(e.timestampMs),
+    durationS: e.durationMs / 1000,
+    timestampMs: e.timestampMs,
+    source: e.source,
+    trialType: e.trialType,
+    value: e.value,
+    text: e.text
+  }))
+  for (const gap of timeline.gaps) {
+    // "BAD_" descriptions mark the span as bad in MNE-Python, so epochs across it are rejected.
+    const what = gap.droppedSamples > 0 ? `${gap.droppedSamples} samples dropped` : 'headset reconnected'
+    placed.push({
+      onsetS: gap.slot / rate,
+      durationS: gap.slotCount / rate,
+      timestampMs: gap.timestampMs,
+      source: 'device',
+      trialType: 'BAD_device_gap',
+      value: String(gap.droppedSamples),
+      text: `BAD_device_gap ${what}`
+    })
+  }
+  return placed.sort((a, b) => a.onsetS - b.onsetS)
+}
+
+export async function prepareSessionExport(db: LocalDatabase, sessionId: string, format: ExportFormat, options: ExportOptions): Promise<SessionExport> {
+  if (!EXPORT_FORMATS.includes(format)) throw new VigilError('BAD_REQUEST', `unknown export format "${String(format)}"`)
+  const reader = openSessionReader(db, sessionId)
+  const { info } = reader
+  const { channelNames, sampleRateHz } = info.device
+  const { n: rowCount } = db.prepare('SELECT count(*) AS n FROM eeg_samples WHERE session_id = ?').get(sessionId) as { n: number }
+  const batchSize = options.batchSize ?? 4096
+  const builder = createTimelineBuilder(sampleRateHz, channelNames.length)
+  let scanned = 0
+  for (const batch of reader.samples({ batchSize })) {
+    builder.add(batch)
+    scanned += batch.seqs.length
+    options.onProgress?.('scan', scanned, Math.max(rowCount, scanned))
+    await yieldToEventLoop()
+  }
+  const timeline = builder.finish()
+  if (timeline.sampleCount === 0 || timeline.firstTimestampMs === null) throw new VigilError('EXPORT_EMPTY_SESSION', 'the session has no EEG samples to export')
+  const firstTimestampMs = timeline.firstTimestampMs
+  const events = placeEvents(reader.events(), timeline)
+
+  /** The second pass: exactly the rows of the first (a recording still under way keeps appending). */
+  function* samples(): Generator<SampleBatch> {
+    let written = 0
+    for (const batch of reader.samples({ batchSize, throughSeq: timeline.lastSeq })) {
+      written += batch.seqs.length
+      options.onProgress?.('write', written, timeline.sampleCount)
+      yield batch
+    }
+  }
+
+  const participant = bidsLabel(info.participantCode, 'participant code')
+  const baseName = `vigil_sub-${participant}_ses-${info.participantSessionNumber}`
+
+  function edfFile(flavour: EdfFlavour, name: string): { file: ExportFile; isDiscontinuous: boolean } {
+    const input: EdfInput = {
+      patientCode: info.participantCode,
+      adminCode: info.id,
+      technician: 'X',
+      equipment: `Vigil_${info.device.kind}`,
+      channelLabels: channelNames,
+      prefiltering: info.device.prefiltering ?? 'None',
+      transducer: '',
+      timeline,
+      annotations: events.map((e) => ({ onsetS: e.onsetS, durationS: e.durationS, text: e.text }))
+    }
+    const plan = planEdf(input, flavour)
+    const file = { name, contentType: CONTENT_TYPES[flavour], sizeBytes: plan.totalBytes, chunks: () => encodeEdf(input, plan, samples()) }
+    return { file, isDiscontinuous: plan.isDiscontinuous }
+  }
+
+  const files: ExportFile[] = []
+  if (format === 'edf' || format === 'bdf') files.push(edfFile(format, `${baseName}.${format}`).file)
+  else if (format === 'csv') {
+    files.push({ name: `${baseName}_samples.csv`, contentType: CONTENT_TYPES.csv, sizeBytes: null, chunks: () => writeSamplesCsv(channelNames, timeline, samples()) })
+    files.push({ name: `${baseName}_events.csv`, contentType: CONTENT_TYPES.csv, sizeBytes: null, chunks: () => writeEventsCsv(events) })
+  } else {
+    const eegFormat = options.bidsEegFormat ?? 'bdf'
+    const eeg = edfFile(eegFormat, '')
+    const layout = buildBidsLayout({
+      info,
+      eegFormat,
+      sampleRateHz,
+      recordingDurationS: timeline.slotCount / sampleRateHz,
+      isDiscontinuous: eeg.isDiscontinuous,
+      firstTimestampMs,
+      events,
+      powerLineHz: options.powerLineHz,
+      vigilVersion: options.vigilVersion
+    })
+    const encoder = new TextEncoder()
+    const mtime = new Date(firstTimestampMs)
+    files.push({
+      name: `${layout.root}.zip`,
+      contentType: CONTENT_TYPES.zip,
+      sizeBytes: null,
+      chunks: () =>
+        zipStream(
+          [...layout.files.map((f) => ({ name: f.path, data: [encoder.encode(f.text)], compress: true })), { name: layout.eegPath, data: eeg.file.chunks(), compress: false }],
+          mtime
+        )
+    })
+  }
+
+  return {
+    format,
+    info,
+    timeline,
+    events,
+    files,
+    download() {
+      if (files.length === 1) return files[0]
+      return {
+        name: `${baseName}_${format}.zip`,
+        contentType: CONTENT_TYPES.zip,
+        sizeBytes: null,
+        chunks: () => zipStream(files.map((f) => ({ name: f.name, data: f.chunks(), compress: true })), new Date(firstTimestampMs))
+      }
+    }
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Reads one session out of the local SQLite for export.
+ *
+ * Samples are read in pages by keyset (`seq > last ORDER BY seq LIMIT n`), each page a complete
+ * statement: the export can then be paused between pages (an HTTP client reading slowly) without
+ * holding a statement open on the connection the recorder writes through.
+ */
+import { endianness } from 'node:os'
+import { VigilError } from '../../shared/errors'
+import type { LocalDatabase } from '../storage/database'
+import type { SampleBatch } from './timeline'
+
+export interface ExportDevice {
+  kind: string
+  port: string | null
+  channelNames: string[]
+  sampleRateHz: number
+  /** Optional facts a driver may store with the session: EEG reference, filters, model. */
+  reference: string | null
+  prefiltering: string | null
+  model: string | null
+}
+
+export interface ExportSessionInfo {
+  id: string
+  name: string
+  participantCode: string
+  stationId: string
+  status: string
+  notes: string
+  startedAt: string | null
+  endedAt: string | null
+  createdAt: string
+  createdBy: string
+  device: ExportDevice
+  /** 1-based position of this session among the participant's sessions (by creation): the BIDS session label. */
+  participantSessionNumber: number
+}
+
+export type ExportEventSource = 'marker' | 'game' | 'alert' | 'device'
+
+/** An annotation-worthy event on the wall clock, before it is placed on a file's time axis. */
+export interface SessionEvent {
+  source: ExportEventSource
+  timestampMs: number
+  durationMs: number
+  /** Short category: the BIDS trial_type (marker label, game event kind, alert type). */
+  trialType: string
+  value: string | null
+  /** Human-readable text: the EDF+ annotation. */
+  text: string
+}
+
+export interface SessionReader {
+  info: ExportSessionInfo
+  /** Samples in `seq` order, up to and including `throughSeq` when given. */
+  samples(options?: { batchSize?: number; throughSeq?: number | null }): Generator<SampleBatch>
+  events(): SessionEvent[]
+}
+
+interface SessionRow {
+  id: string
+  station_id: string
+  name: string
+  participant_code: string
+  notes: string
+  device_json: string | null
+  status: string
+  started_at: string | null
+  ended_at: string | null
+  created_at: string
+  created_by: string
+}
+
+/** Game event kinds left out of annotations: `state` is the ~10 Hz driving telemetry, not an event. */
+const HIGH_RATE_GAME_KINDS = new Set(['state'])
+
+export function parseDeviceJson(json: string | null): ExportDevice | null {
+  if (!json) return null
+  let raw: Record<string, unknown>
+  try {
+    raw = JSON.parse(json) as Record<string, unknown>
+  } catch {
+    throw new VigilError('INTERNAL', 'the session device description is not valid JSON')
+  }
+  const channelNames = raw.channelNames
+  const sampleRateHz = raw.sampleRateHz
+  if (!Array.isArray(channelNames) || channelNames.length === 0 || !channelNames.every((c) => typeof c === 'string')) return null
+  if (typeof sampleRateHz !== 'number' || !(sampleRateHz > 0)) return null
+  return {
+    kind: text(raw.kind) ?? 'unknown',
+    port: text(raw.port),
+    channelNames: channelNames as string[],
+    sampleRateHz,
+    reference: text(raw.reference),
+    prefiltering: text(raw.prefiltering),
+    model: text(raw.model)
+  }
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value : null
+}
+
+export function openSessionReader(db: LocalDatabase, sessionId: string): SessionReader {
+  const row = db
+    .prepare('SELECT id, station_id, name, participant_code, notes, device_json, status, started_at, ended_at, created_at, created_by FROM sessions WHERE id = ?')
+    .get(sessionId) as SessionRow | undefined
+  if (!row) throw new VigilError('NOT_FOUND', 'Session not found')
+  const device = parseDeviceJson(row.device_json)
+  if (!device) throw new VigilError('EXPORT_EMPTY_SESSION', 'the session has no recorded EEG (no headset description)')
+  const { n: participantSessionNumber } = db
+    .prepare('SELECT count(*) AS n FROM sessions WHERE participant_code = ? AND (created_at < ? OR (created_at = ? AND id <= ?))')
+    .get(row.participant_code, row.created_at, row.created_at, row.id) as { n: number }
+  const info: ExportSessionInfo = {
+    id: row.id,
+    name: row.name,
+    participantCode: row.participant_code,
+    stationId: row.station_id,
+    status: row.status,
+    notes: row.notes,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    device,
+    participantSessionNumber
+  }
+  const channelCount = device.channelNames.length
+  const page = db.prepare('SELECT seq, t_ms, values_f32 FROM eeg_samples WHERE session_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?').raw(true)
+  const isLittleEndian = endianness() === 'LE'
+
+  function* samples(options: { batchSize?: number; throughSeq?: number | null } = {}): Generator<SampleBatch> {
+    const batchSize = options.batchSize ?? 4096
+    const throughSeq = options.throughSeq ?? Number.MAX_SAFE_INTEGER
+    const rowBytes = channelCount * 4
+    let after = -1
+    for (;;) {
+      const rows = page.all(sessionId, after, throughSeq, batchSize) as [number, number, Buffer][]
+      if (rows.length === 0) return
+      const n = rows.length
+      const batch: SampleBatch = { seqs: new Float64Array(n), timestampsMs: new Float64Array(n), valuesUv: new Float32Array(n * channelCount) }
+      const bytes = new Uint8Array(batch.valuesUv.buffer)
+      for (let i = 0; i < n; i++) {
+        const [seq, tMs, blob] = rows[i]
+        if (blob.length !== rowBytes) throw new VigilError('INTERNAL', `sample ${seq} has ${blob.length} bytes, expected ${rowBytes} for ${channelCount} channels`)
+        batch.seqs[i] = seq
+        batch.timestampsMs[i] = tMs
+        if (isLittleEndian) bytes.set(blob, i * rowBytes)
+        else for (let c = 0; c < channelCount; c++) batch.valuesUv[i * channelCount + c] = blob.readFloatLE(c * 4)
+      }
+      after = rows[n - 1][0]
+      yield batch
+      if (n < batchSize) return
+    }
+  }
+
+  function events(): SessionEvent[] {
+    const out: SessionEvent[] = []
+    const markers = db.prepare('SELECT t_ms, label, value FROM markers WHERE session_id = ? ORDER BY t_ms, id').all(sessionId) as { t_ms: number; label: string; value: string | null }[]
+    for (const m of markers) out.push(markerEvent(m.t_ms, m.label, m.value))
+    const games = db.prepare('SELECT t_ms, kind, data_json FROM game_events WHERE session_id = ? ORDER BY t_ms, id').all(sessionId) as { t_ms: number; kind: string; data_json: string }[]
+    for (const g of games) if (!HIGH_RATE_GAME_KINDS.has(g.kind)) out.push(gameEvent(g.t_ms, g.kind, parseData(g.data_json)))
+    const alerts = db.prepare('SELECT t_ms, type, severity, message FROM alerts WHERE session_id = ? ORDER BY t_ms, id').all(sessionId) as { t_ms: number; type: string; severity: string; message: string }[]
+    for (const a of alerts) out.push(alertEvent(a.t_ms, a.type, a.severity, a.message))
+    return out.sort((a, b) => a.timestampMs - b.timestampMs)
+  }
+
+  return { info, samples, events }
+}
+
+function parseData(json: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(json) as unknown
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
+  } catch {
+    return {}
+  }
+}
+
+function scalarText(value: unknown): string | null {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' && Number.isFinite(value)) return String(Math.round(value * 1000) / 1000)
+  if (typeof value === 'boolean') return String(value)
+  return null
+}
+
+export function markerEvent(timestampMs: number, label: string, value: string | null): SessionEvent {
+  return { source: 'marker', timestampMs, durationMs: 0, trialType: label, value, text: value === null || value === '' ? label : `${label}: ${value}` }
+}
+
+/** The field that best stands for a game event in one `value` column, by kind-independent preference. */
+const GAME_VALUE_FIELDS = ['value', 'reactionTimeMs', 'simReactionTimeMs', 'stimulusKind', 'side', 'reason', 'object', 'stimulusId', 'promptId']
+
+export function gameEvent(timestampMs: number, kind: string, data: Record<string, unknown>): SessionEvent {
+  let value: string | null = null
+  for (const field of GAME_VALUE_FIELDS) {
+    value = scalarText(data[field])
+    if (value !== null) break
+  }
+  // The scenario clock (`tMs`) is the game's own time, not needed next to the wall-clock onset.
+  const details = Object.entries(data)
+    .filter(([key]) => key !== 'kind' && key !== 'tMs')
+    .map(([key, v]) => [key, scalarText(v)] as const)
+    .filter(([, v]) => v !== null)
+    .map(([key, v]) => `${key}=${v}`)
+  return { source: 'game', timestampMs, durationMs: 0, trialType: kind, value, text: [kind, ...details].join(' ') }
+}
+
+export function alertEvent(timestampMs: number, type: string, severity: string, message: string): SessionEvent {
+  return { source: 'alert', timestampMs, durationMs: 0, trialType: `alert_${type}`, value: severity, text: `alert ${type} (${severity}): ${message}` }
+}
