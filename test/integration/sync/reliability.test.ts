@@ -79,10 +79,10 @@ describe('sync reliability', () => {
     const engine = engineFor(l, c.url, { batchRows: 2000 })
     let kills = 0
     const done = engine.syncUntilCaughtUp()
-    let finished = false
-    void done.finally(() => (finished = true))
+    const progress = { finished: false }
+    void done.finally(() => (progress.finished = true))
     // Kill the sync's backend whenever it is inside a transaction (sending or committing a batch).
-    while (!finished && kills < 3) {
+    while (!progress.finished && kills < 3) {
       const res = await c.query<{ killed: boolean }>(
         "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'vigil-sync' AND state IN ('active', 'idle in transaction')"
       )
