@@ -1,6 +1,7 @@
 /** Every CLI subcommand, in the order `--help` lists them. */
+import { createAdminCommand } from './create-admin.command'
 import { exportCommand } from './export.command'
 import { serveCommand } from './serve.command'
 import type { CliCommand } from './types'
 
-export const COMMANDS: CliCommand[] = [serveCommand, exportCommand]
+export const COMMANDS: CliCommand[] = [serveCommand, exportCommand, createAdminCommand]
