@@ -56,3 +56,37 @@ export type GameStateEvent = Extract<GameEvent, { kind: 'state' }>
 /** Operator commands for the participant's drive (start, pause, resume, end). */
 export const driveCommandSchema = z.enum(['start', 'pause', 'resume', 'end'])
 export type DriveCommand = z.infer<typeof driveCommandSchema>
+
+/** One step's controls, as logged for replay. */
+export const driveInputSchema = z.object({
+  /** Steering target, -1 (left) .. 1 (right). */
+  steer: z.number().min(-1).max(1),
+  isAnalogSteer: z.boolean(),
+  throttle: z.number().min(0).max(1),
+  /** 0..1; crossing 0.5 upward is a stimulus response, like the button. */
+  brake: z.number().min(0).max(1),
+  /** The response button, held. A press shorter than a step must be latched by the caller. */
+  isButtonDown: z.boolean(),
+  /** A KSS digit pressed since the previous step, or null. */
+  kssKey: z.number().int().min(1).max(9).nullable()
+})
+export type DriveInput = z.infer<typeof driveInputSchema>
+
+/** Input changes and operator commands, each applied before step `atStep`. */
+export const inputLogEntrySchema = z.union([
+  z.object({ atStep: z.number().int().min(0), input: driveInputSchema }),
+  z.object({ atStep: z.number().int().min(0), command: driveCommandSchema })
+])
+export type InputLogEntry = z.infer<typeof inputLogEntrySchema>
+
+/**
+ * Events that travel in `game.events` next to the simulation's own: the operator's command to the
+ * participant's screen, the screen announcing it has loaded a drive, and input-log chunks from which
+ * the station's copy of a drive can be replayed (see replay.ts).
+ */
+export const driveWireEventSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('drive_command'), command: driveCommandSchema }),
+  z.object({ kind: z.literal('drive_ready'), scenarioId: z.string(), seed: z.number().int(), status: z.enum(['ready', 'running', 'paused', 'ended']) }),
+  z.object({ kind: z.literal('drive_inputs'), scenarioId: z.string(), seed: z.number().int(), fromIndex: z.number().int().min(0), entries: z.array(inputLogEntrySchema), endStep: z.number().int() })
+])
+export type DriveWireEvent = z.infer<typeof driveWireEventSchema>

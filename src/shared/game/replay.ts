@@ -4,10 +4,8 @@
  * previous step's, and operator commands with the step index they were applied before.
  */
 import type { Scenario } from '../schemas/scenario'
-import type { DriveCommand, GameEvent } from './events'
-import { createDriveSimulation, NEUTRAL_INPUT, type DriveInput, type DriveSimulation } from './simulation'
-
-export type InputLogEntry = { atStep: number; input: DriveInput } | { atStep: number; command: DriveCommand }
+import type { DriveInput, GameEvent, InputLogEntry } from './events'
+import { createDriveSimulation, NEUTRAL_INPUT, type DriveSimulation } from './simulation'
 
 export interface InputLog {
   scenarioId: string

@@ -5,24 +5,11 @@
  * makes a drive replayable from its input log.
  */
 import type { Scenario, StimulusBlock } from '../schemas/scenario'
-import type { DriveCommand, GameEvent } from './events'
+import type { DriveCommand, DriveInput, GameEvent } from './events'
 import { createPrng, forkSeed } from './prng'
 import { createRoad, type Road } from './road'
 import { createVehicleState, stepVehicle, steeringWheelDeg, type VehicleState } from './vehicle'
 import { createWind } from './wind'
-
-export interface DriveInput {
-  /** Steering target, -1 (left) .. 1 (right). */
-  steer: number
-  isAnalogSteer: boolean
-  throttle: number
-  /** 0..1; crossing 0.5 upward is a stimulus response, like the button. */
-  brake: number
-  /** The response button, held. A press shorter than a step must be latched by the caller. */
-  isButtonDown: boolean
-  /** A KSS digit pressed since the previous step, or null. */
-  kssKey: number | null
-}
 
 export const NEUTRAL_INPUT: DriveInput = { steer: 0, isAnalogSteer: false, throttle: 0, brake: 0, isButtonDown: false, kssKey: null }
 

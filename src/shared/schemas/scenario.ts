@@ -75,9 +75,9 @@ export const scenarioSchema = z
         maxSteeringWheelDeg: z.number().positive().max(900).default(30),
         steeringRatio: z.number().positive().default(15),
         /** How fast digital (keyboard) steering moves toward full lock, in full-scale units per second. */
-        steeringRatePerS: z.number().positive().default(1)
+        steeringRatePerS: z.number().positive().default(0.6)
       })
-      .default({ widthM: 1.8, wheelbaseM: 2.8, cruiseSpeedKmh: 100, maxSteeringWheelDeg: 30, steeringRatio: 15, steeringRatePerS: 1 }),
+      .default({ widthM: 1.8, wheelbaseM: 2.8, cruiseSpeedKmh: 100, maxSteeringWheelDeg: 30, steeringRatio: 15, steeringRatePerS: 0.6 }),
     wind: z
       .object({
         /** Steady lateral push (m/s², positive to the right): the driver must hold a small correction. */

@@ -34,7 +34,7 @@ describe('vehicle dynamics', () => {
     for (let i = 0; i < 60; i++) stepVehicle(state, { steer: -1, isAnalogSteer: false, throttle: 0, brake: 0 }, vehicleParams, 0, 0, dtS)
     expect(state.steer).toBeCloseTo(-vehicleParams.steeringRatePerS * 0.5, 6)
     for (let i = 0; i < 15; i++) stepVehicle(state, { steer: 0, isAnalogSteer: false, throttle: 0, brake: 0 }, vehicleParams, 0, 0, dtS)
-    expect(state.steer).toBeCloseTo(-0.25, 6)
+    expect(state.steer).toBeCloseTo(-0.25 * vehicleParams.steeringRatePerS, 6)
     for (let i = 0; i < 16; i++) stepVehicle(state, { steer: 0, isAnalogSteer: false, throttle: 0, brake: 0 }, vehicleParams, 0, 0, dtS)
     expect(state.steer).toBe(0)
     expect(state.laneOffsetM).toBeLessThan(0)

@@ -1,0 +1,138 @@
+/**
+ * The participant's screen for a session's drive (/drive/:sessionId): full-window road, speed and
+ * time left, the PVT stimuli and the KSS prompt, and nothing about fatigue. The operator starts,
+ * pauses and ends it from the live view (DriveControl); the participant only drives and answers.
+ */
+import { useEffect, useRef, useState, type ReactNode } from 'react'
+import type { Scenario } from '@shared/schemas/scenario'
+import { sessionsApi } from '../api/endpoints'
+import type { SocketStatus } from '../api/ws'
+import { startDriveLoop, type DriveLoop, type DriveLoopState } from './drive-loop'
+import { createGameLink } from './game-link'
+import { KssPrompt } from './KssPrompt'
+import { bundledScenarios, resolveScenario } from './scenarios'
+import './game.css'
+
+export interface DrivingGameProps {
+  sessionId: string
+}
+
+type Setup = { phase: 'loading' } | { phase: 'choose'; detail: string } | { phase: 'ready'; scenario: Scenario } | { phase: 'error'; detail: string }
+
+declare global {
+  interface Window {
+    /** Present only with `?measure=1`: the running loop, read by bench/game.bench.ts. */
+    vigilDriveProbe?: DriveLoop
+  }
+}
+
+function toggleFullscreen() {
+  if (document.fullscreenElement) void document.exitFullscreen()
+  else void document.documentElement.requestFullscreen?.().catch(() => undefined)
+}
+
+export function DrivingGame({ sessionId }: DrivingGameProps) {
+  const [setup, setSetup] = useState<Setup>({ phase: 'loading' })
+  const canvasRef = useRef<HTMLCanvasElement>(null)
+  const [loopState, setLoopState] = useState<DriveLoopState>({ status: 'ready', kssPromptId: null, lastKssAnswer: null, kssAnswers: 0 })
+  const [link, setLink] = useState<{ status: SocketStatus; detail?: string }>({ status: 'connecting' })
+  const [stationError, setStationError] = useState<string | null>(null)
+
+  useEffect(() => {
+    let isCancelled = false
+    const fromQuery = new URLSearchParams(window.location.search).get('scenario')
+    sessionsApi
+      .get(sessionId)
+      .then((session) => {
+        if (isCancelled) return
+        const ref = session.scenario ?? (fromQuery ? { id: fromQuery, seed: undefined } : null)
+        if (!ref) return setSetup({ phase: 'choose', detail: 'This session has no scenario yet.' })
+        const scenario = resolveScenario(ref.id, ref.seed)
+        setSetup(scenario ? { phase: 'ready', scenario } : { phase: 'choose', detail: `Scenario "${ref.id}" is not in this build.` })
+      })
+      .catch((err: Error) => {
+        if (!isCancelled) setSetup({ phase: 'error', detail: err.message })
+      })
+    return () => {
+      isCancelled = true
+    }
+  }, [sessionId])
+
+  const scenario = setup.phase === 'ready' ? setup.scenario : null
+  useEffect(() => {
+    if (!scenario || !canvasRef.current) return
+    let loop: DriveLoop | null = null
+    const gameLink = createGameLink({
+      sessionId,
+      onCommand: (command) => loop?.command(command),
+      onStatus: (status, detail) => setLink({ status, detail }),
+      onError: (code, message) => setStationError(`${code}: ${message}`)
+    })
+    loop = startDriveLoop({
+      scenario,
+      canvas: canvasRef.current,
+      link: gameLink,
+      onState: setLoopState,
+      isMeasuring: new URLSearchParams(window.location.search).get('measure') === '1'
+    })
+    if (new URLSearchParams(window.location.search).get('measure') === '1') window.vigilDriveProbe = loop
+    const onKey = (event: KeyboardEvent) => {
+      if (event.code === 'KeyF' && !event.repeat) toggleFullscreen()
+    }
+    window.addEventListener('keydown', onKey)
+    return () => {
+      window.removeEventListener('keydown', onKey)
+      loop?.stop()
+      gameLink.dispose()
+      delete window.vigilDriveProbe
+    }
+  }, [scenario, sessionId])
+
+  const choose = (chosen: Scenario) => {
+    // the scenario belongs to the session's record; the drive itself also logs it when it starts
+    sessionsApi.update(sessionId, { scenario: { id: chosen.id, seed: chosen.seed } }).catch(() => undefined)
+    setSetup({ phase: 'ready', scenario: chosen })
+  }
+
+  return (
+    <div className="game-root" data-testid="drive-game" data-status={scenario ? loopState.status : setup.phase}>
+      <canvas ref={canvasRef} className="game-canvas" aria-label="Driving scene" />
+      {setup.phase === 'loading' && <Overlay title="Loading the drive…" />}
+      {setup.phase === 'error' && <Overlay title="The drive could not be loaded" text={setup.detail} />}
+      {setup.phase === 'choose' && (
+        <Overlay title="Choose a scenario" text={setup.detail}>
+          <div className="game-picker">
+            {bundledScenarios.map((s) => (
+              <button key={s.id} type="button" onClick={() => choose(s)}>
+                {s.name}
+              </button>
+            ))}
+          </div>
+        </Overlay>
+      )}
+      {scenario && loopState.status === 'ready' && (
+        <Overlay title={scenario.name} text="Waiting for the operator to start the drive.">
+          <p className="game-keys">Steer with ← → (or A D, or a gamepad stick). Brake with ↓. When a red light or brake lights appear, press Space or brake at once. Press F for full screen.</p>
+        </Overlay>
+      )}
+      {scenario && loopState.status === 'paused' && <Overlay title="Paused" text="The operator paused the drive." />}
+      {scenario && loopState.status === 'ended' && <Overlay title="Drive complete" text="Thank you. Please wait for the operator." />}
+      {scenario && <KssPrompt isOpen={loopState.kssPromptId !== null} lastAnswer={loopState.lastKssAnswer} answerCount={loopState.kssAnswers} />}
+      {scenario && (link.status !== 'open' || stationError) && (
+        <div className="game-link-status" data-testid="drive-link">
+          {link.status !== 'open' ? `station link: ${link.status}${link.detail ? ` (${link.detail})` : ''}` : stationError}
+        </div>
+      )}
+    </div>
+  )
+}
+
+function Overlay({ title, text, children }: { title: string; text?: string; children?: ReactNode }) {
+  return (
+    <div className="game-overlay">
+      <h2>{title}</h2>
+      {text && <p>{text}</p>}
+      {children}
+    </div>
+  )
+}
