@@ -70,6 +70,10 @@ export interface HubStats {
   sessionConnections: number
   monitorConnections: number
   activeChannels: number
+  /** The longest outbox queue right now (bounded by the queue limits). */
+  maxQueuedFrames: number
+  /** Live frames dropped for slow clients, summed over open connections. */
+  droppedFrames: number
 }
 
 export interface Hub {
@@ -592,7 +596,20 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
     heartbeat,
     publishMonitorSnapshot,
     stats() {
-      return { connections: connections.size, sessionConnections: connections.size - monitors.size, monitorConnections: monitors.size, activeChannels: channels.size }
+      let maxQueuedFrames = 0
+      let droppedFrames = 0
+      for (const conn of connections) {
+        maxQueuedFrames = Math.max(maxQueuedFrames, conn.outbox.queuedFrames)
+        droppedFrames += conn.outbox.totalDropped
+      }
+      return {
+        connections: connections.size,
+        sessionConnections: connections.size - monitors.size,
+        monitorConnections: monitors.size,
+        activeChannels: channels.size,
+        maxQueuedFrames,
+        droppedFrames
+      }
     }
   }
 }

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { forgetStation, type LoggedInUser } from '../../helpers/auth'
+import { startTestStation, type TestStation } from '../../helpers/station'
+import { delay, eegBatch, sessionOf, setStatus, TestClient, userWith } from './ws-client'
+
+describe('/ws/monitor and engine output on the session stream', () => {
+  let t: TestStation
+  let admin: LoggedInUser
+  let alice: LoggedInUser
+  let bob: LoggedInUser
+  let aliceSession: string
+  let bobSession: string
+
+  beforeAll(async () => {
+    t = await startTestStation()
+    admin = await userWith(t.baseUrl, 'admin')
+    alice = await userWith(t.baseUrl, 'student')
+    bob = await userWith(t.baseUrl, 'student')
+    // One session records at a time: Bob's is paused (still active), Alice's records.
+    bobSession = await sessionOf(t.baseUrl, bob)
+    await setStatus(t.baseUrl, bob, bobSession, 'paused')
+    aliceSession = await sessionOf(t.baseUrl, alice)
+  })
+  afterAll(async () => {
+    forgetStation(t.baseUrl)
+    await t.close()
+  })
+
+  it('summarises every active session for those allowed to see it, with live rates', async () => {
+    const hub = t.station.ctx.hub
+    const adminMonitor = await TestClient.connect(t.baseUrl, '/ws/monitor', { token: admin.accessToken })
+    const aliceMonitor = await TestClient.connect(t.baseUrl, '/ws/monitor', { token: alice.accessToken })
+    expect(await adminMonitor.next('hello')).toMatchObject({ channel: 'monitor', sessionId: null, canWrite: false })
+    await aliceMonitor.next('hello')
+    const producer = await TestClient.connect(t.baseUrl, `/ws/session/${aliceSession}`, { token: alice.accessToken })
+    const viewer = await TestClient.connect(t.baseUrl, `/ws/session/${aliceSession}`, { token: admin.accessToken })
+    await Promise.all([producer.next('hello'), viewer.next('hello')])
+
+    hub.publishMonitorSnapshot() // starts a fresh rate window
+    for (let i = 0; i < 10; i++) producer.send(eegBatch(i, i * 25, 25))
+    await producer.next('ack', (m) => m.seq === 9)
+    await delay(50)
+    hub.publishMonitorSnapshot()
+
+    const adminView = await adminMonitor.next('monitor.snapshot', (m) => m.sessions.some((s) => s.rates.eegSamplesPerS > 0))
+    expect(adminView.sessions.map((s) => s.sessionId).sort()).toEqual([aliceSession, bobSession].sort())
+    const summary = adminView.sessions.find((s) => s.sessionId === aliceSession)!
+    expect(summary).toMatchObject({
+      status: 'recording',
+      participantCode: 'P01',
+      recordedBy: { id: alice.user.id, email: alice.user.email },
+      eegSource: 'client',
+      producers: 1,
+      viewers: 1,
+      fatigueLevel: 'unknown',
+      alertCount: 0
+    })
+    expect(adminView.sessions.find((s) => s.sessionId === bobSession)).toMatchObject({ status: 'paused', eegSource: 'none' })
+    const aliceView = await aliceMonitor.next('monitor.snapshot', (m) => m.sessions.length > 0)
+    expect(aliceView.sessions.map((s) => s.sessionId)).toEqual([aliceSession])
+    for (const c of [adminMonitor, aliceMonitor, producer, viewer]) c.close()
+  })
+
+  it('broadcasts fatigue updates to the session and alerts to the session and to monitors that may see it', async () => {
+    const { events, hub } = t.station.ctx
+    const viewer = await TestClient.connect(t.baseUrl, `/ws/session/${aliceSession}`, { token: admin.accessToken })
+    const adminMonitor = await TestClient.connect(t.baseUrl, '/ws/monitor', { token: admin.accessToken })
+    const bobMonitor = await TestClient.connect(t.baseUrl, '/ws/monitor', { token: bob.accessToken })
+    await Promise.all([viewer.next('hello'), adminMonitor.next('hello'), bobMonitor.next('hello')])
+
+    events.emit('fatigue.update', {
+      sessionId: aliceSession,
+      tMs: Date.now(),
+      score: 62,
+      level: 'moderate',
+      bandPowers: [{ channel: 'O1', absoluteUv2: { delta: 10, theta: 8, alpha: 12, beta: 4 }, relative: { delta: 0.29, theta: 0.24, alpha: 0.35, beta: 0.12 } }],
+      indices: { thetaAlphaOverBeta: 5 },
+      cleanFraction: 0.9
+    })
+    expect(await viewer.next('fatigue.update')).toMatchObject({ v: 1, sessionId: aliceSession, score: 62, level: 'moderate' })
+
+    const alert = { id: 'a1', sessionId: aliceSession, tMs: Date.now(), type: 'perclos', severity: 'warning' as const, score: 0.3, message: 'PERCLOS above 15 %' }
+    events.emit('alert.raised', alert)
+    expect((await viewer.next('alert.raised')).alert).toEqual(alert)
+    expect((await adminMonitor.next('alert.raised')).alert).toEqual(alert)
+
+    hub.publishMonitorSnapshot()
+    const snap = await adminMonitor.next('monitor.snapshot', (m) => m.sessions.some((s) => s.sessionId === aliceSession && s.fatigueLevel === 'moderate'))
+    expect(snap.sessions.find((s) => s.sessionId === aliceSession)!.fatigueScore).toBe(62)
+    await bobMonitor.sync()
+    expect(bobMonitor.of('alert.raised')).toEqual([])
+
+    // An operator's acknowledgement goes to the fatigue engine as an event.
+    const requested = new Promise<unknown[]>((resolve) => events.once('alert.ackRequested', (...args) => resolve(args)))
+    viewer.send({ type: 'alert.ack', alertId: 'a1' })
+    expect(await requested).toEqual([aliceSession, 'a1', admin.user.id])
+    for (const c of [viewer, adminMonitor, bobMonitor]) c.close()
+  })
+
+  it('announces session start and stop to monitors, and device and sync status to everyone', async () => {
+    const { events } = t.station.ctx
+    const adminMonitor = await TestClient.connect(t.baseUrl, '/ws/monitor', { token: admin.accessToken })
+    const bobMonitor = await TestClient.connect(t.baseUrl, '/ws/monitor', { token: bob.accessToken })
+    expect(await adminMonitor.next('device.status')).toMatchObject({ state: 'disconnected', kind: null })
+    await bobMonitor.next('hello')
+    await setStatus(t.baseUrl, alice, aliceSession, 'completed')
+    expect(await adminMonitor.next('session.status')).toEqual({ v: 1, type: 'session.status', sessionId: aliceSession, status: 'completed' })
+    await bobMonitor.sync()
+    expect(bobMonitor.of('session.status')).toEqual([])
+
+    events.emit('sync.statusChanged', { state: 'syncing', pendingRows: 1200, lastSyncedAtMs: null })
+    expect(await bobMonitor.next('sync.status')).toMatchObject({ state: 'syncing', pendingRows: 1200 })
+    // A later client gets the last known sync status right after hello.
+    const late = await TestClient.connect(t.baseUrl, '/ws/monitor', { token: bob.accessToken })
+    expect(await late.next('sync.status')).toMatchObject({ state: 'syncing' })
+    for (const c of [adminMonitor, bobMonitor, late]) c.close()
+  })
+})
