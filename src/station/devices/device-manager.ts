@@ -6,13 +6,15 @@ import type { Clock } from '../clock'
 import type { StationConfig } from '../config'
 import type { StationEventBus } from '../events'
 import type { Logger } from '../logger'
+import { createQualityMonitor, type QualityMonitor } from './quality'
 import { createDriver, type DeviceSpec } from './registry'
-import { emptyStats, type DeviceStatus, type HeadsetDriver, type SampleBlock } from './types'
+import { emptyStats, sampleCount, type ChannelQuality, type DeviceStatus, type HeadsetDriver, type SampleBlock } from './types'
 
 export class DeviceManager {
   private driver: HeadsetDriver | null = null
   private spec: DeviceSpec | null = null
   private lastDetail: string | undefined
+  private quality: QualityMonitor | null = null
 
   constructor(
     private readonly config: StationConfig['device'],
@@ -35,7 +37,7 @@ export class DeviceManager {
       state: driver?.state ?? 'disconnected',
       descriptor: driver?.descriptor ?? null,
       stats: driver?.stats() ?? emptyStats(),
-      quality: driver ? driver.descriptor.channelNames.map(() => 'unknown') : [],
+      quality: driver ? this.currentQuality(driver) : [],
       detail: this.lastDetail
     }
   }
@@ -46,7 +48,11 @@ export class DeviceManager {
     const driver = createDriver(spec, this.config, this.clock)
     this.driver = driver
     this.spec = spec
-    driver.on('samples', (block: SampleBlock) => this.events.emit('device.samples', block))
+    this.quality = null
+    driver.on('samples', (block: SampleBlock) => {
+      this.events.emit('device.samples', block)
+      this.assessQuality(driver, block)
+    })
     driver.on('state', (_state, detail) => {
       this.lastDetail = detail
       this.events.emit('device.statusChanged', this.status())
@@ -57,6 +63,24 @@ export class DeviceManager {
     return this.status()
   }
 
+  private currentQuality(driver: HeadsetDriver): ChannelQuality[] {
+    const current = this.quality?.current
+    return current && current.length === driver.descriptor.channelNames.length ? [...current] : driver.descriptor.channelNames.map(() => 'unknown')
+  }
+
+  /** Rates each channel about once a second of samples; a change is a `quality` event and a status change. */
+  private assessQuality(driver: HeadsetDriver, block: SampleBlock): void {
+    const { descriptor } = driver
+    if (!this.quality || this.quality.current.length !== block.channelCount) {
+      this.quality = createQualityMonitor(block.channelCount, descriptor.sampleRateHz, descriptor.fullScaleUv)
+    }
+    const before = this.quality.current
+    const verdict = this.quality.push(block.samplesUv, sampleCount(block))
+    if (!verdict || verdict.every((q, c) => q === before[c])) return
+    this.events.emit('device.event', { kind: 'quality', tMs: this.clock.wallMs(), data: { quality: verdict, channelNames: descriptor.channelNames } })
+    this.events.emit('device.statusChanged', this.status())
+  }
+
   async disconnect(): Promise<void> {
     const driver = this.driver
     if (!driver) return
@@ -64,6 +88,7 @@ export class DeviceManager {
     driver.removeAllListeners()
     this.driver = null
     this.spec = null
+    this.quality = null
     this.events.emit('device.statusChanged', this.status())
   }
 }

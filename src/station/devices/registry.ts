@@ -5,7 +5,10 @@
 import type { Clock } from '../clock'
 import type { DeviceKind, StationConfig } from '../config'
 import { VigilError } from '../../shared/errors'
+import { createCytonDriver } from './cyton/cyton.driver'
+import { createLinesDriver } from './lines/lines.driver'
 import { SimulatedHeadsetDriver } from './simulated/simulated.driver'
+import { createThinkGearDriver } from './thinkgear/thinkgear.driver'
 import type { HeadsetDriver } from './types'
 
 export interface DeviceSpec {
@@ -17,7 +20,11 @@ export interface DeviceSpec {
 type DriverFactory = (spec: DeviceSpec, config: StationConfig['device'], clock: Clock) => HeadsetDriver
 
 const factories: Partial<Record<DeviceKind, DriverFactory>> = {
-  simulated: (_spec, config, clock) => new SimulatedHeadsetDriver(config.simulated, clock)
+  simulated: (_spec, config, clock) => new SimulatedHeadsetDriver(config.simulated, clock),
+  cyton: (spec, _config, clock) => createCytonDriver({ path: spec.path, baudRate: spec.baudRate, clock }),
+  'cyton-daisy': (spec, _config, clock) => createCytonDriver({ path: spec.path, baudRate: spec.baudRate, clock, daisy: true }),
+  thinkgear: (spec, _config, clock) => createThinkGearDriver({ path: spec.path, baudRate: spec.baudRate, clock }),
+  lines: (spec, _config, clock) => createLinesDriver({ path: spec.path, baudRate: spec.baudRate, clock })
 }
 
 export function registerDriver(kind: DeviceKind, factory: DriverFactory): void {

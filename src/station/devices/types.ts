@@ -24,6 +24,11 @@ export interface HeadsetDescriptor {
   fullScaleUv: number
   /** Serial port path, when there is one. */
   port?: string
+  /** Unit of the sample values (always µV once a driver has scaled them). */
+  unit?: 'uV'
+  /** Amplifier gain the µV scale assumes (Cyton: ×24 by default). */
+  gain?: number
+  baudRate?: number
 }
 
 /**
@@ -65,7 +70,8 @@ export interface DeviceStatus {
 }
 
 export interface DeviceEvent {
-  kind: 'connected' | 'disconnected' | 'reconnecting' | 'reconnected' | 'gap' | 'parse_errors' | 'quality'
+  /** `metrics`: values the headset computes itself (ThinkGear poor signal, attention, band powers). */
+  kind: 'connected' | 'disconnected' | 'reconnecting' | 'reconnected' | 'gap' | 'parse_errors' | 'quality' | 'metrics'
   tMs: number
   data: Record<string, unknown>
 }

@@ -1,0 +1,29 @@
+/** OpenBCI Cyton / Cyton + Daisy over the USB dongle: 115200 baud, 'b' starts and 's' stops streaming. */
+import { serialModel } from '../models'
+import type { ParserStats } from '../protocol'
+import { SerialHeadsetDriver, type SerialDriverOptions, type SerialProtocol } from '../serial/serial.driver'
+import { createCytonParser, decodeCyton, resetCytonParser } from './cyton.parser'
+
+export const CYTON_START_STREAM = 'b'
+export const CYTON_STOP_STREAM = 's'
+
+export function createCytonProtocol(daisy: boolean): SerialProtocol {
+  const kind = daisy ? 'cyton-daisy' : 'cyton'
+  const model = serialModel(kind)
+  const parser = createCytonParser({ daisy })
+  return {
+    kind,
+    descriptor: { ...model.descriptor, baudRate: model.baudRate },
+    defaultBaudRate: model.baudRate,
+    counterModulus: parser.counterModulus,
+    startCommand: CYTON_START_STREAM,
+    stopCommand: CYTON_STOP_STREAM,
+    decode: (chunks) => decodeCyton(parser, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks as Buffer[])),
+    reset: () => resetCytonParser(parser),
+    parserStats: (): ParserStats => ({ ...parser.stats })
+  }
+}
+
+export function createCytonDriver(options: SerialDriverOptions & { daisy?: boolean }): SerialHeadsetDriver {
+  return new SerialHeadsetDriver(createCytonProtocol(options.daisy ?? false), options)
+}

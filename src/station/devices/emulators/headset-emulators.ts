@@ -1,0 +1,106 @@
+/**
+ * Emulated Cyton, Cyton + Daisy, ThinkGear and line-protocol headsets on a pty pair, with known,
+ * deterministic signals so tests can check values end to end.
+ */
+import { encodeCytonPacket, cytonScaleUv, CYTON_DEFAULT_GAIN } from '../cyton/cyton.parser'
+import { encodeThinkGearMetrics, encodeThinkGearRaw, THINKGEAR_RAW_UV_PER_COUNT } from '../thinkgear/thinkgear.parser'
+import { createSerialEmulator, type EmulatorFaults, type SerialEmulator } from './serial-emulator'
+import type { PtyPair } from './pty-pair'
+
+/** ADC counts the emulated Cyton sends for a row (sample) and channel (0-15). */
+export function emulatedCytonCounts(row: number, channel: number): number {
+  return Math.round(Math.sin((2 * Math.PI * (3 + channel) * row) / 250) * 2000 * (channel + 1))
+}
+
+export function emulatedCytonUv(row: number, channel: number): number {
+  return emulatedCytonCounts(row, channel) * cytonScaleUv(CYTON_DEFAULT_GAIN)
+}
+
+export function emulatedThinkGearRaw(index: number): number {
+  return Math.round(Math.sin((2 * Math.PI * 10 * index) / 512) * 400)
+}
+
+export function emulatedThinkGearUv(index: number): number {
+  return emulatedThinkGearRaw(index) * THINKGEAR_RAW_UV_PER_COUNT
+}
+
+/** Line-protocol values are sent with one decimal: row r, channel c. */
+export function emulatedLineUv(row: number, channel: number): number {
+  return Math.round(Math.sin((2 * Math.PI * (4 + channel) * row) / 250) * 300 * (channel + 1)) / 10
+}
+
+export interface HeadsetEmulatorOptions extends EmulatorFaults {
+  pair: PtyPair
+  burstMs?: number
+}
+
+/** Cyton: waits for 'b', 250 packets/s. With `daisy`, packets alternate boards (even = Daisy). */
+export function createCytonEmulator(options: HeadsetEmulatorOptions & { daisy?: boolean }): SerialEmulator {
+  const counts = new Float64Array(8)
+  return createSerialEmulator({
+    ...options,
+    frameRateHz: 250,
+    startCommand: 'b',
+    stopCommand: 's',
+    encodeFrame(index) {
+      const row = options.daisy ? index >> 1 : index
+      const channelBase = options.daisy && index % 2 === 0 ? 8 : 0
+      for (let c = 0; c < 8; c++) counts[c] = emulatedCytonCounts(row, channelBase + c)
+      return encodeCytonPacket({ counter: index & 0xff, counts })
+    }
+  })
+}
+
+/** ThinkGear: 512 raw packets/s plus a poor-signal / eSense / band-power packet every second. */
+export function createThinkGearEmulator(options: HeadsetEmulatorOptions): SerialEmulator {
+  return createSerialEmulator({
+    ...options,
+    frameRateHz: 512,
+    baudRate: 57_600,
+    encodeFrame(index) {
+      const raw = encodeThinkGearRaw(emulatedThinkGearRaw(index))
+      if (index % 512 !== 511) return raw
+      const second = (index + 1) / 512
+      const metrics = encodeThinkGearMetrics(0, 40 + (second % 50), 60, [100_000, 50_000, 20_000, 15_000, 8000, 6000, 3000, 1000])
+      const both = new Uint8Array(raw.length + metrics.length)
+      both.set(raw, 0)
+      both.set(metrics, raw.length)
+      return both
+    }
+  })
+}
+
+export interface LinesEmulatorOptions extends HeadsetEmulatorOptions {
+  channels?: number
+  format?: 'csv' | 'json'
+  /** Send a sample counter (wrapping at 256 for CSV, unbounded in JSON). Default true. */
+  withCounter?: boolean
+  lineEnding?: '\n' | '\r\n'
+  sampleRateHz?: number
+  /** Repeat the header every this many seconds, as docs/devices.md recommends (default 1; 0 = only on open). */
+  headerEverySeconds?: number
+}
+
+/** An Arduino-style sketch: prints a header on (re)connect, then one line per sample. */
+export function createLinesEmulator(options: LinesEmulatorOptions): SerialEmulator {
+  const channels = options.channels ?? 2
+  const eol = options.lineEnding ?? '\r\n'
+  const format = options.format ?? 'csv'
+  const withCounter = options.withCounter ?? true
+  const rate = options.sampleRateHz ?? 250
+  const names = Array.from({ length: channels }, (_, c) => `ch${c + 1}`)
+  const headerEvery = Math.round((options.headerEverySeconds ?? 1) * rate)
+  const encoder = new TextEncoder()
+  const header = (): string =>
+    format === 'json' ? JSON.stringify({ channels: names, sampleRateHz: rate }) + eol : `# sample_rate_hz=${rate}${eol}${withCounter ? 'n,' : ''}${names.join(',')}${eol}`
+  return createSerialEmulator({
+    ...options,
+    frameRateHz: rate,
+    preamble: () => encoder.encode(header()),
+    encodeFrame(index) {
+      const values = names.map((_, c) => emulatedLineUv(index, c))
+      const line = format === 'json' ? JSON.stringify(withCounter ? { seq: index, values } : { values }) + eol : `${withCounter ? `${index % 256},` : ''}${values.join(',')}${eol}`
+      return encoder.encode(headerEvery > 0 && index % headerEvery === 0 && index > 0 ? header() + line : line)
+    }
+  })
+}

@@ -1,0 +1,372 @@
+/**
+ * The serial headset driver: one lifecycle for every byte protocol (Cyton, ThinkGear, line protocol).
+ * A `SerialProtocol` supplies the pure parser and the model facts; this class owns the port, the
+ * timeline (sequence, gaps, drift-corrected stamps), the no-data watchdog and reconnecting.
+ *
+ * Unplugging (port error/close) or silence longer than `stallTimeoutMs` moves to `reconnecting`;
+ * the same path is reopened with exponential backoff and the stream resumes with the same
+ * sequence, the lost stretch reported as a `gap`. Nothing throws out once connected.
+ */
+import { EventEmitter } from 'node:events'
+import type { Transform } from 'node:stream'
+import { SerialPort } from 'serialport'
+import type { Clock } from '../../clock'
+import { VigilError, isVigilError } from '../../../shared/errors'
+import { parseErrorCount, type DecodedBatch, type DecodedEvent, type ParserStats } from '../protocol'
+import { createStreamTimeline, type StreamTimeline } from '../timing/stream-timeline'
+import { emptyStats, type DeviceEvent, type DeviceState, type DriverStats, type HeadsetDescriptor, type HeadsetDriver, type HeadsetDriverEvents, type SampleBlock } from '../types'
+import type { SerialDeviceKind } from '../models'
+import { findPortFor } from './port-discovery'
+
+export interface SerialProtocol {
+  readonly kind: SerialDeviceKind
+  readonly descriptor: HeadsetDescriptor
+  readonly defaultBaudRate: number
+  /** Modulus of the device's sample counter; null when it has none. */
+  readonly counterModulus: number | null
+  /** The counter's modulus is unknown (line protocol): infer it when the counter goes back. */
+  readonly inferCounterModulus?: boolean
+  /** Written after every open (Cyton: 'b' starts streaming). */
+  readonly startCommand?: string
+  /** Written before an intentional close (Cyton: 's'). */
+  readonly stopCommand?: string
+  /** Splits the byte stream before decoding (the line protocol's readline). */
+  createFramer?(): Transform
+  decode(chunks: Array<Buffer | string>): DecodedBatch
+  /** Forgets partial frames after the port was reopened. */
+  reset(): void
+  parserStats(): ParserStats
+  /** Applies in-band metadata (a line-protocol header); returns true when the descriptor changed. */
+  applyEvents?(events: DecodedEvent[]): boolean
+}
+
+export interface SerialDriverOptions {
+  clock: Clock
+  /** Port path; when missing, the one port whose USB ids match the kind is used. */
+  path?: string
+  baudRate?: number
+  /** No bytes for this long while streaming counts as a lost port (default 2000 ms). */
+  stallTimeoutMs?: number
+  reconnectInitialDelayMs?: number
+  reconnectMaxDelayMs?: number
+}
+
+const PARSE_ERROR_REPORT_MS = 1000
+const CLOSE_STEP_TIMEOUT_MS = 1000
+
+export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> implements HeadsetDriver {
+  private currentState: DeviceState = 'disconnected'
+  private port: SerialPort | null = null
+  private framer: Transform | null = null
+  private pendingConnect: Promise<void> | null = null
+  private readonly counters: DriverStats = emptyStats()
+  private timeline: StreamTimeline | null = null
+  /** UTC epoch ms minus monotonic ms, fixed per connection so wall-clock jumps never bend stamps. */
+  private wallOffsetMs = 0
+  private chunks: Array<Buffer | string> = []
+  private isFlushScheduled = false
+  private lastDataMonoMs = 0
+  private lostAtMonoMs = 0
+  private watchdog: NodeJS.Timeout | null = null
+  private retryTimer: NodeJS.Timeout | null = null
+  private retryDelayMs = 0
+  private reportedParseErrors = 0
+  private lastParseReportMonoMs = 0
+  private lowLatency: boolean | null = null
+  private path: string | null = null
+
+  constructor(
+    private readonly protocol: SerialProtocol,
+    private readonly options: SerialDriverOptions
+  ) {
+    super()
+  }
+
+  get descriptor(): HeadsetDescriptor {
+    return this.protocol.descriptor
+  }
+
+  get state(): DeviceState {
+    return this.currentState
+  }
+
+  /** Whether the port accepted the Linux ASYNC_LOW_LATENCY flag (null before the first open). */
+  get isLowLatency(): boolean | null {
+    return this.lowLatency
+  }
+
+  stats(): DriverStats {
+    return { ...this.counters, parseErrors: parseErrorCount(this.protocol.parserStats()) + this.counters.parseErrors }
+  }
+
+  connect(): Promise<void> {
+    if (this.pendingConnect) return this.pendingConnect
+    if (this.currentState !== 'disconnected') return Promise.resolve()
+    this.pendingConnect = this.openFirst().finally(() => {
+      this.pendingConnect = null
+    })
+    return this.pendingConnect
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.currentState === 'disconnected') return
+    this.stopTimers()
+    this.flushChunks()
+    const port = this.port
+    this.port = null
+    this.setState('disconnected')
+    if (port) await this.closePort(port, true)
+    this.emitEvent('disconnected', {})
+  }
+
+  private async openFirst(): Promise<void> {
+    this.setState('connecting')
+    try {
+      const path = this.options.path ?? (await findPortFor(this.protocol.kind))
+      if (!path) throw new VigilError('DEVICE_PORT_NOT_FOUND', `No serial port looks like a ${this.protocol.kind} headset; pass its path`)
+      this.path = path
+      this.protocol.descriptor.port = path
+      const port = await this.openPort(path)
+      if (this.currentState !== 'connecting') {
+        // disconnect() ran while the port was opening.
+        await this.closePort(port, false)
+        return
+      }
+      await this.requestLowLatency(port)
+      this.attach(port)
+    } catch (err) {
+      this.setState('disconnected', err instanceof Error ? err.message : String(err))
+      throw toDeviceError(err, this.options.path)
+    }
+    this.wallOffsetMs = this.options.clock.wallMs() - this.options.clock.monotonicMs()
+    this.timeline = createStreamTimeline({
+      sampleRateHz: this.protocol.descriptor.sampleRateHz,
+      counterModulus: this.protocol.counterModulus,
+      inferModulus: this.protocol.inferCounterModulus
+    })
+    this.setState('streaming')
+    this.emitEvent('connected', { model: this.descriptor.model, port: this.path, lowLatency: this.lowLatency })
+    this.watchdog = setInterval(() => this.checkStall(), 250)
+    this.watchdog.unref?.()
+  }
+
+  private openPort(path: string): Promise<SerialPort> {
+    const port = new SerialPort({ path, baudRate: this.options.baudRate ?? this.protocol.defaultBaudRate, autoOpen: false })
+    return new Promise((resolve, reject) => {
+      port.open((err) => (err ? reject(err) : resolve(port)))
+    })
+  }
+
+  /** Wires an open port: data → batcher, loss → reconnect, start command, low-latency request. */
+  private attach(port: SerialPort): void {
+    this.port = port
+    this.protocol.reset()
+    this.chunks = []
+    const framer = this.protocol.createFramer?.() ?? null
+    this.framer = framer
+    const source = framer ? port.pipe(framer) : port
+    source.on('data', (chunk: Buffer | string) => this.onData(chunk))
+    port.on('error', (err) => this.onPortLost(port, err.message))
+    port.on('close', () => this.onPortLost(port, 'port closed'))
+    this.lastDataMonoMs = this.options.clock.monotonicMs()
+    if (this.protocol.startCommand) port.write(this.protocol.startCommand)
+  }
+
+  private async requestLowLatency(port: SerialPort): Promise<void> {
+    if (process.platform !== 'linux') return
+    // ASYNC_LOW_LATENCY makes ftdi_sio use a 1 ms latency timer instead of 16 ms (no root needed).
+    await new Promise<void>((resolve) => {
+      // lowLatency is a Linux-binding extension of the set options.
+      port.set({ lowLatency: true } as Parameters<SerialPort['set']>[0], (err) => {
+        this.lowLatency = !err
+        resolve()
+      })
+    })
+  }
+
+  private onData(chunk: Buffer | string): void {
+    this.lastDataMonoMs = this.options.clock.monotonicMs()
+    this.chunks.push(chunk)
+    if (this.isFlushScheduled) return
+    this.isFlushScheduled = true
+    // Lines from one port read arrive as separate 'data' events in the same tick: decode them together.
+    queueMicrotask(() => {
+      this.isFlushScheduled = false
+      this.flushChunks()
+    })
+  }
+
+  private flushChunks(): void {
+    if (this.chunks.length === 0 || !this.timeline) return
+    const chunks = this.chunks
+    this.chunks = []
+    try {
+      this.process(this.protocol.decode(chunks), this.options.clock.monotonicMs())
+    } catch (err) {
+      // Parsers do not throw; this guards listeners further down so one bad handler cannot kill acquisition.
+      this.counters.parseErrors++
+      this.emitEvent('parse_errors', { error: err instanceof Error ? err.message : String(err) })
+    }
+  }
+
+  private process(batch: DecodedBatch, arrivalMonoMs: number): void {
+    const timeline = this.timeline!
+    if (batch.events.length > 0) this.handleDecodedEvents(batch.events, timeline)
+    this.reportParseErrors(arrivalMonoMs)
+    if (batch.count === 0) return
+    const result = timeline.ingest(batch, arrivalMonoMs)
+    this.counters.parseErrors += result.duplicates
+    let g = 0
+    const periodMs = timeline.periodMs
+    const stride = batch.channelCount
+    for (const segment of result.segments) {
+      while (g < result.gaps.length && result.gaps[g].afterSeq < segment.firstSeq) {
+        this.reportGap(result.gaps[g++], segment.timestampsMonoMs[0] + this.wallOffsetMs, periodMs)
+      }
+      const timestampsMs = segment.timestampsMonoMs
+      for (let k = 0; k < timestampsMs.length; k++) timestampsMs[k] += this.wallOffsetMs
+      const block: SampleBlock = {
+        firstSeq: segment.firstSeq,
+        channelCount: stride,
+        timestampsMs,
+        samplesUv: batch.samplesUv.slice(segment.start * stride, (segment.start + segment.count) * stride)
+      }
+      this.counters.samplesReceived += segment.count
+      this.emit('samples', block)
+    }
+    while (g < result.gaps.length) this.reportGap(result.gaps[g++], arrivalMonoMs + this.wallOffsetMs, periodMs)
+  }
+
+  private reportGap(gap: { afterSeq: number; size: number }, tMs: number, periodMs: number): void {
+    this.counters.gaps++
+    this.counters.samplesDropped += gap.size
+    this.emitEvent('gap', { afterSeq: gap.afterSeq, size: gap.size, durationMs: Math.round(gap.size * periodMs) }, tMs)
+  }
+
+  private handleDecodedEvents(events: DecodedEvent[], timeline: StreamTimeline): void {
+    if (this.protocol.applyEvents?.(events)) {
+      timeline.setSampleRate(this.protocol.descriptor.sampleRateHz)
+      this.emit('state', this.currentState, `headset reported ${this.descriptor.channelNames.length} channels at ${this.descriptor.sampleRateHz} Hz`)
+    }
+    for (const event of events) {
+      if (event.name === 'header' || event.name === 'settings') continue
+      this.emitEvent('metrics', { name: event.name, value: event.value })
+    }
+  }
+
+  private reportParseErrors(nowMonoMs: number): void {
+    const total = this.stats().parseErrors
+    if (total === this.reportedParseErrors || nowMonoMs - this.lastParseReportMonoMs < PARSE_ERROR_REPORT_MS) return
+    const parser = this.protocol.parserStats()
+    this.emitEvent('parse_errors', { total, new: total - this.reportedParseErrors, garbageBytes: parser.garbageBytes, badFrames: parser.badFrames })
+    this.reportedParseErrors = total
+    this.lastParseReportMonoMs = nowMonoMs
+  }
+
+  private checkStall(): void {
+    if (this.currentState !== 'streaming') return
+    const silentMs = this.options.clock.monotonicMs() - this.lastDataMonoMs
+    if (silentMs > (this.options.stallTimeoutMs ?? 2000)) this.onPortLost(this.port, `no data for ${Math.round(silentMs)} ms`)
+  }
+
+  private onPortLost(port: SerialPort | null, reason: string): void {
+    if (port !== this.port || this.currentState !== 'streaming') return
+    this.flushChunks()
+    this.port = null
+    void this.closePort(port!, false)
+    this.lostAtMonoMs = this.options.clock.monotonicMs()
+    this.retryDelayMs = this.options.reconnectInitialDelayMs ?? 250
+    this.setState('reconnecting', reason)
+    this.emitEvent('reconnecting', { reason })
+    this.scheduleRetry()
+  }
+
+  private scheduleRetry(): void {
+    this.retryTimer = setTimeout(() => void this.retry(), this.retryDelayMs)
+    this.retryTimer.unref?.()
+  }
+
+  private async retry(): Promise<void> {
+    this.retryTimer = null
+    if (this.currentState !== 'reconnecting' || !this.path) return
+    let port: SerialPort
+    try {
+      port = await this.openPort(this.path)
+    } catch {
+      if (this.currentState !== 'reconnecting') return
+      this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.options.reconnectMaxDelayMs ?? 5000)
+      this.scheduleRetry()
+      return
+    }
+    if (this.currentState !== 'reconnecting') {
+      await this.closePort(port, false)
+      return
+    }
+    await this.requestLowLatency(port)
+    if (this.currentState !== 'reconnecting') {
+      await this.closePort(port, false)
+      return
+    }
+    this.attach(port)
+    this.counters.reconnects++
+    this.setState('streaming')
+    this.emitEvent('reconnected', { downMs: Math.round(this.options.clock.monotonicMs() - this.lostAtMonoMs), port: this.path })
+  }
+
+  private async closePort(port: SerialPort, sendStop: boolean): Promise<void> {
+    if (this.framer) {
+      port.unpipe(this.framer)
+      this.framer.removeAllListeners('data')
+      this.framer = null
+    }
+    port.removeAllListeners('data')
+    port.removeAllListeners('close')
+    port.removeAllListeners('error')
+    // A late error from a closing port must not become an unhandled 'error' event.
+    port.on('error', () => {})
+    if (!port.isOpen) return
+    if (sendStop && this.protocol.stopCommand) {
+      await withTimeout(
+        new Promise<void>((resolve) => {
+          port.write(this.protocol.stopCommand!, () => port.drain(() => resolve()))
+        })
+      )
+    }
+    await withTimeout(new Promise<void>((resolve) => port.close(() => resolve())))
+  }
+
+  private stopTimers(): void {
+    if (this.watchdog) clearInterval(this.watchdog)
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.watchdog = null
+    this.retryTimer = null
+  }
+
+  private setState(state: DeviceState, detail?: string): void {
+    this.currentState = state
+    this.emit('state', state, detail)
+  }
+
+  private emitEvent(kind: DeviceEvent['kind'], data: Record<string, unknown>, tMs = this.options.clock.wallMs()): void {
+    this.emit('event', { kind, tMs, data })
+  }
+}
+
+/** A wedged port must not wedge disconnect(): give each close step a bounded time. */
+function withTimeout(work: Promise<void>, ms = CLOSE_STEP_TIMEOUT_MS): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    void work.then(() => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+}
+
+function toDeviceError(err: unknown, path: string | undefined): VigilError {
+  if (isVigilError(err)) return err
+  const message = err instanceof Error ? err.message : String(err)
+  if (/ENOENT|No such file|cannot open/i.test(message)) return new VigilError('DEVICE_PORT_NOT_FOUND', `Serial port ${path ?? ''} not found`, { path })
+  if (/EBUSY|lock|EACCES|Permission denied/i.test(message)) return new VigilError('DEVICE_PORT_BUSY', `Serial port ${path ?? ''} is busy or not permitted: ${message}`, { path })
+  return new VigilError('DEVICE_PROTOCOL_ERROR', `Could not open ${path ?? 'the serial port'}: ${message}`, { path })
+}

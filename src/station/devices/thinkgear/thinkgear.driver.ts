@@ -1,0 +1,23 @@
+/** NeuroSky ThinkGear headsets (MindWave Mobile over Bluetooth SPP, TGAM modules): 57600 baud, no commands. */
+import { serialModel } from '../models'
+import { SerialHeadsetDriver, type SerialDriverOptions, type SerialProtocol } from '../serial/serial.driver'
+import { createThinkGearParser, decodeThinkGear, resetThinkGearParser } from './thinkgear.parser'
+
+export function createThinkGearProtocol(): SerialProtocol {
+  const model = serialModel('thinkgear')
+  const parser = createThinkGearParser()
+  return {
+    kind: 'thinkgear',
+    descriptor: { ...model.descriptor, baudRate: model.baudRate },
+    defaultBaudRate: model.baudRate,
+    // No sample counter: losses are found from the sample count against the host clock.
+    counterModulus: null,
+    decode: (chunks) => decodeThinkGear(parser, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks as Buffer[])),
+    reset: () => resetThinkGearParser(parser),
+    parserStats: () => ({ ...parser.stats })
+  }
+}
+
+export function createThinkGearDriver(options: SerialDriverOptions): SerialHeadsetDriver {
+  return new SerialHeadsetDriver(createThinkGearProtocol(), options)
+}
