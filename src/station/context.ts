@@ -10,6 +10,7 @@ import type { Hub } from './hub/hub'
 import type { Recorder } from './ingest/recorder'
 import type { Logger } from './logger'
 import type { LocalDatabase } from './storage/database'
+import type { SyncEngine } from './sync/sync-engine'
 
 export interface StationContext {
   config: StationConfig
@@ -22,6 +23,8 @@ export interface StationContext {
   recorder: Recorder
   /** WebSocket fan-out: per-session streams and the monitor feed. */
   hub: Hub
+  /** Moves committed rows to the central database; its status (pending rows per table) works without one too. */
+  sync: SyncEngine
   clock: Clock
   logger: Logger
   jwtSecret: Uint8Array

@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logger'
 import { loadOrCreateJwtSecret } from './secrets'
 import { buildServer, listeningPort, type VigilServer } from './server/app'
 import { LOCAL_DB_FILE, openLocalDatabase, type LocalDatabase } from './storage/database'
+import { createSyncEngine } from './sync/sync-engine'
 
 export interface StationOptions {
   logger?: Logger
@@ -72,14 +73,28 @@ export function createStation(config: StationConfig, options: StationOptions = {
       started.push({ name: 'recorder', stop: () => recorder.stop() })
       const hub = createHub({ db, events, recorder, devices, clock, logger }, { maxPayloadBytes: config.server.wsMaxPayloadBytes })
       hub.start()
+      const stationId = stationIdOf(db)
+      const sync = createSyncEngine({
+        db,
+        stationId,
+        stationName: config.stationName,
+        centralUrl: config.central.url,
+        batchRows: config.central.batchRows,
+        intervalMs: config.central.intervalMs,
+        pruneSyncedAfterDays: config.retention.pruneSyncedAfterDays,
+        events,
+        clock,
+        logger: logger.child({ component: 'sync' })
+      })
       ctx = {
         config,
         db,
-        stationId: stationIdOf(db),
+        stationId,
         events,
         devices,
         recorder,
         hub,
+        sync,
         clock,
         logger,
         jwtSecret: loadOrCreateJwtSecret(config.dataDir),
@@ -96,6 +111,11 @@ export function createStation(config: StationConfig, options: StationOptions = {
       started.push({ name: 'server', stop: () => server?.close() })
       // Stopped before the server: clients get 1001 (going away) instead of a bare close.
       started.push({ name: 'hub', stop: () => hub.stop() })
+      // Last to start, first to stop: it only reads committed rows and must not hold a batch open at shutdown.
+      if (sync.isEnabled) {
+        sync.start()
+        started.push({ name: 'sync', stop: () => sync.stop() })
+      }
       const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host
       url = `http://${host.includes(':') ? `[${host}]` : host}:${listeningPort(server)}`
       running = true

@@ -6,6 +6,7 @@ import { exportRoutes } from './export.routes'
 import { faceModelRoutes } from './face-models.routes'
 import { healthRoutes } from './health.routes'
 import { sessionRoutes } from './sessions.routes'
+import { syncRoutes } from './sync.routes'
 import { userRoutes } from './users.routes'
 import { wsRoutes } from './ws.routes'
 
@@ -16,6 +17,7 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(authRoutes)
   await app.register(userRoutes)
   await app.register(sessionRoutes)
+  await app.register(syncRoutes)
   await app.register(exportRoutes)
   await app.register(faceModelRoutes)
   await app.register(wsRoutes)
