@@ -4,6 +4,7 @@
  * `samplesUv` = microvolts). Every station message carries `v: PROTOCOL_VERSION`.
  */
 import { z } from 'zod'
+import { driveWireEventSchema, gameEventSchema } from '../game/events'
 
 export const PROTOCOL_VERSION = 1
 
@@ -54,11 +55,12 @@ export type FaceEvent = z.infer<typeof faceEventSchema>
 
 /**
  * Driving-game events. The game's own clock is scenario time; the wire event adds the wall-clock
- * `tMs` and carries the game's event unchanged in `event` (its `kind` names it).
+ * `tMs` and carries the game's event unchanged in `event`: a simulation event or a drive-control
+ * event (operator command, screen ready, input-log chunk), both defined by the game.
  */
 export const gameEventEnvelopeSchema = z.object({
   tMs: epochMsSchema,
-  event: z.looseObject({ kind: z.string().min(1).max(64) })
+  event: z.discriminatedUnion('kind', [gameEventSchema, driveWireEventSchema])
 })
 export type GameEventEnvelope = z.infer<typeof gameEventEnvelopeSchema>
 

@@ -147,7 +147,8 @@ describe('session stream: fan-out, acknowledgements, slow and dead clients', () 
           timestampsMs: Float64Array.from({ length: n }, (_, k) => 1e12 + (i * n + k) * 4),
           samplesUv: Float32Array.from({ length: n * 8 }, (_, k) => ((k * 7919) % 20000) / 100 - 100)
         }
-        t.station.ctx.recorder.writeEeg(sessionId, block)
+        // Straight onto the bus (what the recorder emits), so the test measures fan-out, not SQLite.
+        t.station.ctx.events.emit('session.eeg', sessionId, block)
         // About 1 MB/s per client more than the 250 Hz × 8 channel stream: a reader that keeps up keeps up.
         if (i % 4 === 3) await delay(1)
       }

@@ -53,6 +53,12 @@ describe('session stream: malformed input, permissions and abuse', () => {
       code: 'VALIDATION_FAILED',
       message: /events\.0\.kind/
     },
+    {
+      name: 'a game event the game does not define',
+      send: JSON.stringify({ type: 'game.events', seq: 1, events: [{ tMs: now, event: { kind: 'teleport', tMs: 0 } }] }),
+      code: 'VALIDATION_FAILED',
+      message: /events\.0\.event\.kind/
+    },
     { name: 'an empty event list', send: JSON.stringify({ type: 'game.events', seq: 1, events: [] }), code: 'VALIDATION_FAILED', message: /events/ },
     { name: 'a marker without label', send: JSON.stringify({ type: 'marker.add', seq: 1, tMs: now, label: '  ' }), code: 'VALIDATION_FAILED', message: /label/ }
   ]
