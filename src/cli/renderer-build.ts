@@ -23,7 +23,11 @@ export function ensureRendererBuilt(root: string, log: (line: string) => void = 
   const out = rendererOutDir(root)
   const index = join(out, 'index.html')
   const sources = [join(root, 'src', 'renderer'), join(root, 'src', 'shared')].filter(existsSync)
-  const stale = !existsSync(index) || sources.some((dir) => newestMtimeMs(dir) > statSync(index).mtimeMs)
+  const config = join(root, 'electron.vite.config.ts')
+  const stale =
+    !existsSync(index) ||
+    sources.some((dir) => newestMtimeMs(dir) > statSync(index).mtimeMs) ||
+    (existsSync(config) && statSync(config).mtimeMs > statSync(index).mtimeMs)
   if (stale) {
     log('Building the user interface (electron-vite build)...')
     execFileSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'warn'], {
