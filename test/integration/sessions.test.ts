@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { pauseInterruptedSessions } from '../../src/station/sessions/sessions.service'
 import { authHeader, registerAndLogin, type LoggedInUser } from '../helpers/auth'
 import { startTestStation, type TestStation } from '../helpers/station'
 
@@ -161,6 +162,27 @@ describe('sessions API', () => {
     expect(detail.body.markers.map((m: { label: string }) => m.label)).toEqual(['start of drive', 'microsleep?'])
     expect((await api('GET', `/sessions/${s.id}/markers`)).body).toEqual(detail.body.markers)
     expect((await api('POST', `/sessions/${s.id}/markers`, { label: '' })).status).toBe(422)
+  })
+
+  it('publishes REST markers on the event bus like socket markers', async () => {
+    const s = (await api('POST', '/sessions', { name: 'bus', participant_code: 'B1' })).body
+    const seen: string[] = []
+    const onMarker = (m: { sessionId: string; label: string }) => seen.push(`${m.sessionId}:${m.label}`)
+    t.station.ctx.events.on('session.marker', onMarker)
+    await api('POST', `/sessions/${s.id}/markers`, { label: 'kss 7' })
+    t.station.ctx.events.off('session.marker', onMarker)
+    expect(seen).toEqual([`${s.id}:kss 7`])
+  })
+
+  it('pauses sessions left recording by an interrupted station', async () => {
+    const s = (await api('POST', '/sessions', { name: 'crash', participant_code: 'X1' })).body
+    await api('PATCH', `/sessions/${s.id}`, { status: 'recording' })
+    // What a restart looks like: the row says recording, nothing is bound.
+    t.station.ctx.recorder.bind(null)
+    expect(pauseInterruptedSessions(t.station.ctx)).toEqual([s.id])
+    const after = (await api('GET', `/sessions/${s.id}`)).body
+    expect(after).toMatchObject({ status: 'paused', version: 3 })
+    expect((await api('PATCH', `/sessions/${s.id}`, { status: 'recording' })).status).toBe(200)
   })
 
   it('counts samples, face and game events and alerts from the local tables', async () => {

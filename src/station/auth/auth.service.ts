@@ -54,7 +54,14 @@ export function createAuthService(ctx: StationContext, options: AuthServiceOptio
   const throttle: LoginThrottle = createLoginThrottle(options.throttle)
   // Unknown emails are verified against this hash (same cost), so they take as long as a wrong password.
   let dummyHash: Promise<string> | null = null
-  const dummy = () => (dummyHash ??= hasher.hash(randomBytes(16).toString('hex')))
+  const dummy = () => {
+    dummyHash ??= hasher.hash(randomBytes(16).toString('hex'))
+    // A failed attempt (e.g. the pool closed) is retried next time rather than cached.
+    dummyHash.catch(() => (dummyHash = null))
+    return dummyHash
+  }
+  // Computed up front in a worker, so even the first unknown email costs no extra hash.
+  dummy().catch(() => undefined)
   let lastPruneMs = 0
 
   async function issuePair(userId: string, nowMs: number): Promise<TokenPair> {

@@ -212,18 +212,6 @@ function toMarker(row: MarkerRow): Marker {
   return { uid: row.uid, sessionId: row.session_id, tMs: row.t_ms, label: row.label, value: row.value, createdBy: row.created_by }
 }
 
-export function insertMarker(db: LocalDatabase, m: Marker): Marker {
-  db.prepare('INSERT INTO markers (uid, session_id, t_ms, label, value, created_by) VALUES (?, ?, ?, ?, ?, ?)').run(
-    m.uid,
-    m.sessionId,
-    m.tMs,
-    m.label,
-    m.value,
-    m.createdBy
-  )
-  return m
-}
-
 export function listMarkers(db: LocalDatabase, sessionId: string): Marker[] {
   return (db.prepare('SELECT uid, session_id, t_ms, label, value, created_by FROM markers WHERE session_id = ? ORDER BY t_ms, id').all(sessionId) as MarkerRow[]).map(
     toMarker

@@ -17,7 +17,6 @@ import {
   deleteSessionWithData,
   findRecordingSession,
   findSession,
-  insertMarker,
   insertSession,
   listSessions,
   updateSession,
@@ -173,20 +172,43 @@ export function deleteVisibleSession(ctx: StationContext, user: AuthUser, sessio
   })
 }
 
+/**
+ * Sessions still `recording` when the station starts were interrupted (crash, power loss): nothing is
+ * bound to them any more, so they become `paused` and the operator decides whether to resume.
+ */
+export function pauseInterruptedSessions(ctx: StationContext): string[] {
+  const ids: string[] = []
+  for (let session = findRecordingSession(ctx.db); session; session = findRecordingSession(ctx.db)) {
+    if (ctx.recorder.boundSessionId === session.id) break
+    updateSession(ctx.db, session.id, { status: 'paused' }, nowIso(ctx.clock.wallMs()))
+    ctx.events.emit('session.changed', session.id, 'paused')
+    ids.push(session.id)
+  }
+  if (ids.length > 0) ctx.logger.warn({ sessions: ids }, 'sessions interrupted while recording were paused')
+  return ids
+}
+
 export interface MarkerInput {
   label: string
   tMs?: number
   value: string | null
 }
 
-export function addMarker(ctx: StationContext, user: AuthUser, sessionId: string, input: MarkerInput): Marker {
+/**
+ * Adds an operator marker through the recorder, so WebSocket subscribers see it at once like markers
+ * sent over a socket, and answers once it is committed.
+ */
+export async function addMarker(ctx: StationContext, user: AuthUser, sessionId: string, input: MarkerInput): Promise<Marker> {
   const session = findWritableSession(ctx, user, sessionId)
-  return insertMarker(ctx.db, {
+  const marker: Marker = {
     uid: newId(),
     sessionId: session.id,
     tMs: input.tMs ?? ctx.clock.wallMs(),
     label: input.label,
     value: input.value,
     createdBy: user.id
-  })
+  }
+  ctx.recorder.writeMarker(session.id, { id: marker.uid, tMs: marker.tMs, label: marker.label, value: marker.value, createdBy: marker.createdBy })
+  await ctx.recorder.flush()
+  return marker
 }

@@ -24,6 +24,7 @@ import {
   deleteVisibleSession,
   findVisibleSession,
   listVisibleSessions,
+  pauseInterruptedSessions,
   updateVisibleSession
 } from '../../sessions/sessions.service'
 import { bearerSecurity } from '../plugins/auth'
@@ -64,6 +65,8 @@ const errors = { 401: errorResponseSchema, 403: errorResponseSchema, 404: errorR
 
 export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
+  // The server is built once per station start, before anything can bind the recorder.
+  pauseInterruptedSessions(app.ctx)
   // onRequest: anonymous callers are refused before their body is even parsed or validated.
   app.addHook('onRequest', app.authenticate)
 
@@ -178,7 +181,7 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
       }
     },
     async (request, reply) => {
-      const marker = addMarker(app.ctx, request.user, request.params.id, { label: request.body.label, tMs: request.body.t_ms, value: request.body.value })
+      const marker = await addMarker(app.ctx, request.user, request.params.id, { label: request.body.label, tMs: request.body.t_ms, value: request.body.value })
       return reply.code(201).send(toMarkerResponse(marker))
     }
   )
