@@ -33,6 +33,7 @@ export async function migrateCentral(url: string, migrationsDir = findMigrations
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
+    notices.length = 0 // only what the migrations themselves say
     const applied = (await client.query<AppliedMigration>('SELECT version, name, checksum FROM schema_migrations ORDER BY version')).rows
     const pending = planMigrations(known, applied, `The central database ${maskUrl(url)}`)
     for (const migration of pending) {
