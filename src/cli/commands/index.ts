@@ -1,7 +1,9 @@
 /** Every CLI subcommand, in the order `--help` lists them. */
 import { createAdminCommand } from './create-admin.command'
 import { exportCommand } from './export.command'
+import { migrateCentralCommand } from './migrate-central.command'
 import { serveCommand } from './serve.command'
+import { syncCommand } from './sync.command'
 import type { CliCommand } from './types'
 
-export const COMMANDS: CliCommand[] = [serveCommand, exportCommand, createAdminCommand]
+export const COMMANDS: CliCommand[] = [serveCommand, exportCommand, createAdminCommand, migrateCentralCommand, syncCommand]
