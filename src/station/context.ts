@@ -6,6 +6,7 @@ import type { Clock } from './clock'
 import type { StationConfig } from './config'
 import type { DeviceManager } from './devices/device-manager'
 import type { StationEventBus } from './events'
+import type { FatigueService } from './fatigue/fatigue.service'
 import type { Hub } from './hub/hub'
 import type { Recorder } from './ingest/recorder'
 import type { Logger } from './logger'
@@ -21,6 +22,8 @@ export interface StationContext {
   devices: DeviceManager
   /** Writes session data to SQLite (group commit) and binds the headset to the recording session. */
   recorder: Recorder
+  /** Per-session fatigue engines: stores metrics and alerts, acknowledges alerts. */
+  fatigue: FatigueService
   /** WebSocket fan-out: per-session streams and the monitor feed. */
   hub: Hub
   /** Moves committed rows to the central database; its status (pending rows per table) works without one too. */

@@ -9,6 +9,7 @@ import { describeConfig, type StationConfig } from './config'
 import type { StationContext } from './context'
 import { DeviceManager } from './devices/device-manager'
 import { StationEventBus } from './events'
+import { createFatigueService } from './fatigue/fatigue.service'
 import { createHub } from './hub/hub'
 import { createRecorder } from './ingest/recorder'
 import { newId } from './ids'
@@ -71,6 +72,10 @@ export function createStation(config: StationConfig, options: StationOptions = {
       recorder.start()
       // Stopped after the device and the server, so every row they handed in is committed before the database closes.
       started.push({ name: 'recorder', stop: () => recorder.stop() })
+      const fatigue = createFatigueService({ db, events, devices, config, clock, logger: logger.child({ component: 'fatigue' }) })
+      fatigue.start()
+      // Stopped after the device and the server (last inputs in), before the recorder and database.
+      started.push({ name: 'fatigue', stop: () => fatigue.stop() })
       const hub = createHub({ db, events, recorder, devices, clock, logger }, { maxPayloadBytes: config.server.wsMaxPayloadBytes })
       hub.start()
       const stationId = stationIdOf(db)
@@ -93,6 +98,7 @@ export function createStation(config: StationConfig, options: StationOptions = {
         events,
         devices,
         recorder,
+        fatigue,
         hub,
         sync,
         clock,

@@ -1,8 +1,8 @@
 /**
- * Fatigue engine output on the wire: the ~1 Hz `FatigueUpdate` (also stored as `fatigue_metrics.data_json`)
- * and alerts (REST resource and stream message). Definitions and defaults: docs/fatigue.md.
- * Metrics are camelCase with units in their names, like the game and face payloads they derive from;
- * the alert resource is snake_case like every other REST resource.
+ * Fatigue engine output: the full ~1 Hz `FatigueMetrics` (stored as `fatigue_metrics.data_json`, printed
+ * by `analyze`; the stream's `fatigue.update` in src/shared/protocol carries a flattened view of it) and
+ * the alert REST resource. Definitions and defaults: docs/fatigue.md. Metrics are camelCase with units
+ * in their names like the stream payloads; the alert resource is snake_case like every REST resource.
  */
 import { z } from 'zod'
 import { pageOf, paginationQuerySchema } from './common'
@@ -47,7 +47,7 @@ export const eegMetricsSchema = z
     rejectedAmplitude: z.number().int(),
     rejectedEmg: z.number().int(),
     channels: z.array(
-      z.object({ name: z.string(), absoluteUv2: bandPowersSchema.nullable(), cleanFraction: z.number() })
+      z.object({ name: z.string(), absoluteUv2: bandPowersSchema.nullable(), relative: bandPowersSchema.nullable(), cleanFraction: z.number() })
     )
   })
   .meta({ id: 'EegMetrics' })
@@ -115,7 +115,7 @@ export type FusionComponents = z.infer<typeof fusionComponentsSchema>
 
 export const alertStateSchema = z.enum(['none', 'warning', 'severe'])
 
-export const fatigueUpdateSchema = z
+export const fatigueMetricsSchema = z
   .object({
     /** UTC epoch ms the update describes (data up to and including this time). */
     tMs: z.number(),
@@ -129,8 +129,8 @@ export const fatigueUpdateSchema = z
     /** Current state of each alert type's state machine. */
     alertStates: z.record(alertTypeSchema, alertStateSchema)
   })
-  .meta({ id: 'FatigueUpdate' })
-export type FatigueUpdate = z.infer<typeof fatigueUpdateSchema>
+  .meta({ id: 'FatigueMetrics' })
+export type FatigueMetrics = z.infer<typeof fatigueMetricsSchema>
 
 export const alertSchema = z
   .object({
@@ -157,9 +157,3 @@ export const alertListQuerySchema = paginationQuerySchema.extend({
   /** Only alerts at or after this UTC epoch ms. */
   since_ms: z.coerce.number().optional()
 })
-
-/** Sent on the session and monitor streams when an operator acknowledges an alert. */
-export const alertAcknowledgedSchema = z
-  .object({ id: z.string(), session_id: z.string(), acknowledged_at: z.string(), acknowledged_by: z.string().nullable() })
-  .meta({ id: 'AlertAcknowledged' })
-export type AlertAcknowledged = z.infer<typeof alertAcknowledgedSchema>

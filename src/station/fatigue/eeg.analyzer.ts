@@ -5,7 +5,7 @@
  * z-scored (log scale) against the subject's own baseline from the first minutes of data.
  */
 import { emgFraction, peakToPeak } from '../signal/artefacts'
-import { BAND_NAMES, bandPowers, ratioIndices, type BandPowers, type RatioIndices } from '../signal/band-power'
+import { BAND_NAMES, bandPowers, ratioIndices, relativePowers, type BandPowers, type RatioIndices } from '../signal/band-power'
 import { butterworthHighPass, butterworthLowPass, createChannelFilter, notch, type BiquadCoefficients, type ChannelFilter } from '../signal/biquad'
 import { createPeriodogram, integrateBand, type Periodogram } from '../signal/welch'
 import type { EegMetrics } from '../../shared/schemas/fatigue'
@@ -123,7 +123,7 @@ export function createEegAnalyzer(options: EegOptions, baselineMs: number, looka
       clean += used
       const cleanFraction = used / segmentStarts.length
       if (used === 0) {
-        channels.push({ name: options.channelNames[c], absoluteUv2: null, cleanFraction })
+        channels.push({ name: options.channelNames[c], absoluteUv2: null, relative: null, cleanFraction })
         continue
       }
       for (let k = 0; k < meanPsd.length; k++) meanPsd[k] /= used
@@ -132,7 +132,7 @@ export function createEegAnalyzer(options: EegOptions, baselineMs: number, looka
       for (const band of BAND_NAMES) sum[band] += absolute[band]
       totalSum += total
       cleanChannels++
-      channels.push({ name: options.channelNames[c], absoluteUv2: absolute, cleanFraction })
+      channels.push({ name: options.channelNames[c], absoluteUv2: absolute, relative: relativePowers(absolute, total), cleanFraction })
     }
     const cleanFraction = clean / (segmentStarts.length * channelCount)
     let absoluteUv2: BandPowers | null = null
@@ -141,7 +141,7 @@ export function createEegAnalyzer(options: EegOptions, baselineMs: number, looka
     if (cleanChannels > 0) {
       absoluteUv2 = { delta: sum.delta / cleanChannels, theta: sum.theta / cleanChannels, alpha: sum.alpha / cleanChannels, beta: sum.beta / cleanChannels }
       const total = totalSum / cleanChannels
-      relative = { delta: absoluteUv2.delta / total, theta: absoluteUv2.theta / total, alpha: absoluteUv2.alpha / total, beta: absoluteUv2.beta / total }
+      relative = relativePowers(absoluteUv2, total)
       ratios = ratioIndices(absoluteUv2)
     }
 

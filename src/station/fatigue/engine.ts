@@ -5,7 +5,7 @@
  * replay of the stored session produce the same updates and alerts. Updates are emitted only for
  * intervals that received data, so a paused session produces no empty rows.
  */
-import type { AlertType, FatigueUpdate } from '../../shared/schemas/fatigue'
+import type { AlertType, FatigueMetrics } from '../../shared/schemas/fatigue'
 import { ALERT_TYPES } from '../../shared/schemas/fatigue'
 import { createAlertMachine, type AlertLevel, type AlertMachine } from './alert-machine'
 import { createDrivingAnalyzer, type DrivingAnalysis } from './driving.analyzer'
@@ -28,7 +28,7 @@ export interface EngineAlert {
 }
 
 export interface EngineOutput {
-  updates: FatigueUpdate[]
+  updates: FatigueMetrics[]
   alerts: EngineAlert[]
 }
 
@@ -76,6 +76,7 @@ export function createFatigueEngine(input: FatigueEngineOptionsInput = {}): Fati
   const driving = createDrivingAnalyzer(options.driving, options.baselineMs)
   let startMs: number | null = null
   let watermarkMs = -Infinity
+  let lastEegMs = -Infinity
   let nextUpdateMs: number | null = null
   // Update times that received data (the update that first includes a timestamp t is ceil(t / interval)).
   const pending = new Set<number>()
@@ -159,7 +160,9 @@ export function createFatigueEngine(input: FatigueEngineOptionsInput = {}): Fati
       const out = empty()
       const n = block.timestampsMs.length
       if (!eeg || n === 0) return out
+      // Samples at or before the last one fed are resends (a producer reconnecting): the store ignores them too.
       let from = 0
+      while (from < n && block.timestampsMs[from] <= lastEegMs) from++
       while (from < n) {
         noteData(block.timestampsMs[from])
         // Feed the samples up to the next update's holdback boundary, compute it, then go on.
@@ -176,6 +179,7 @@ export function createFatigueEngine(input: FatigueEngineOptionsInput = {}): Fati
             }
           }
           eeg.push(block, from, to)
+          lastEegMs = block.timestampsMs[to - 1]
           advance(block.timestampsMs[to - 1], out)
           from = to
         } else advance(block.timestampsMs[from], out)

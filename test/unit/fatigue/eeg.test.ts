@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createSimulatedEeg } from '../../../src/station/devices/simulated/simulated-eeg'
 import { createFatigueEngine, type EngineOutput } from '../../../src/station/fatigue/engine'
-import type { FatigueUpdate } from '../../../src/shared/schemas/fatigue'
+import type { FatigueMetrics } from '../../../src/shared/schemas/fatigue'
 
 const T0 = 1_700_000_000_000
 
@@ -95,7 +95,7 @@ describe('EEG fatigue analysis', () => {
     const early = [20, 30, 40, 50].map(ratioAt)
     const late = [210, 220, 230, 240].map(ratioAt)
     expect(Math.min(...late)).toBeGreaterThan(2 * Math.max(...early))
-    const last = updates[updates.length - 1] as FatigueUpdate
+    const last = updates[updates.length - 1] as FatigueMetrics
     expect(last.eeg!.baselineReady).toBe(true)
     expect(last.eeg!.zThetaAlphaOverBeta!).toBeGreaterThan(3)
     expect(last.eeg!.cleanFraction).toBeGreaterThan(0.5)

@@ -1,6 +1,7 @@
 /** Every REST and WebSocket route of the station, mounted under /api/v1. One line per route module. */
 import type { FastifyInstance } from 'fastify'
 import { authPlugin } from '../plugins/auth'
+import { alertRoutes } from './alerts.routes'
 import { authRoutes } from './auth.routes'
 import { exportRoutes } from './export.routes'
 import { faceModelRoutes } from './face-models.routes'
@@ -17,6 +18,7 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(authRoutes)
   await app.register(userRoutes)
   await app.register(sessionRoutes)
+  await app.register(alertRoutes)
   await app.register(syncRoutes)
   await app.register(exportRoutes)
   await app.register(faceModelRoutes)
