@@ -198,7 +198,7 @@ BEGIN
   CREATE EXTENSION IF NOT EXISTS timescaledb;
   PERFORM create_hypertable('eeg_data', 'time', chunk_time_interval => INTERVAL '1 day');
   FOREACH t IN ARRAY ARRAY['face_events', 'game_events', 'alerts', 'markers', 'fatigue_metrics', 'device_events'] LOOP
-    PERFORM create_hypertable(t, 'time', chunk_time_interval => INTERVAL '7 days');
+    PERFORM create_hypertable(t::regclass, 'time', chunk_time_interval => INTERVAL '7 days');
   END LOOP;
 
   IF coalesce(current_setting('timescaledb.license', true), '') <> 'timescale' THEN
@@ -212,14 +212,16 @@ BEGIN
   END IF;
 
   -- Segment by session: every query filters by session, and a session holds far more than the
-  -- 1000 rows a compressed batch needs.
+  -- 1000 rows a compressed batch needs. Segment and order columns cover each table's key, so replays
+  -- into compressed chunks still find their duplicates.
+  -- Alerts and markers stay uncompressed: acknowledgements and edits update them.
   ALTER TABLE eeg_data SET (timescaledb.compress, timescaledb.compress_segmentby = 'session_id',
                             timescaledb.compress_orderby = 'time, seq');
   PERFORM add_compression_policy('eeg_data', INTERVAL '7 days');
   FOREACH t IN ARRAY ARRAY['face_events', 'game_events', 'fatigue_metrics', 'device_events'] LOOP
     EXECUTE format('ALTER TABLE %I SET (timescaledb.compress, timescaledb.compress_segmentby = %L, '
-                   'timescaledb.compress_orderby = %L)', t, 'session_id', 'time, local_id');
-    PERFORM add_compression_policy(t, INTERVAL '30 days');
+                   'timescaledb.compress_orderby = %L)', t, 'station_id, session_id', 'time, local_id');
+    PERFORM add_compression_policy(t::regclass, INTERVAL '30 days');
   END LOOP;
 
   CREATE MATERIALIZED VIEW fatigue_per_minute WITH (timescaledb.continuous) AS

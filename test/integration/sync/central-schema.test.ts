@@ -1,0 +1,122 @@
+/**
+ * SQL-level checks of migrations/central: the plain-PostgreSQL branch always, the TimescaleDB branch
+ * wherever the extension is installed and preloaded (skipped, with the reason in its name, elsewhere).
+ */
+import { mkdtempSync, rmSync, writeFileSync, copyFileSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Client } from 'pg'
+import { afterEach, describe, expect, it } from 'vitest'
+import { findMigrationsDir } from '../../../src/station/storage/migration-files'
+import { migrateCentral } from '../../../src/station/sync/central-migrations'
+import { ADMIN_URL, createTestCentral, createTestLocal, engineFor, seedLocal, type TestCentral } from './sync-helpers'
+
+const probe = new Client({ connectionString: ADMIN_URL })
+await probe.connect()
+const tsdb = (
+  await probe.query<{ ok: boolean }>(
+    "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') AND current_setting('shared_preload_libraries') LIKE '%timescaledb%' AS ok"
+  )
+).rows[0].ok
+await probe.end()
+const TSDB_NOTE = tsdb ? '' : ' [SKIPPED: the timescaledb extension is not installed/preloaded on this PostgreSQL server]'
+if (!tsdb) console.info(`central-schema: TimescaleDB branch check${TSDB_NOTE}; the plain PostgreSQL branch is checked instead.`)
+
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!()
+})
+
+async function central(migrate = true): Promise<TestCentral> {
+  const c = await createTestCentral(migrate)
+  cleanups.push(() => c.drop())
+  return c
+}
+
+describe('central schema', () => {
+  it.skipIf(tsdb)('plain PostgreSQL branch: tables, time-including keys, BRIN and per-session indexes, per-minute fatigue view', async () => {
+    const c = await central()
+    const tables = (await c.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.t)
+    expect(tables).toEqual(
+      ['alerts', 'device_events', 'eeg_data', 'face_events', 'fatigue_metrics', 'game_events', 'markers', 'schema_migrations', 'sessions', 'station_streams', 'stations', 'tombstones', 'users'].sort()
+    )
+    // No password hashes centrally.
+    const userCols = (await c.query<{ c: string }>("SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'users'")).rows.map((r) => r.c)
+    expect(userCols.some((col) => /password/.test(col))).toBe(false)
+    // Every time-series key includes the time column (what TimescaleDB requires; same keys on both branches).
+    const keys = await c.query<{ t: string; cols: string[] }>(`
+      SELECT tc.table_name AS t, array_agg(kcu.column_name::text ORDER BY kcu.ordinal_position) AS cols
+      FROM information_schema.table_constraints tc JOIN information_schema.key_column_usage kcu USING (constraint_name, table_name)
+      WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_name IN ('eeg_data','face_events','game_events','alerts','markers','fatigue_metrics','device_events')
+      GROUP BY 1 ORDER BY 1`)
+    expect(keys.rows).toHaveLength(7)
+    for (const k of keys.rows) expect(k.cols).toContain('time')
+    expect(keys.rows.find((k) => k.t === 'eeg_data')?.cols).toEqual(['session_id', 'time', 'seq'])
+    const brin = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_indexes WHERE indexdef LIKE '%USING brin%'")
+    expect(brin.rows[0].n).toBe(7)
+
+    // A session time-range read uses the (session_id, time) key, not a scan.
+    const plan = await c.query<{ 'QUERY PLAN': string }>(
+      "EXPLAIN SELECT * FROM eeg_data WHERE session_id = '00000000-0000-7000-8000-000000000000' AND time BETWEEN now() - interval '1 minute' AND now()"
+    )
+    expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/eeg_data_pkey/)
+
+    const local = createTestLocal()
+    cleanups.push(() => local.close())
+    seedLocal(local.db, local.stationId, { sessions: 1, samplesPerSession: 250, eventsPerSession: 120 })
+    await engineFor(local, c.url).syncUntilCaughtUp()
+    const perMinute = await c.query<{ updates: number }>('SELECT updates::int FROM fatigue_per_minute ORDER BY bucket')
+    expect(perMinute.rows.reduce((sum, r) => sum + r.updates, 0)).toBe(120)
+  })
+
+  it.skipIf(!tsdb)(`TimescaleDB branch: hypertables, 1-day EEG chunks, compression by session, continuous aggregate${TSDB_NOTE}`, async () => {
+    const c = await central()
+    const hypertables = (await c.query<{ t: string }>('SELECT hypertable_name AS t FROM timescaledb_information.hypertables ORDER BY 1')).rows.map((r) => r.t)
+    expect(hypertables).toEqual(['alerts', 'device_events', 'eeg_data', 'face_events', 'fatigue_metrics', 'game_events', 'markers'])
+    const interval = await c.query<{ i: string }>(
+      "SELECT time_interval::text AS i FROM timescaledb_information.dimensions WHERE hypertable_name = 'eeg_data' AND column_name = 'time'"
+    )
+    expect(interval.rows[0].i).toBe('1 day')
+    const license = (await c.query<{ l: string | null }>("SELECT current_setting('timescaledb.license', true) AS l")).rows[0].l
+    if (license !== 'timescale') return // Apache-only build: no compression or continuous aggregates (documented)
+    const segment = await c.query<{ a: string }>(
+      "SELECT attname AS a FROM timescaledb_information.compression_settings WHERE hypertable_name = 'eeg_data' AND segmentby_column_index IS NOT NULL"
+    )
+    expect(segment.rows.map((r) => r.a)).toEqual(['session_id'])
+    const caggs = await c.query<{ v: string }>('SELECT view_name AS v FROM timescaledb_information.continuous_aggregates')
+    expect(caggs.rows.map((r) => r.v)).toEqual(['fatigue_per_minute'])
+
+    const local = createTestLocal()
+    cleanups.push(() => local.close())
+    seedLocal(local.db, local.stationId, { sessions: 1, samplesPerSession: 250, eventsPerSession: 120 })
+    await engineFor(local, c.url).syncUntilCaughtUp()
+    // Real-time aggregation is on, so unmaterialised minutes count too.
+    const perMinute = await c.query<{ updates: number }>('SELECT updates::int FROM fatigue_per_minute')
+    expect(perMinute.rows.reduce((sum, r) => sum + r.updates, 0)).toBe(120)
+    // A chunk compresses, and a replay into the compressed chunk still adds nothing.
+    await c.query("SELECT compress_chunk(ch) FROM show_chunks('eeg_data') AS ch")
+    local.db.exec('DELETE FROM sync_cursors')
+    await engineFor(local, c.url).syncUntilCaughtUp()
+    expect((await c.query<{ n: number }>('SELECT count(*)::int AS n FROM eeg_data')).rows[0].n).toBe(250)
+  })
+
+  it('migrations are applied once, and a database changed by an unknown migration is refused', async () => {
+    const c = await central()
+    expect((await migrateCentral(c.url)).applied).toEqual([])
+    const versions = (await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version)
+    expect(versions).toEqual([1])
+
+    // A newer Vigil's migration 2 in the database: this version must refuse rather than guess.
+    await c.query("INSERT INTO schema_migrations (version, name, checksum) VALUES (2, '002_future.sql', 'x')")
+    await expect(migrateCentral(c.url)).rejects.toMatchObject({ code: 'STORAGE_UNKNOWN_MIGRATION' })
+
+    // An applied file edited afterwards is refused too.
+    const other = await central(false)
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-central-mig-'))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    for (const f of readdirSync(findMigrationsDir('central'))) copyFileSync(join(findMigrationsDir('central'), f), join(dir, f))
+    await migrateCentral(other.url, dir)
+    writeFileSync(join(dir, '001_initial.sql'), '-- edited\nSELECT 1;\n')
+    await expect(migrateCentral(other.url, dir)).rejects.toThrow(/changed after it was applied/)
+  })
+})
