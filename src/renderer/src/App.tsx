@@ -1,45 +1,128 @@
-import { useEffect, useState } from 'react'
-import type { HealthResponse } from '@shared/schemas/health'
+import { useEffect, type ReactNode } from 'react'
+import { useAuth, AuthProvider } from './auth/auth-context'
+import { Skeleton } from './components/ui/ui'
+import { useHealth } from './hooks/use-health'
+import { DevicesPage } from './pages/DevicesPage'
+import { DrivePage } from './pages/DrivePage'
+import { LivePage } from './pages/LivePage'
+import { LoginPage } from './pages/LoginPage'
+import { MonitorPage } from './pages/MonitorPage'
+import { SessionDetailPage } from './pages/SessionDetailPage'
+import { SessionsPage } from './pages/SessionsPage'
+import { SyncPage } from './pages/SyncPage'
+import { UsersPage } from './pages/UsersPage'
+import { Link, navigate, RouterProvider, Routes, useLocation, type Route } from './router/router'
+import type { Role } from './api/types'
 
-/** The app shell: header with station state; pages are added by the UI work. */
-export function App() {
-  const [health, setHealth] = useState<HealthResponse | null>(null)
-  const [error, setError] = useState<string | null>(null)
+interface NavItem {
+  to: string
+  label: string
+  roles: Role[]
+}
 
-  useEffect(() => {
-    let cancelled = false
-    const poll = async () => {
-      try {
-        const response = await fetch('/api/v1/health')
-        const body = (await response.json()) as HealthResponse
-        if (!cancelled) {
-          setHealth(body)
-          setError(null)
-        }
-      } catch (err) {
-        if (!cancelled) setError((err as Error).message)
-      }
-    }
-    void poll()
-    const timer = setInterval(poll, 2000)
-    return () => {
-      cancelled = true
-      clearInterval(timer)
-    }
-  }, [])
+/** Students follow sessions; researchers run them and the hardware; admins also manage people. */
+const NAV: NavItem[] = [
+  { to: '/monitor', label: 'Monitor', roles: ['admin', 'researcher', 'student'] },
+  { to: '/sessions', label: 'Sessions', roles: ['admin', 'researcher', 'student'] },
+  { to: '/devices', label: 'Devices', roles: ['admin', 'researcher'] },
+  { to: '/sync', label: 'Sync', roles: ['admin', 'researcher'] },
+  { to: '/admin/users', label: 'Users', roles: ['admin'] }
+]
+
+const ROUTES: Route[] = [
+  { path: '/sessions', render: () => <SessionsPage /> },
+  { path: '/sessions/:id', render: ({ id }) => <SessionDetailPage key={id} sessionId={id} /> },
+  { path: '/sessions/:id/live', render: ({ id }) => <LivePage key={id} sessionId={id} /> },
+  { path: '/monitor', render: () => <MonitorPage /> },
+  { path: '/devices', render: () => <DevicesPage /> },
+  { path: '/sync', render: () => <SyncPage /> },
+  { path: '/admin/users', render: () => <UsersPage /> },
+  { path: '/drive/:sessionId', render: ({ sessionId }) => <DrivePage key={sessionId} sessionId={sessionId} /> }
+]
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to])
+  return null
+}
+
+function Shell() {
+  const { user, isChecking, signOut } = useAuth()
+  const { health, isReachable } = useHealth()
+  const { pathname } = useLocation()
+  const isDrive = pathname.startsWith('/drive/')
+
+  let content: ReactNode
+  if (isChecking) content = <Skeleton lines={6} />
+  else if (!user) content = <LoginPage />
+  else if (pathname === '/' || pathname === '/login') content = <Redirect to="/monitor" />
+  else content = <Routes routes={ROUTES} fallback={<NotFound />} />
 
   return (
-    <div className="app-shell" data-testid="app-shell">
+    <div className={`app-shell${isDrive ? ' is-drive' : ''}`} data-testid="app-shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <header className="app-header">
-        <h1>Vigil</h1>
+        <Link to="/" className="brand">
+          Vigil
+        </Link>
         <span className="station-name">{health?.station_name ?? 'connecting…'}</span>
-        <span className={`device-state device-${health?.device.state ?? 'unknown'}`} data-testid="device-state">
-          {health ? `${health.device.kind ?? 'no headset'}: ${health.device.state}` : error ? 'station unreachable' : '…'}
+        {user && !isDrive && (
+          <nav className="app-nav" aria-label="Main">
+            {NAV.filter((item) => item.roles.includes(user.role)).map((item) => (
+              <Link key={item.to} to={item.to} className={pathname.startsWith(item.to) ? 'active' : undefined} aria-current={pathname.startsWith(item.to) ? 'page' : undefined}>
+                {item.label}
+              </Link>
+            ))}
+          </nav>
+        )}
+        <span className="header-spacer" />
+        <span className={`device-state device-${health?.device.state ?? 'unknown'}`} data-testid="device-state" title="Headset">
+          {health ? `${health.device.kind ?? 'no headset'}: ${health.device.state}` : isReachable === false ? 'station unreachable' : '…'}
         </span>
+        <span className="samples" title="Samples received from the headset">
+          <span data-testid="samples-received">{health?.device.samples_received ?? 0}</span> samples
+        </span>
+        {user && (
+          <span className="user-box">
+            <span data-testid="current-user" title={user.email}>
+              {user.full_name || user.email} <span className="role">{user.role}</span>
+            </span>
+            <button type="button" className="btn btn-small" onClick={() => void signOut()} data-testid="sign-out">
+              Sign out
+            </button>
+          </span>
+        )}
       </header>
-      <main className="app-main">
-        <p>Samples received: <span data-testid="samples-received">{health?.device.samples_received ?? 0}</span></p>
+      {isReachable === false && (
+        <div className="banner banner-bad" role="alert" data-testid="offline-banner">
+          The station cannot be reached. Retrying every 2 s; recording continues on the station.
+        </div>
+      )}
+      <main className="app-main" id="main" tabIndex={-1}>
+        {content}
       </main>
     </div>
+  )
+}
+
+function NotFound() {
+  return (
+    <div className="page">
+      <h2>Page not found</h2>
+      <p>
+        <Link to="/monitor">Go to the monitor</Link>
+      </p>
+    </div>
+  )
+}
+
+export function App() {
+  return (
+    <RouterProvider>
+      <AuthProvider>
+        <Shell />
+      </AuthProvider>
+    </RouterProvider>
   )
 }

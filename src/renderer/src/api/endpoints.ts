@@ -1,0 +1,69 @@
+/** Every REST call the UI makes, in one place, named after what it does. */
+import { api, request } from './http'
+import type { TokenPair } from './token-store'
+import type { sessionCreateSchema } from '@shared/schemas/sessions'
+import type { z } from 'zod'
+import type { Alert, Marker, Page, Role, Session, SessionDetail, SessionStatus, SessionUpdate, User } from './types'
+
+export const authApi = {
+  login: (username: string, password: string) =>
+    request<TokenPair>('/auth/login', { method: 'POST', body: new URLSearchParams({ username, password }), isPublic: true }),
+  register: (body: { email: string; password: string; full_name?: string }) => request<User>('/auth/register', { method: 'POST', body, isPublic: true }),
+  logout: (refreshToken: string) => api.post<void>('/auth/logout', { refresh_token: refreshToken }),
+  me: () => api.get<User>('/users/me')
+}
+
+export const usersApi = {
+  list: (skip: number, limit: number) => api.get<Page<User>>('/users', { skip, limit }),
+  update: (id: string, body: { role?: Role; is_active?: boolean; full_name?: string }) => api.patch<User>(`/users/${id}`, body)
+}
+
+export interface SessionFilter {
+  status?: SessionStatus | ''
+  participant_code?: string
+}
+
+export const sessionsApi = {
+  list: (skip: number, limit: number, filter: SessionFilter = {}) =>
+    api.get<Page<Session>>('/sessions', { skip, limit, status: filter.status, participant_code: filter.participant_code }),
+  get: (id: string) => api.get<SessionDetail>(`/sessions/${id}`),
+  create: (body: z.input<typeof sessionCreateSchema>) => api.post<Session>('/sessions', body),
+  update: (id: string, body: SessionUpdate) => api.patch<Session>(`/sessions/${id}`, body),
+  setStatus: (id: string, status: SessionStatus) => api.patch<Session>(`/sessions/${id}`, { status }),
+  remove: (id: string) => api.del(`/sessions/${id}`),
+  // No t_ms: the station stamps the marker with its own clock, which a remote browser's clock may not match.
+  addMarker: (id: string, label: string, value: string | null = null) => api.post<Marker>(`/sessions/${id}/markers`, { label, value }),
+  alerts: (id: string) => api.get<Page<Alert> | Alert[]>(`/sessions/${id}/alerts`),
+  ackAlert: (id: string, alertId: string) => api.post<Alert>(`/sessions/${id}/alerts/${alertId}/ack`, {})
+}
+
+export interface SerialPortInfo {
+  path: string
+  manufacturer?: string | null
+  vendorId?: string | null
+  productId?: string | null
+  serialNumber?: string | null
+  vendor_id?: string | null
+  product_id?: string | null
+}
+
+export const devicesApi = {
+  ports: () => api.get<SerialPortInfo[] | { data: SerialPortInfo[] } | { ports: SerialPortInfo[] }>('/devices/ports'),
+  status: () => api.get<Record<string, unknown>>('/devices/status'),
+  connect: (kind: string, path?: string) => api.post<Record<string, unknown>>('/devices/connect', { kind, path }),
+  disconnect: () => api.post<Record<string, unknown>>('/devices/disconnect', {})
+}
+
+export const syncApi = {
+  status: () => api.get<Record<string, unknown>>('/sync/status'),
+  run: () => api.post<Record<string, unknown>>('/sync/run', {})
+}
+
+/** Lists come back as `{data, count}` from most routes; accept a bare array too. */
+export function itemsOf<T>(value: unknown, key = 'data'): T[] {
+  if (!value) return []
+  if (Array.isArray(value)) return value as T[]
+  if (typeof value !== 'object') return []
+  const items = (value as Record<string, unknown>)[key]
+  return Array.isArray(items) ? (items as T[]) : []
+}

@@ -1,0 +1,14 @@
+/** The REST shapes the pages read: re-exported from the station's zod schemas in src/shared, never redefined. */
+export type { UserResponse as User } from '@shared/schemas/users'
+import type { UserResponse } from '@shared/schemas/users'
+export type Role = UserResponse['role']
+
+export { SESSION_STATUSES } from '@shared/schemas/sessions'
+export type { SessionStatus, SessionResponse as Session, SessionDetailResponse as SessionDetail, MarkerResponse as Marker, SessionCreate, SessionUpdate } from '@shared/schemas/sessions'
+
+export interface Page<T> {
+  data: T[]
+  count: number
+}
+
+export type { Alert } from '@shared/schemas/fatigue'

@@ -1,0 +1,74 @@
+import { useState } from 'react'
+import { sessionsApi } from '../api/endpoints'
+import { ApiError } from '../api/http'
+import type { Session, SessionStatus } from '../api/types'
+import { ConfirmDialog, ErrorNote } from './ui/ui'
+
+interface Action {
+  label: string
+  to: SessionStatus
+  tone: 'primary' | 'plain' | 'danger'
+  /** Ending a recording cannot be undone, so it asks first. */
+  needsConfirm?: boolean
+}
+
+/** The lifecycle buttons valid in each status (the station enforces the same table). */
+const ACTIONS: Record<SessionStatus, Action[]> = {
+  planned: [
+    { label: 'Start recording', to: 'recording', tone: 'primary' },
+    { label: 'Abort', to: 'aborted', tone: 'danger', needsConfirm: true }
+  ],
+  recording: [
+    { label: 'Pause', to: 'paused', tone: 'plain' },
+    { label: 'Stop', to: 'completed', tone: 'danger', needsConfirm: true }
+  ],
+  paused: [
+    { label: 'Resume', to: 'recording', tone: 'primary' },
+    { label: 'Stop', to: 'completed', tone: 'danger', needsConfirm: true }
+  ],
+  completed: [],
+  aborted: []
+}
+
+export function SessionActions({ session, onChanged }: { session: Pick<Session, 'id' | 'status'>; onChanged(session: Session): void }) {
+  const [pending, setPending] = useState<Action | null>(null)
+  const [isBusy, setIsBusy] = useState(false)
+  const [error, setError] = useState<Error | null>(null)
+
+  const run = async (action: Action) => {
+    setPending(null)
+    setIsBusy(true)
+    setError(null)
+    try {
+      onChanged(await sessionsApi.setStatus(session.id, action.to))
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new Error((err as Error).message))
+    } finally {
+      setIsBusy(false)
+    }
+  }
+
+  const actions = ACTIONS[session.status] ?? []
+  return (
+    <div className="session-actions">
+      {actions.map((action) => (
+        <button
+          key={action.to}
+          type="button"
+          className={`btn ${action.tone === 'primary' ? 'btn-primary' : action.tone === 'danger' ? 'btn-danger' : ''}`}
+          disabled={isBusy}
+          onClick={() => (action.needsConfirm ? setPending(action) : void run(action))}
+          data-testid={`action-${action.to}`}
+        >
+          {action.label}
+        </button>
+      ))}
+      <ErrorNote error={error} />
+      {pending && (
+        <ConfirmDialog title={`${pending.label} this session?`} confirmLabel={pending.label} isDanger onConfirm={() => void run(pending)} onCancel={() => setPending(null)}>
+          <p>{pending.to === 'completed' ? 'Recording ends and the session is closed. This cannot be undone.' : 'The session is marked as aborted. Data recorded so far is kept.'}</p>
+        </ConfirmDialog>
+      )}
+    </div>
+  )
+}

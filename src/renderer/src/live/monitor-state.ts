@@ -1,0 +1,92 @@
+/**
+ * The monitor's model: one card per active session. `/ws/monitor` sends a full `monitor.snapshot`
+ * every second or so (membership and numbers) plus `alert.*` and `session.status` as they happen;
+ * the REST session list stands in while the feed is not connected.
+ */
+import type { SessionSummary } from '@shared/protocol/common'
+import type { StationMessage } from '@shared/protocol/station-messages'
+import type { Session } from '../api/types'
+import { alertFromWire } from './protocol'
+import type { LiveAlert } from './session-live'
+
+export interface MonitorCard {
+  sessionId: string
+  name: string
+  participantCode: string
+  status: string
+  startedAtMs: number | null
+  /** Per-channel quality when the station's headset records this session. */
+  signalQuality: string[]
+  fatigueScore: number | null
+  fatigueLevel: string | null
+  alertCount: number | null
+  viewers: number | null
+}
+
+export interface MonitorState {
+  /** Cards from the latest snapshot; null until the first snapshot arrives. */
+  snapshot: MonitorCard[] | null
+  /** Newest alert per session, kept across snapshots (snapshots carry only a count). */
+  newestAlert: Map<string, LiveAlert>
+}
+
+export const emptyMonitorState = (): MonitorState => ({ snapshot: null, newestAlert: new Map() })
+
+function cardFromSummary(s: SessionSummary): MonitorCard {
+  return {
+    sessionId: s.sessionId,
+    name: s.name,
+    participantCode: s.participantCode,
+    status: s.status,
+    startedAtMs: s.startedAt ? Date.parse(s.startedAt) : null,
+    signalQuality: s.signalQuality,
+    fatigueScore: s.fatigueScore,
+    fatigueLevel: s.fatigueLevel,
+    alertCount: s.alertCount,
+    viewers: s.viewers
+  }
+}
+
+export function cardFromSession(session: Session): MonitorCard {
+  return {
+    sessionId: session.id,
+    name: session.name,
+    participantCode: session.participant_code,
+    status: session.status,
+    startedAtMs: session.started_at ? Date.parse(session.started_at) : null,
+    signalQuality: [],
+    fatigueScore: null,
+    fatigueLevel: null,
+    alertCount: session.counters.alerts,
+    viewers: null
+  }
+}
+
+/** Applies one monitor message; returns the same state object when nothing changed. */
+export function applyMonitorMessage(state: MonitorState, message: unknown): MonitorState {
+  const m = message as StationMessage
+  switch (m?.type) {
+    case 'monitor.snapshot':
+      return { ...state, snapshot: m.sessions.map(cardFromSummary) }
+    case 'alert.raised': {
+      const newestAlert = new Map(state.newestAlert)
+      const previous = newestAlert.get(m.alert.sessionId)
+      if (!previous || m.alert.tMs >= previous.tMs) newestAlert.set(m.alert.sessionId, alertFromWire(m.alert))
+      return { ...state, newestAlert }
+    }
+    case 'alert.acknowledged': {
+      const previous = state.newestAlert.get(m.sessionId)
+      if (!previous || previous.id !== m.alertId) return state
+      const newestAlert = new Map(state.newestAlert)
+      newestAlert.set(m.sessionId, { ...previous, acknowledgedAtMs: Date.parse(m.acknowledgedAt) || Date.now() })
+      return { ...state, newestAlert }
+    }
+    case 'session.status': {
+      if (!state.snapshot) return state
+      const isActive = m.status === 'recording' || m.status === 'paused'
+      return { ...state, snapshot: isActive ? state.snapshot.map((c) => (c.sessionId === m.sessionId ? { ...c, status: m.status! } : c)) : state.snapshot.filter((c) => c.sessionId !== m.sessionId) }
+    }
+    default:
+      return state
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The live state of one session, fed by WebSocket messages. High-rate data (EEG) goes straight into
+ * ring buffers that the canvas reads every frame; everything slow (fatigue, alerts, device) is kept
+ * here and announced to React at most a few times a second, so React never re-renders per batch.
+ */
+import { PointRing, TraceBuffer } from './trace-buffer'
+import type { LiveMessage } from './protocol'
+
+export const TRACE_WINDOW_S = 10
+/** Two hours of one-per-second fatigue updates; older points are overwritten. */
+const FATIGUE_HISTORY = 7200
+const MAX_ALERTS = 200
+
+export interface LiveAlert {
+  id: string
+  level: string
+  message: string
+  tMs: number
+  acknowledgedAtMs: number | null
+}
+
+export interface LiveDevice {
+  state: string
+  kind?: string | null
+  model?: string | null
+  samplesReceived?: number
+  samplesDropped?: number
+  reconnects?: number
+  detail?: string | null
+}
+
+export interface LiveSnapshot {
+  channelNames: string[]
+  sampleRateHz: number
+  quality: string[]
+  /** Relative band powers (share of total) keyed by band name, averaged over channels. */
+  bandPowers: Record<string, number>
+  fatigueScore: number | null
+  fatigueLevel: string | null
+  tiles: { perclos: number | null; blinkRatePerMin: number | null; sdlpM: number | null; reactionTimeMs: number | null }
+  alerts: LiveAlert[]
+  device: LiveDevice | null
+  sessionStatus: string | null
+  samplesSeen: number
+  gaps: number
+  /** Live frames the station skipped because this view read too slowly. */
+  laggingFrames: number
+  /** Whether this user may write to the session (from the station's hello). */
+  canWrite: boolean
+  lastMessageAtMs: number
+}
+
+export class SessionLive {
+  traces: TraceBuffer | null = null
+  readonly fatigue = new PointRing(FATIGUE_HISTORY)
+  snapshot: LiveSnapshot = {
+    channelNames: [],
+    sampleRateHz: 0,
+    quality: [],
+    bandPowers: {},
+    fatigueScore: null,
+    fatigueLevel: null,
+    tiles: { perclos: null, blinkRatePerMin: null, sdlpM: null, reactionTimeMs: null },
+    alerts: [],
+    device: null,
+    sessionStatus: null,
+    samplesSeen: 0,
+    gaps: 0,
+    laggingFrames: 0,
+    canWrite: false,
+    lastMessageAtMs: 0
+  }
+  /** Next expected EEG sample sequence; a jump past it is a gap. */
+  nextSeq: number | null = null
+  private readonly listeners = new Set<() => void>()
+  private notifyTimer: ReturnType<typeof setTimeout> | undefined
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private changed(patch: Partial<LiveSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...patch }
+    if (this.notifyTimer) return
+    // Coalesce: at most ~5 React updates a second whatever the message rate.
+    this.notifyTimer = setTimeout(() => {
+      this.notifyTimer = undefined
+      for (const listener of this.listeners) listener()
+    }, 200)
+  }
+
+  /** Stops the pending notification; subscribers remove themselves through their own unsubscribe. */
+  dispose(): void {
+    clearTimeout(this.notifyTimer)
+    this.notifyTimer = undefined
+  }
+
+  /** Channel names and rate known from the device or the session record, before or besides the EEG itself. */
+  setStreamInfo(channelNames: string[], sampleRateHz: number | null): void {
+    if (sampleRateHz) this.declaredRateHz = sampleRateHz
+    if (channelNames.length && channelNames.join() !== this.snapshot.channelNames.join()) this.changed({ channelNames })
+  }
+
+  private declaredRateHz: number | null = null
+
+  private tracesFor(channelCount: number, measuredRateHz: number | null): TraceBuffer {
+    const current = this.traces
+    // Batch timestamps jitter: keep the buffer unless the channel count or the rate really changed (>10%).
+    const rateHz = this.declaredRateHz ?? measuredRateHz ?? current?.sampleRateHz ?? 250
+    if (current && current.channelCount === channelCount && Math.abs(current.sampleRateHz - rateHz) <= rateHz * 0.1) return current
+    this.traces = new TraceBuffer(channelCount, rateHz, TRACE_WINDOW_S)
+    const names = this.snapshot.channelNames.length === channelCount ? this.snapshot.channelNames : Array.from({ length: channelCount }, (_, i) => `Ch${i + 1}`)
+    this.changed({ channelNames: names, sampleRateHz: rateHz })
+    return this.traces
+  }
+
+  apply(message: LiveMessage): void {
+    const now = Date.now()
+    switch (message.kind) {
+      case 'eeg': {
+        // A batch wholly before what we have is a duplicate (a producer re-sending after a reconnect).
+        if (this.nextSeq !== null && message.firstSeq + message.sampleCount <= this.nextSeq) return
+        const traces = this.tracesFor(message.channelCount, message.sampleRateHz)
+        const isGap = this.nextSeq !== null && message.firstSeq > this.nextSeq
+        traces.push(message.samplesUv, message.sampleCount)
+        this.nextSeq = message.firstSeq + message.sampleCount
+        this.snapshot.samplesSeen += message.sampleCount
+        this.snapshot.lastMessageAtMs = now
+        if (isGap) this.changed({ gaps: this.snapshot.gaps + 1 })
+        return
+      }
+      case 'device':
+        if (message.channelNames.length) this.setStreamInfo(message.channelNames, message.sampleRateHz)
+        this.changed({ device: message.device, quality: message.quality, lastMessageAtMs: now })
+        return
+      case 'fatigue': {
+        if (message.score !== null) this.fatigue.push(message.tMs, message.score)
+        const tiles = { ...this.snapshot.tiles }
+        for (const key of Object.keys(tiles) as (keyof typeof tiles)[]) {
+          const value = message.tiles[key]
+          if (value !== undefined && value !== null) tiles[key] = value
+        }
+        this.changed({
+          fatigueScore: message.score,
+          fatigueLevel: message.level,
+          tiles,
+          bandPowers: message.bands ?? this.snapshot.bandPowers,
+          lastMessageAtMs: now
+        })
+        return
+      }
+      case 'alert': {
+        const alerts = this.snapshot.alerts.filter((alert) => alert.id !== message.alert.id)
+        alerts.push(message.alert)
+        alerts.sort((a, b) => b.tMs - a.tMs)
+        this.changed({ alerts: alerts.slice(0, MAX_ALERTS), lastMessageAtMs: now })
+        return
+      }
+      case 'alert-ack':
+        this.acknowledge(message.alertId, message.tMs)
+        return
+      case 'session':
+        this.changed({ sessionStatus: message.status ?? 'deleted' })
+        return
+      case 'hello':
+        this.changed({ canWrite: message.canWrite, sessionStatus: message.sessionStatus ?? this.snapshot.sessionStatus })
+        return
+      case 'lagging':
+        this.changed({ laggingFrames: this.snapshot.laggingFrames + message.droppedFrames })
+        return
+      case 'ignored':
+        return
+    }
+  }
+
+  acknowledge(alertId: string, tMs: number): void {
+    this.changed({ alerts: this.snapshot.alerts.map((alert) => (alert.id === alertId ? { ...alert, acknowledgedAtMs: alert.acknowledgedAtMs ?? tMs } : alert)) })
+  }
+
+  /** Alerts known before the socket opened (from REST), merged without duplicates. */
+  seedAlerts(alerts: LiveAlert[]): void {
+    const known = new Map(this.snapshot.alerts.map((alert) => [alert.id, alert]))
+    for (const alert of alerts) if (!known.has(alert.id)) known.set(alert.id, alert)
+    this.changed({ alerts: [...known.values()].sort((a, b) => b.tMs - a.tMs).slice(0, MAX_ALERTS) })
+  }
+}
