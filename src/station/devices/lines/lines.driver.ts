@@ -11,6 +11,7 @@ import { createLinesParser, decodeLines, type LinesParserState } from './lines.p
 export function createLinesProtocol(): SerialProtocol {
   const model = serialModel('lines')
   let parser: LinesParserState = createLinesParser()
+  let isFirstLineSuspect = true
   const descriptor = { ...model.descriptor, baudRate: model.baudRate }
   return {
     kind: 'lines',
@@ -19,8 +20,18 @@ export function createLinesProtocol(): SerialProtocol {
     counterModulus: null,
     inferCounterModulus: true,
     createFramer: () => new ReadlineParser({ delimiter: '\n', encoding: 'utf8' }),
-    decode: (chunks) => decodeLines(parser, chunks.map(String)),
+    decode: (chunks) => {
+      const lines = chunks.map(String)
+      if (isFirstLineSuspect && lines.length > 0) {
+        // The port may have opened mid-line: "3,45.6" could be the tail of "123,45.6" and would
+        // parse. Drop the first line after every open.
+        isFirstLineSuspect = false
+        lines.shift()
+      }
+      return decodeLines(parser, lines)
+    },
     reset: () => {
+      isFirstLineSuspect = true
       // A replugged board re-sends its header; until then keep the layout we know.
       const known = parser
       parser = createLinesParser()
@@ -36,9 +47,13 @@ export function createLinesProtocol(): SerialProtocol {
       if (!events.some((e) => e.name === 'header' || e.name === 'settings')) return false
       const names = parser.channelNames ?? STANDARD_CHANNEL_NAMES.slice(0, parser.channelCount).concat()
       while (names.length < parser.channelCount) names.push(`ch${names.length + 1}`)
+      const sampleRateHz = parser.sampleRateHz ?? descriptor.sampleRateHz
+      const fullScaleUv = parser.fullScaleUv ?? descriptor.fullScaleUv
+      // Devices repeat their header; only a real change counts.
+      if (names.join('\0') === descriptor.channelNames.join('\0') && sampleRateHz === descriptor.sampleRateHz && fullScaleUv === descriptor.fullScaleUv) return false
       descriptor.channelNames = names
-      if (parser.sampleRateHz) descriptor.sampleRateHz = parser.sampleRateHz
-      if (parser.fullScaleUv) descriptor.fullScaleUv = parser.fullScaleUv
+      descriptor.sampleRateHz = sampleRateHz
+      descriptor.fullScaleUv = fullScaleUv
       return true
     }
   }

@@ -244,8 +244,9 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
   }
 
   private handleDecodedEvents(events: DecodedEvent[], timeline: StreamTimeline): void {
+    const rateBefore = this.protocol.descriptor.sampleRateHz
     if (this.protocol.applyEvents?.(events)) {
-      timeline.setSampleRate(this.protocol.descriptor.sampleRateHz)
+      if (this.protocol.descriptor.sampleRateHz !== rateBefore) timeline.setSampleRate(this.protocol.descriptor.sampleRateHz)
       this.emit('state', this.currentState, `headset reported ${this.descriptor.channelNames.length} channels at ${this.descriptor.sampleRateHz} Hz`)
     }
     for (const event of events) {

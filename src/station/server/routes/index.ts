@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { authPlugin } from '../plugins/auth'
 import { alertRoutes } from './alerts.routes'
 import { authRoutes } from './auth.routes'
+import { deviceRoutes } from './devices.routes'
 import { exportRoutes } from './export.routes'
 import { faceModelRoutes } from './face-models.routes'
 import { healthRoutes } from './health.routes'
@@ -18,6 +19,7 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(authRoutes)
   await app.register(userRoutes)
   await app.register(sessionRoutes)
+  await app.register(deviceRoutes)
   await app.register(alertRoutes)
   await app.register(syncRoutes)
   await app.register(exportRoutes)
