@@ -16,9 +16,6 @@ export default defineConfig({
   },
   renderer: {
     root: 'src/renderer',
-    // The station serves the app at '/' (also to the Electron window), and deep links such as
-    // /drive/<id> must still find /assets/…: absolute base, not electron-vite's default './'.
-    base: '/',
     build: { rollupOptions: { input: { index: resolve('src/renderer/index.html') } } },
     resolve: { alias: { '@renderer': resolve('src/renderer/src'), '@shared': resolve('src/shared') } },
     plugins: [react()]
