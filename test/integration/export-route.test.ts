@@ -36,6 +36,13 @@ describe('GET /api/v1/sessions/:id/export', () => {
     expect(file.records.map((r) => r.startS)).toEqual([0.25, 1.25, 2.25, 5.25])
   })
 
+  it('fills gaps on request, so readers that ignore EDF+D still place every sample right', async () => {
+    const res = await fetch(`${url('edf')}&gaps=fill`, { headers: authHeader(owner.accessToken) })
+    const file = parseEdf(Buffer.from(await res.arrayBuffer()))
+    expect(file.header.reserved).toBe('EDF+C')
+    expect(file.records).toHaveLength(6)
+  })
+
   it('streams a BIDS zip and a CSV zip', async () => {
     const bids = await fetch(url('bids'), { headers: authHeader(owner.accessToken) })
     expect(bids.status).toBe(200)

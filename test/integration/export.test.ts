@@ -17,8 +17,8 @@ function concat(chunks: Iterable<Uint8Array>): Buffer {
   return Buffer.concat([...chunks])
 }
 
-async function exportBytes(db: LocalDatabase, sessionId: string, format: ExportFormat): Promise<Buffer> {
-  const job = await prepareSessionExport(db, sessionId, format, OPTIONS)
+async function exportBytes(db: LocalDatabase, sessionId: string, format: ExportFormat, gaps?: 'fill'): Promise<Buffer> {
+  const job = await prepareSessionExport(db, sessionId, format, { ...OPTIONS, gaps })
   return concat(job.download().chunks())
 }
 
@@ -71,7 +71,7 @@ describe('session export', () => {
       [1.75, null, 'stimulus_shown stimulusId=1 stimulusKind=brake_lights'],
       [2.162, null, 'response stimulusId=1 via=brake simReactionTimeMs=412 isLapse=false'],
       [2.75, null, 'note: yawned, said "tired"'],
-      [3.05, 2.4, 'BAD_device_gap 600 samples dropped'],
+      [3.05, 2.4, 'BAD_data_gap 600 samples missing'],
       [3.25, null, 'lane_departure side=left laneOffsetM=-1.9'],
       [4.25, null, 'kss_answer promptId=1 value=7 latencyMs=2100'],
       [4.75, null, 'alert perclos (warning): PERCLOS above 30% for 60 s']
@@ -86,7 +86,7 @@ describe('session export', () => {
     const file = parseEdf(await exportBytes(db, reconnect.sessionId, 'bdf'))
     expect(file.header.reserved).toBe('BDF+D')
     expect(file.records.map((r) => r.startS)).toEqual([0.25, 1.25, 4.25, 5.25])
-    expect(file.records.flatMap((r) => r.tals)).toEqual([{ onsetS: 2.25, durationS: 2, texts: ['BAD_device_gap headset reconnected'] }])
+    expect(file.records.flatMap((r) => r.tals)).toEqual([{ onsetS: 2.25, durationS: 2, texts: ['BAD_data_gap headset reconnected'] }])
   })
 
   it('writes CSV: a wide samples file with gap-aware time, and an events file', async () => {
@@ -101,7 +101,7 @@ describe('session export', () => {
     const events = concat(job.files[1].chunks()).toString('utf8').trimEnd().split('\n')
     expect(events[0]).toBe('onset_s,duration_s,timestamp_ms,source,trial_type,value,text')
     expect(events).toContain(`2.5,0,${SEED_START_MS + 2500},marker,note,"yawned, said ""tired""","note: yawned, said ""tired"""`)
-    expect(events).toContain(`2.8,2.4,${SEED_START_MS + 2800},device,BAD_device_gap,600,BAD_device_gap 600 samples dropped`)
+    expect(events).toContain(`2.8,2.4,${SEED_START_MS + 2800},gap,BAD_data_gap,600,BAD_data_gap 600 samples missing`)
     // One download: both files in a zip.
     const zip = unzipSync(await exportBytes(db, seeded.sessionId, 'csv'))
     expect(Object.keys(zip).sort()).toEqual(['vigil_sub-P07_ses-1_events.csv', 'vigil_sub-P07_ses-1_samples.csv'])
@@ -124,8 +124,9 @@ describe('session export', () => {
         `${root}/sub-P07/ses-1/eeg/sub-P07_ses-1_task-driving_events.tsv`
       ].sort()
     )
-    // The data file inside is the same BDF+ as a direct export.
-    expect(Buffer.from(zip[eeg]).equals(await exportBytes(db, seeded.sessionId, 'bdf'))).toBe(true)
+    // The data file inside is the same BDF+ as a direct export with gaps filled, so BIDS tools (MNE) read it right.
+    expect(Buffer.from(zip[eeg]).equals(await exportBytes(db, seeded.sessionId, 'bdf', 'fill'))).toBe(true)
+    expect(parseEdf(Buffer.from(zip[eeg])).header.reserved).toBe('BDF+C')
     for (const [path, bytes] of Object.entries(zip)) {
       if (path === eeg) continue
       const text = strFromU8(bytes).replaceAll(seeded.sessionId, '<session-id>')

@@ -9,7 +9,7 @@ import { LOCAL_DB_FILE, openLocalDatabase } from '../../station/storage/database
 import { ensureNativeModules } from '../native'
 import type { CliCommand } from './types'
 
-const OWN_FLAGS = ['format', 'out', 'line-hz', 'bids-eeg']
+const OWN_FLAGS = ['format', 'out', 'line-hz', 'bids-eeg', 'gaps']
 
 export const exportCommand: CliCommand = {
   name: 'export',
@@ -22,7 +22,7 @@ Reads the session from the station's local database (the station may be running)
   csv   FILE gets the samples (time_s, timestamp_ms, seq, one column per channel in µV);
         the events go next to it as <FILE>_events.csv. With --out NAME.zip, both in one zip.
   bids  a zipped BIDS-EEG dataset (sub-<participant>/ses-<n>/eeg/...)
-Gaps where the headset dropped samples become BDF+D/EDF+D discontinuous records.
+Gaps (headset drops, reconnects, pauses) are annotated BAD_data_gap; see --gaps.
 A progress bar goes to stderr; the file appears only once it is complete.
 
 Options:
@@ -31,6 +31,10 @@ Options:
   --data-dir DIR    the station's data folder (default: the platform app-data folder)
   --line-hz 50|60   mains frequency for BIDS PowerLineFrequency (default: the station's fatigue.mainsHz)
   --bids-eeg bdf|edf  data file format inside a BIDS export (default bdf)
+  --gaps discontinuous|fill
+                    records without samples: left out as BDF+D/EDF+D (default for bdf/edf), or
+                    written as 0 µV so the file is +C (default inside bids; use it for MNE-Python,
+                    which reads +D files as if continuous)
 
 Examples:
   npm run station -- export 0193a7c2-... --format bdf --out drive.bdf
@@ -43,6 +47,8 @@ Examples:
     if (!EXPORT_FORMATS.includes(format)) throw new VigilError('BAD_REQUEST', `--format must be one of ${EXPORT_FORMATS.join(', ')}`)
     const bidsEeg = String(flags['bids-eeg'] ?? 'bdf')
     if (bidsEeg !== 'bdf' && bidsEeg !== 'edf') throw new VigilError('BAD_REQUEST', '--bids-eeg must be bdf or edf')
+    const gaps = flags.gaps === undefined ? undefined : String(flags.gaps)
+    if (gaps !== undefined && gaps !== 'discontinuous' && gaps !== 'fill') throw new VigilError('BAD_REQUEST', '--gaps must be discontinuous or fill')
     const out = typeof flags.out === 'string' ? resolve(flags.out) : null
     const lineHzFlag = flags['line-hz']
     for (const flag of OWN_FLAGS) delete flags[flag]
@@ -60,6 +66,7 @@ Examples:
         powerLineHz: lineHz,
         vigilVersion: VIGIL_VERSION,
         bidsEegFormat: bidsEeg,
+        gaps,
         onProgress: progress.update
       })
       const asZip = format === 'csv' && out !== null && extname(out).toLowerCase() === '.zip'

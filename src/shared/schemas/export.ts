@@ -9,6 +9,8 @@ export const exportFormatSchema = z.enum(['bdf', 'edf', 'csv', 'bids']).meta({
 export const exportQuerySchema = z.object({
   format: exportFormatSchema.default('bdf'),
   /** Data file inside a BIDS export. */
-  bids_eeg: z.enum(['bdf', 'edf']).default('bdf')
+  bids_eeg: z.enum(['bdf', 'edf']).default('bdf'),
+  /** BDF/EDF records without samples: left out (+D) or written as 0 µV (+C). Default: discontinuous, fill inside BIDS. */
+  gaps: z.enum(['discontinuous', 'fill']).optional()
 })
 export type ExportQuery = z.infer<typeof exportQuerySchema>

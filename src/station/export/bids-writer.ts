@@ -138,11 +138,11 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
       path: `${eegDir}/${stem}_events.json`,
       text: json({
         sample: { Description: 'Onset as a sample index of the EEG file (0 = first sample); n/a outside the recording.' },
-        trial_type: { Description: 'Marker label, driving-game event kind, alert_<type> for a fatigue alert, or BAD_device_gap for samples lost by the headset.' },
+        trial_type: { Description: 'Marker label, driving-game event kind, alert_<type> for a fatigue alert, or BAD_data_gap for a stretch without EEG (headset drop, reconnect or recording pause).' },
         value: { Description: 'Marker value, the main value of a game event (e.g. KSS answer, reaction time in ms, side), or alert severity.' },
         source: {
           Description: 'Where the event comes from.',
-          Levels: { marker: 'operator or API marker', game: 'driving simulation', alert: 'fatigue alert', device: 'headset data gap' }
+          Levels: { marker: 'operator or API marker', game: 'driving simulation', alert: 'fatigue alert', gap: 'stretch without EEG samples' }
         }
       })
     }

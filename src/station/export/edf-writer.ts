@@ -6,10 +6,11 @@
  * endian two's complement, 2 bytes EDF / 3 bytes BDF) followed by the annotation signal, whose first
  * TAL ("time-keeping") gives the record's start in seconds from the header's start time.
  *
- * Records sit on a fixed grid of the timeline's slots. A record with no stored sample at all is left
- * out, which makes the file discontinuous ("EDF+D"/"BDF+D"): readers place each record by its
- * time-keeping TAL. Slots missing inside a written record hold the digital value of 0 µV; the gap
- * annotation says they are not data.
+ * Records sit on a fixed grid of the timeline's slots. With `gaps: 'discontinuous'` a record with no
+ * stored sample at all is left out, which makes the file "EDF+D"/"BDF+D": readers place each record
+ * by its time-keeping TAL. Many readers do not (MNE-Python loads +D files as if continuous, pyedflib
+ * refuses them), so `gaps: 'fill'` writes every record ("+C"). Either way, slots missing inside a
+ * written record hold the digital value of 0 µV and the gap annotation says they are not data.
  *
  * Physical min/max per channel come from the data (rounded outwards to fit the 8-character
  * field), so no sample clips; one quantisation step is (max - min) / (digital range).
@@ -39,9 +40,13 @@ export interface EdfRecordingInfo {
   transducer: string
 }
 
+export type EdfGapMode = 'discontinuous' | 'fill'
+
 export interface EdfInput extends EdfRecordingInfo {
   timeline: SampleTimeline
   annotations: EdfAnnotation[]
+  /** Leave out records without samples (+D) or write them filled with 0 µV (+C). */
+  gaps: EdfGapMode
 }
 
 interface FlavourSpec {
@@ -175,6 +180,10 @@ export function planEdf(input: EdfInput, flavour: EdfFlavour): EdfPlan {
     for (let r = first; r <= last; r++) if (recordIndices.length === 0 || recordIndices[recordIndices.length - 1] < r) recordIndices.push(r)
   }
   const lastIndex = recordIndices[recordIndices.length - 1]
+  if (input.gaps === 'fill') {
+    recordIndices.length = 0
+    for (let r = 0; r <= lastIndex; r++) recordIndices.push(r)
+  }
   const isDiscontinuous = recordIndices.length !== lastIndex + 1
 
   const headerStartMs = Math.floor(timeline.firstTimestampMs / 1000) * 1000
@@ -363,6 +372,15 @@ export function* encodeEdf(input: EdfInput, plan: EdfPlan, samples: Iterable<Sam
     }
   }
 
+  /** Writes the records before `record` that hold no sample (only when gaps are filled). */
+  const fillUntil = function* (record: number): Generator<Uint8Array> {
+    while (written < recordIndices.length && recordIndices[written] < record) {
+      recordBase = chunkRecords * recordBytes
+      chunk.set(template, recordBase)
+      yield* closeRecord()
+    }
+  }
+
   for (const batch of samples) {
     const count = batch.seqs.length
     for (let i = 0; i < count; i++) {
@@ -375,6 +393,7 @@ export function* encodeEdf(input: EdfInput, plan: EdfPlan, samples: Iterable<Sam
       const record = Math.floor(slot / n)
       if (record !== currentRecord) {
         if (currentRecord >= 0) yield* closeRecord()
+        if (input.gaps === 'fill') yield* fillUntil(record)
         if (recordIndices[written] !== record) throw new VigilError('CONFLICT', 'the session changed during export; try again')
         currentRecord = record
         recordBase = chunkRecords * recordBytes

@@ -10,7 +10,7 @@ import { VigilError } from '../../shared/errors'
 import type { LocalDatabase } from '../storage/database'
 import { bidsLabel, buildBidsLayout } from './bids-writer'
 import { type PlacedEvent, writeEventsCsv, writeSamplesCsv } from './csv-writer'
-import { encodeEdf, planEdf, type EdfFlavour, type EdfInput } from './edf-writer'
+import { encodeEdf, planEdf, type EdfFlavour, type EdfGapMode, type EdfInput } from './edf-writer'
 import { openSessionReader, type ExportSessionInfo, type SessionEvent } from './session-reader'
 import { createTimelineBuilder, type SampleBatch, type SampleTimeline } from './timeline'
 import { zipStream } from './zip-stream'
@@ -26,6 +26,11 @@ export interface ExportOptions {
   vigilVersion: string
   /** Data file inside a BIDS export (default BDF, which keeps 24-bit resolution). */
   bidsEegFormat?: EdfFlavour
+  /**
+   * Records without samples in BDF/EDF: left out (+D, the default for bdf/edf) or written as 0 µV
+   * (+C, the default inside BIDS, whose tools read +D files as if continuous).
+   */
+  gaps?: EdfGapMode
   /** Rows per database page. */
   batchSize?: number
   /** Called after each page of samples: the first pass scans, the second writes. */
@@ -74,15 +79,16 @@ export function placeEvents(events: SessionEvent[], timeline: SampleTimeline): P
   }))
   for (const gap of timeline.gaps) {
     // "BAD_" descriptions mark the span as bad in MNE-Python, so epochs across it are rejected.
-    const what = gap.droppedSamples > 0 ? `${gap.droppedSamples} samples dropped` : 'headset reconnected'
+    // A seq jump is a headset drop or a pause in recording (the headset kept counting meanwhile).
+    const what = gap.droppedSamples > 0 ? `${gap.droppedSamples} samples missing` : 'headset reconnected'
     placed.push({
       onsetS: gap.slot / rate,
       durationS: gap.slotCount / rate,
       timestampMs: gap.timestampMs,
-      source: 'device',
-      trialType: 'BAD_device_gap',
+      source: 'gap',
+      trialType: 'BAD_data_gap',
       value: String(gap.droppedSamples),
-      text: `BAD_device_gap ${what}`
+      text: `BAD_data_gap ${what}`
     })
   }
   return placed.sort((a, b) => a.onsetS - b.onsetS)
@@ -121,7 +127,7 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
   const participant = bidsLabel(info.participantCode, 'participant code')
   const baseName = `vigil_sub-${participant}_ses-${info.participantSessionNumber}`
 
-  function edfFile(flavour: EdfFlavour, name: string): { file: ExportFile; isDiscontinuous: boolean } {
+  function edfFile(flavour: EdfFlavour, name: string, gaps: EdfGapMode): { file: ExportFile; isDiscontinuous: boolean } {
     const input: EdfInput = {
       patientCode: info.participantCode,
       adminCode: info.id,
@@ -131,6 +137,7 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
       prefiltering: info.device.prefiltering ?? 'None',
       transducer: '',
       timeline,
+      gaps,
       annotations: events.map((e) => ({ onsetS: e.onsetS, durationS: e.durationS, text: e.text }))
     }
     const plan = planEdf(input, flavour)
@@ -139,13 +146,13 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
   }
 
   const files: ExportFile[] = []
-  if (format === 'edf' || format === 'bdf') files.push(edfFile(format, `${baseName}.${format}`).file)
+  if (format === 'edf' || format === 'bdf') files.push(edfFile(format, `${baseName}.${format}`, options.gaps ?? 'discontinuous').file)
   else if (format === 'csv') {
     files.push({ name: `${baseName}_samples.csv`, contentType: CONTENT_TYPES.csv, sizeBytes: null, chunks: () => writeSamplesCsv(channelNames, timeline, samples()) })
     files.push({ name: `${baseName}_events.csv`, contentType: CONTENT_TYPES.csv, sizeBytes: null, chunks: () => writeEventsCsv(events) })
   } else {
     const eegFormat = options.bidsEegFormat ?? 'bdf'
-    const eeg = edfFile(eegFormat, '')
+    const eeg = edfFile(eegFormat, '', options.gaps ?? 'fill')
     const layout = buildBidsLayout({
       info,
       eegFormat,

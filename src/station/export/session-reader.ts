@@ -37,7 +37,7 @@ export interface ExportSessionInfo {
   participantSessionNumber: number
 }
 
-export type ExportEventSource = 'marker' | 'game' | 'alert' | 'device'
+export type ExportEventSource = 'marker' | 'game' | 'alert' | 'gap'
 
 /** An annotation-worthy event on the wall clock, before it is placed on a file's time axis. */
 export interface SessionEvent {

@@ -1,6 +1,6 @@
 import { array, assert, constantFrom, float, property } from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { encodeEdf, formatEdfNumber, planEdf, type EdfFlavour, type EdfInput } from '../../../src/station/export/edf-writer'
+import { encodeEdf, formatEdfNumber, planEdf, type EdfFlavour, type EdfGapMode, type EdfInput } from '../../../src/station/export/edf-writer'
 import { buildTimeline, type SampleBatch } from '../../../src/station/export/timeline'
 import { parseEdf, parseTals } from '../../helpers/edf-reader'
 
@@ -19,7 +19,7 @@ function batchOf(seqs: number[], rateHz: number, channelCount: number, valueOf: 
   return { seqs: Float64Array.from(seqs), timestampsMs: Float64Array.from(seqs.map((s) => T0 + (s * 1000) / rateHz)), valuesUv }
 }
 
-function encode(flavour: EdfFlavour, batches: SampleBatch[], rateHz: number, labels: string[], annotations: EdfInput['annotations'] = []) {
+function encode(flavour: EdfFlavour, batches: SampleBatch[], rateHz: number, labels: string[], annotations: EdfInput['annotations'] = [], gaps: EdfGapMode = 'discontinuous') {
   const timeline = buildTimeline(batches, rateHz, labels.length)
   const input: EdfInput = {
     patientCode: 'P 01',
@@ -30,7 +30,8 @@ function encode(flavour: EdfFlavour, batches: SampleBatch[], rateHz: number, lab
     prefiltering: 'None',
     transducer: '',
     timeline,
-    annotations
+    annotations,
+    gaps
   }
   const plan = planEdf(input, flavour)
   const bytes = Buffer.concat([...encodeEdf(input, plan, batches)])
@@ -87,6 +88,18 @@ describe('EDF+/BDF+ writer', () => {
     expect(Math.abs(file.records[2].values[0][20] - 420)).toBeLessThanOrEqual(step)
     // Missing slots inside a written record hold 0 µV.
     expect(Math.abs(file.records[1].values[0][50])).toBeLessThanOrEqual(step)
+  })
+
+  it('with gaps filled writes every record (EDF+C), the empty ones at 0 µV', () => {
+    const rate = 100
+    const seqs = Array.from({ length: 600 }, (_, i) => i).filter((s) => s < 150 || s >= 420)
+    const { file } = encode('edf', [batchOf(seqs, rate, 1, (s) => s)], rate, ['Cz'], [], 'fill')
+    expect(file.header.reserved).toBe('EDF+C')
+    expect(file.records.map((r) => r.startS)).toEqual([0.6, 1.6, 2.6, 3.6, 4.6, 5.6])
+    const step = (file.header.signals[0].physicalMax - file.header.signals[0].physicalMin) / 65535
+    const all = file.records.flatMap((r) => r.values[0])
+    seqs.forEach((s) => expect(Math.abs(all[s] - s)).toBeLessThanOrEqual(step))
+    expect(all.slice(150, 420).every((v) => Math.abs(v) <= step)).toBe(true)
   })
 
   it('writes annotations as TALs with onset (offset by the sub-second start), duration and text, and spreads a burst over records', () => {

@@ -39,7 +39,8 @@ export async function exportRoutes(fastify: FastifyInstance): Promise<void> {
       const job = await prepareSessionExport(ctx.db, session.id, request.query.format, {
         powerLineHz: ctx.config.fatigue.mainsHz,
         vigilVersion: VIGIL_VERSION,
-        bidsEegFormat: request.query.bids_eeg
+        bidsEegFormat: request.query.bids_eeg,
+        gaps: request.query.gaps
       })
       const file = job.download()
       reply.type(file.contentType)
