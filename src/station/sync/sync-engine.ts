@@ -112,6 +112,15 @@ const PRUNE_EVERY_MS = 3600_000
 const RATE_WINDOW_MS = 10_000
 const STATUS_EVENT_MIN_MS = 500
 
+/**
+ * Exponential back-off with equal jitter: the ceiling doubles per failed attempt up to `maxMs`; the delay
+ * is half the ceiling plus a random half, so stations that failed together do not retry together.
+ */
+export function backoffDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempt, 1) - 1, 30))
+  return Math.round(ceiling / 2 + random() * (ceiling / 2))
+}
+
 /** Data errors: the row, not the connection, is the problem. */
 function isRowError(err: unknown): boolean {
   if (err instanceof RowEncodeError) return true
@@ -486,9 +495,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   function backoffMs(attempt: number): number {
-    const ceiling = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempt - 1, 30))
-    // Equal jitter: half fixed, half random, so stations that failed together do not retry together.
-    return Math.round(ceiling / 2 + random() * (ceiling / 2))
+    return backoffDelayMs(attempt, retryBaseMs, retryMaxMs, random)
   }
 
   function recordFailure(err: unknown): number {
