@@ -104,6 +104,23 @@ try {
   const rawSync = await runRounds('raw: bcryptjs compareSync() on main thread', async () => {
     for (let i = 0; i < CONCURRENT; i++) bcrypt.compareSync(prehashPassword(PASSWORD), hash)
   })
+  // No enumeration by timing: an unknown email should cost about what a wrong password costs.
+  const timeLogin = async (username: string) => {
+    const start = performance.now()
+    await fetch(`${station.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username, password: 'wrong password' }).toString()
+    })
+    return performance.now() - start
+  }
+  const wrong: number[] = []
+  const unknown: number[] = []
+  for (let i = 0; i < 4; i++) {
+    wrong.push(await timeLogin(email))
+    unknown.push(await timeLogin(`nobody-${i}@lab.test`))
+  }
+  console.log(`failed login, median ms: wrong password ${median(wrong).toFixed(0)}, unknown email ${median(unknown).toFixed(0)} (ratio ${(median(unknown) / median(wrong)).toFixed(2)})`)
   console.log(
     `p99 ratio pool/idle ${(pool.p99Ms / idle.p99Ms).toFixed(1)}x; raw async/pool ${(rawAsync.p99Ms / pool.p99Ms).toFixed(1)}x; ` +
       `raw sync/pool ${(rawSync.p99Ms / pool.p99Ms).toFixed(1)}x; target p99 < 25 ms: ${pool.p99Ms < 25 ? 'met' : 'NOT met'}`

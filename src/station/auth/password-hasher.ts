@@ -86,6 +86,8 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       const pending = busy.get(worker)
       busy.delete(worker)
       workers = workers.filter((w) => w !== worker)
+      const idleAt = idle.indexOf(worker)
+      if (idleAt >= 0) idle.splice(idleAt, 1)
       pending?.reject(err)
       if (!closed) {
         const replacement = spawn()
