@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { analyzeCommand } from '../../src/cli/commands/analyze.command'
 import type { Alert as StreamAlert, AlertAcknowledged, FatigueUpdate } from '../../src/shared/protocol/common'
-import type { Alert } from '../../src/shared/schemas/fatigue'
+import type { Alert, FatigueMetrics } from '../../src/shared/schemas/fatigue'
 import { createSimulatedEeg } from '../../src/station/devices/simulated/simulated-eeg'
 import type { TimedEvent } from '../../src/station/events'
 import { compareWithStored, replaySession } from '../../src/station/fatigue/replay'
@@ -173,6 +173,32 @@ describe('fatigue engine in the station', () => {
       expect(text).toMatch(/severe\s+microsleep\s+Eyes closed for 1\.9 s/)
     } finally {
       write.mockRestore()
+    }
+  })
+})
+
+describe('fatigue engine on the live headset stream', () => {
+  it('analyses the simulated headset of a recording session about once a second', async () => {
+    const t = await startTestStation({ device: { kind: 'simulated' } })
+    try {
+      const admin = await registerAndLogin(t.baseUrl, { role: 'admin' })
+      const created = await api<{ id: string }>(t, admin, 'POST', '/sessions', { name: 'live', participant_code: 'P02' })
+      const updates: FatigueUpdate[] = []
+      t.station.ctx.events.on('fatigue.update', (u) => updates.push(u))
+      expect((await api(t, admin, 'PATCH', `/sessions/${created.body.id}`, { status: 'recording' })).status).toBe(200)
+      await new Promise((r) => setTimeout(r, 4000))
+      expect((await api(t, admin, 'PATCH', `/sessions/${created.body.id}`, { status: 'completed' })).status).toBe(200)
+      const rows = t.station.ctx.db.prepare('SELECT data_json FROM fatigue_metrics WHERE session_id = ? ORDER BY t_ms').all(created.body.id) as { data_json: string }[]
+      expect(rows.length).toBeGreaterThanOrEqual(3)
+      expect(updates.length).toBe(rows.length)
+      // Channel names from the headset the session recorded with.
+      const last = JSON.parse(rows.at(-1)!.data_json) as FatigueMetrics
+      expect(last.eeg!.channels.map((c) => c.name)).toEqual(['Fp1', 'Fp2', 'C3', 'C4', 'P7', 'P8', 'O1', 'O2'])
+      const replay = replaySession(t.station.ctx.db, created.body.id, 50)
+      expect(compareWithStored(t.station.ctx.db, created.body.id, replay.updates)).toEqual({ stored: rows.length, matched: rows.length, identical: rows.length })
+    } finally {
+      forgetStation(t.baseUrl)
+      await t.close()
     }
   })
 })
