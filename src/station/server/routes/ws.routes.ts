@@ -17,7 +17,7 @@ interface Authorized {
 }
 
 /** Upgrade attempts per client IP: bounds token guessing over WebSockets like the REST limits do. */
-const upgradeRateLimit = { rateLimit: { max: 60, timeWindow: '1 minute' } }
+const upgradeRateLimit = { rateLimit: { max: 600, timeWindow: '1 minute' } }
 
 export async function wsRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
