@@ -85,7 +85,8 @@ describe('auth: registration, login and tokens', () => {
   })
 
   it('logs in with the OAuth2 form and with JSON, answering the FastAPI token shape', async () => {
-    const form = await call(t, 'POST', '/auth/login', { form: { username: student.user.email, password: TEST_PASSWORD, grant_type: 'password' } })
+    // What Swagger UI's "Authorize" (OAuth2 password flow) sends.
+    const form = await call(t, 'POST', '/auth/login', { form: { grant_type: 'password', username: student.user.email, password: TEST_PASSWORD, scope: '' } })
     expect(form.status).toBe(200)
     expect(form.body).toMatchObject({ token_type: 'bearer', expires_in: 900 })
     expect(typeof form.body.access_token).toBe('string')
@@ -134,6 +135,7 @@ describe('auth: registration, login and tokens', () => {
       'no jti': await sign({ jti: undefined }),
       'no exp': await sign({ exp: undefined }),
       'user that does not exist': await sign({ sub: '00000000-0000-7000-8000-000000000000' }),
+      'sub that is not a string': await sign({ sub: 42 }),
       'refresh token used as access token': student.refreshToken
     }
     for (const [name, token] of Object.entries(cases)) {

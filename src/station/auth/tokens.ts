@@ -51,8 +51,9 @@ export async function verifyAccessToken(ctx: StationContext, token: string): Pro
       currentDate: new Date(ctx.clock.wallMs()),
       clockTolerance: 5
     })
-    sub = payload.sub!
-    iatSec = payload.iat!
+    if (typeof payload.sub !== 'string' || typeof payload.iat !== 'number') throw new Error('malformed claims')
+    sub = payload.sub
+    iatSec = payload.iat
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw new VigilError('AUTH_TOKEN_EXPIRED', 'Token expired')
     throw new VigilError('AUTH_INVALID_TOKEN', 'Could not validate credentials')
@@ -60,7 +61,7 @@ export async function verifyAccessToken(ctx: StationContext, token: string): Pro
   const user = findUserById(ctx.db, sub)
   if (!user) throw new VigilError('AUTH_INVALID_TOKEN', 'Could not validate credentials')
   if (!user.isActive) throw new VigilError('AUTH_INACTIVE_USER', 'Inactive user')
-  if (iatSec * 1000 < user.tokensValidAfterMs) throw new VigilError('AUTH_TOKEN_REVOKED', 'Token revoked')
+  if (Math.round(iatSec * 1000) < user.tokensValidAfterMs) throw new VigilError('AUTH_TOKEN_REVOKED', 'Token revoked')
   return { id: user.id, email: user.email, role: user.role, fullName: user.fullName }
 }
 
