@@ -160,6 +160,10 @@ export function createFatigueEngine(input: FatigueEngineOptionsInput = {}): Fati
       const out = empty()
       const n = block.timestampsMs.length
       if (!eeg || n === 0) return out
+      // Checked before any state changes, so a refused block leaves the engine as it was.
+      if (block.channelCount !== options.eeg!.channelNames.length) {
+        throw new RangeError(`EEG block has ${block.channelCount} channels, the engine was set up for ${options.eeg!.channelNames.length}`)
+      }
       // Samples at or before the last one fed are resends (a producer reconnecting): the store ignores them too.
       let from = 0
       while (from < n && block.timestampsMs[from] <= lastEegMs) from++

@@ -52,6 +52,7 @@ export function createFatigueService(deps: FatigueServiceDeps): FatigueService {
   const { db, events, devices, config, clock, logger } = deps
   const repository = createFatigueRepository(db)
   const engines = new Map<string, FatigueEngine>()
+  const failing = new Set<string>()
   const store = db.transaction((sessionId: string, out: EngineOutput) => {
     for (const update of out.updates) repository.insertMetrics(sessionId, update)
     return out.alerts.map((a) => repository.insertAlert(sessionId, a))
@@ -94,7 +95,9 @@ export function createFatigueService(deps: FatigueServiceDeps): FatigueService {
       const engine = engineFor(sessionId, channelCount)
       if (engine) publish(sessionId, run(engine))
     } catch (err) {
-      logger.error({ err, sessionId }, 'fatigue engine failed on input; input skipped')
+      // Once per session: a producer with a wrong channel count would otherwise log 25 times a second.
+      if (!failing.has(sessionId)) logger.error({ err, sessionId }, 'fatigue engine refused input; skipping such input from now on silently')
+      failing.add(sessionId)
     }
   }
 
@@ -110,6 +113,7 @@ export function createFatigueService(deps: FatigueServiceDeps): FatigueService {
   const onSessionChanged = (sessionId: string, status: string | null) => {
     const engine = engines.get(sessionId)
     if (!engine) return
+    failing.delete(sessionId)
     if (status === null) engines.delete(sessionId)
     else if (ENDED.has(status)) {
       engines.delete(sessionId)

@@ -107,6 +107,14 @@ describe('EEG fatigue analysis', () => {
     expect(alerts.every((a) => a.tMs >= T0 + 60_000)).toBe(true)
   })
 
+  it('refuses a block with another channel count without disturbing its state', () => {
+    const engine = createFatigueEngine({ eeg: { channelNames: ['a', 'b'], sampleRateHz: 250 } })
+    const block = (channels: number, t: number) => ({ channelCount: channels, timestampsMs: Float64Array.of(T0 + t), samplesUv: new Float32Array(channels) })
+    expect(() => engine.pushEeg(block(3, 0))).toThrow(RangeError)
+    expect(engine.pushEeg(block(2, 4)).updates).toEqual([])
+    expect(engine.finish().updates.map((u) => u.tMs)).toEqual([T0 + 1000])
+  })
+
   it('gives the same updates whatever the block sizes (replay equals live)', () => {
     const fs = 250
     const make = () => createSimulatedEeg({ channelCount: 4, sampleRateHz: fs, seed: 3, fatigueRampMinutes: 1, lineNoiseHz: 50, blinkRatePerMin: 15 })
