@@ -59,7 +59,17 @@ export class DeviceManager {
     })
     driver.on('event', (event) => this.events.emit('device.event', event))
     this.logger.info({ device: spec.kind, port: spec.path }, 'connecting headset')
-    await driver.connect()
+    try {
+      await driver.connect()
+    } catch (err) {
+      // A headset that never opened is not "the current one"; its error stays in `detail`.
+      driver.removeAllListeners()
+      this.driver = null
+      this.spec = null
+      this.lastDetail = err instanceof Error ? err.message : String(err)
+      this.events.emit('device.statusChanged', this.status())
+      throw err
+    }
     return this.status()
   }
 

@@ -32,6 +32,19 @@ describe('/api/v1/devices', () => {
     await pair.close()
   })
 
+  it('starts a station with --device cyton:PATH and streams into it', async () => {
+    const withCyton = await startTestStation({ device: { kind: 'cyton', path: pair.hostPath } })
+    try {
+      const health = (await (await fetch(`${withCyton.baseUrl}/api/v1/health`)).json()) as { device: { kind: string; state: string } }
+      expect(health.device).toMatchObject({ kind: 'cyton', state: 'streaming' })
+      const deadline = Date.now() + 5000
+      while (withCyton.station.ctx.devices.status().stats.samplesReceived < 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      expect(withCyton.station.ctx.devices.status().stats.samplesReceived).toBeGreaterThanOrEqual(100)
+    } finally {
+      await withCyton.close()
+    }
+  })
+
   it('requires a researcher or admin', async () => {
     expect((await api('/devices/status')).status).toBe(401)
     const res = await api('/devices/ports', { headers: student })
@@ -79,5 +92,7 @@ describe('/api/v1/devices', () => {
     expect(bad.status).toBe(422)
     const status = (await (await api('/devices/status', { headers: researcher })).json()) as DeviceStatusResponse
     expect(status.state).toBe('disconnected')
+    expect(status.descriptor).toBeNull()
+    expect(status.detail).toMatch(/not found/)
   })
 })

@@ -111,6 +111,23 @@ describe('serial drivers under faults (socat pty, real serialport)', () => {
     expectValues(rec.blocks, emulatedCytonUv)
   })
 
+  it('Cyton: silence with the port still open trips the watchdog, which reopens the port and records the gap', async () => {
+    const { driver, emulator, rec, events } = await rig(
+      (pair) => createCytonEmulator({ pair }),
+      (path) => createCytonDriver({ path, clock: systemClock, stallTimeoutMs: 400, reconnectInitialDelayMs: 100 })
+    )
+    await waitUntil(() => rec.samples() >= 250, 10_000, 'first second')
+    await emulator.pause(1500)
+    const before = rec.samples()
+    await waitUntil(() => rec.samples() >= before + 250, 10_000, 'a second after the dropout')
+    const reconnecting = events.find((e) => e.kind === 'reconnecting')
+    expect(String(reconnecting?.data.reason)).toMatch(/no data/)
+    expect(driver.stats().reconnects).toBeGreaterThanOrEqual(1)
+    const gapSize = events.filter((e) => e.kind === 'gap').reduce((n, e) => n + (e.data.size as number), 0)
+    expect(gapSize).toBeGreaterThan(300)
+    expectValues(rec.blocks, emulatedCytonUv)
+  })
+
   it('Cyton + Daisy: 16 channels at 125 Hz with the right values', async () => {
     const { rec } = await rig(
       (pair) => createCytonEmulator({ pair, daisy: true, dropProbability: 0.02, seed: 3 }),

@@ -39,6 +39,8 @@ export interface SerialEmulator {
   start(): Promise<void>
   /** Kills the cable for `downMs`, then recreates it at the same paths. */
   unplug(downMs: number): Promise<void>
+  /** Goes silent for `ms` with the port still open (a radio dropout); frames due meanwhile are lost. */
+  pause(ms: number): Promise<void>
   stop(): Promise<void>
 }
 
@@ -65,6 +67,7 @@ export function createSerialEmulator(options: SerialEmulatorOptions): SerialEmul
   let framesSent = 0
   let framesDropped = 0
   let commands = ''
+  let pausedUntilMs = 0
 
   async function openDevice(): Promise<void> {
     const p = new SerialPort({ path: options.pair.devicePath, baudRate: options.baudRate ?? 115_200, autoOpen: false })
@@ -100,8 +103,8 @@ export function createSerialEmulator(options: SerialEmulatorOptions): SerialEmul
     if (!isStreaming) return
     const until = due()
     if (until <= nextFrame) return
-    if (!port) {
-      // Unplugged: the board keeps sampling, the frames go nowhere.
+    if (!port || performance.now() < pausedUntilMs) {
+      // Unplugged or out of radio range: the board keeps sampling, the frames go nowhere.
       framesDropped += until - nextFrame
       nextFrame = until
       return
@@ -150,6 +153,10 @@ export function createSerialEmulator(options: SerialEmulatorOptions): SerialEmul
       await new Promise((r) => setTimeout(r, downMs))
       await options.pair.replug()
       await openDevice()
+    },
+    async pause(ms) {
+      pausedUntilMs = performance.now() + ms
+      await new Promise((r) => setTimeout(r, ms))
     },
     async stop() {
       if (timer) clearInterval(timer)

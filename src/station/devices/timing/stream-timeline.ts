@@ -117,7 +117,8 @@ export function createStreamTimeline(options: TimelineOptions): StreamTimeline {
   }
 
   function unwrapGap(delta: number, m: number, arrivalMonoMs: number, samplesAfter: number): number {
-    if (!isFitReady()) return delta
+    // Even one anchor point with the nominal rate places a gap to well within half a wrap.
+    if (fitCount === 0) return delta
     const expectedMissing = seqAt(arrivalMonoMs) - samplesAfter - nextSeq
     const wraps = Math.max(0, Math.round((expectedMissing - delta) / m))
     return delta + wraps * m
@@ -174,7 +175,7 @@ export function createStreamTimeline(options: TimelineOptions): StreamTimeline {
             }
             if (delta > 0) {
               // A counter far "ahead" that the clock says is really a step back: a stale repeat.
-              if (delta > m / 2 && isFitReady() && seqAt(arrivalMonoMs) - (n - 1 - i) - nextSeq < delta - m / 2) {
+              if (delta > m / 2 && fitCount > 0 && seqAt(arrivalMonoMs) - (n - 1 - i) - nextSeq < delta - m / 2) {
                 duplicates++
                 close(i)
                 continue
