@@ -84,7 +84,7 @@ export function createDrivingAnalyzer(options: FatigueEngineOptions['driving'], 
   let sdlpBaseline: number | null = null
 
   function push(input: GameInput): void {
-    if (startMs === null) startMs = input.tMs
+    if (startMs === null || input.tMs < startMs) startMs = input.tMs
     switch (input.type) {
       case 'lane':
         insertSorted(lanes, input)

@@ -78,6 +78,7 @@ export function createFatigueEngine(input: FatigueEngineOptionsInput = {}): Fati
   let watermarkMs = -Infinity
   let lastEegMs = -Infinity
   let nextUpdateMs: number | null = null
+  let anyComputed = false
   // Update times that received data (the update that first includes a timestamp t is ceil(t / interval)).
   const pending = new Set<number>()
   const machines = Object.fromEntries(
@@ -87,16 +88,16 @@ export function createFatigueEngine(input: FatigueEngineOptionsInput = {}): Fati
   const bucketOf = (tMs: number) => Math.ceil(tMs / interval) * interval
 
   function noteData(tMs: number): void {
-    if (startMs === null) {
-      startMs = tMs
-      nextUpdateMs = bucketOf(tMs)
-    }
+    if (startMs === null || tMs < startMs) startMs = tMs
     const bucket = bucketOf(tMs)
+    // Until the first update is computed, earlier data that arrives late still moves the start back.
+    if (nextUpdateMs === null || (!anyComputed && bucket < nextUpdateMs)) nextUpdateMs = bucket
     // Late input for an update already computed is still used by later windows.
-    if (nextUpdateMs !== null && bucket >= nextUpdateMs) pending.add(bucket)
+    if (bucket >= nextUpdateMs) pending.add(bucket)
   }
 
   function compute(tMs: number, out: EngineOutput): void {
+    anyComputed = true
     const sinceMs = tMs - interval
     const eegMetrics = eeg?.analyze(tMs) ?? null
     const faceResult: FaceAnalysis | null = face.analyze(tMs, sinceMs)

@@ -59,7 +59,8 @@ export function createFaceAnalyzer(options: FatigueEngineOptions['face']): FaceA
   const frames: Frame[] = []
   const yawnEvents: { tMs: number }[] = []
   let startMs: number | null = null
-  const calibration = { left: [] as number[], right: [] as number[], pitch: [] as number[] }
+  // Frames seen before the baseline is fixed; filtered by time when it is, so arrival order does not matter.
+  const calibration: { tMs: number; left: number | undefined; right: number | undefined; pitchDeg: number | undefined }[] = []
   let baseline: { left: number; right: number; pitchDeg: number | null } | null = null
   // Episodes scan a little before the window so a closure that began earlier is measured whole.
   const keepMs = Math.max(options.windowMs, options.yawnWindowMs) + 10_000
@@ -85,23 +86,24 @@ export function createFaceAnalyzer(options: FatigueEngineOptions['face']): FaceA
     }
     insertSorted(frames, frame)
     if (!frame.present) return
-    if (startMs === null) startMs = frame.tMs
-    if (!baseline && frame.tMs < startMs + options.baselineMs) {
-      if (frame.eyeLeft !== undefined && frame.eyeRight !== undefined && frame.eyeLeft > 0 && frame.eyeRight > 0) {
-        calibration.left.push(frame.eyeLeft)
-        calibration.right.push(frame.eyeRight)
-      }
-      if (frame.pitchDeg !== undefined) calibration.pitch.push(frame.pitchDeg)
-    }
+    if (startMs === null || frame.tMs < startMs) startMs = frame.tMs
+    // startMs only moves earlier, so a frame past the baseline period now can never fall inside it.
+    if (!baseline && frame.tMs < startMs + options.baselineMs) calibration.push({ tMs: frame.tMs, left: frame.eyeLeft, right: frame.eyeRight, pitchDeg: frame.pitchDeg })
   }
 
   function analyze(tMs: number, sinceMs: number): FaceAnalysis | null {
     if (startMs === null && yawnEvents.length === 0) return null
-    if (!baseline && startMs !== null && tMs >= startMs + options.baselineMs && calibration.left.length > 0) {
-      baseline = {
-        left: median(calibration.left),
-        right: median(calibration.right),
-        pitchDeg: calibration.pitch.length > 0 ? median(calibration.pitch) : null
+    if (!baseline && startMs !== null && tMs >= startMs + options.baselineMs) {
+      const inBaseline = calibration.filter((c) => c.tMs < startMs! + options.baselineMs)
+      const eyes = inBaseline.filter((c) => c.left !== undefined && c.right !== undefined && c.left > 0 && c.right > 0)
+      const pitches = inBaseline.filter((c) => c.pitchDeg !== undefined).map((c) => c.pitchDeg!)
+      if (eyes.length > 0) {
+        baseline = {
+          left: median(eyes.map((c) => c.left!)),
+          right: median(eyes.map((c) => c.right!)),
+          pitchDeg: pitches.length > 0 ? median(pitches) : null
+        }
+        calibration.length = 0
       }
     }
     const end = upperBound(frames, tMs)

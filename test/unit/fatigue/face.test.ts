@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createFatigueEngine, type EngineOutput } from '../../../src/station/fatigue/engine'
+import { createRandom } from '../../../src/station/devices/simulated/simulated-eeg'
+import { createFatigueEngine, type EngineOutput, type FatigueEngine } from '../../../src/station/fatigue/engine'
 import type { FaceInput } from '../../../src/station/fatigue/types'
 
 const T0 = 1_700_000_000_000
@@ -98,3 +99,35 @@ describe('face metrics', () => {
     expect(face.headNodsPerMin).toBeCloseTo(2, 9)
   })
 })
+
+describe('arrival order', () => {
+  it('gives the same updates when face and game events arrive out of order by less than the holdback', () => {
+    const random = createRandom(5)
+    type Arrival = { tMs: number; arrivalMs: number; push: (e: FatigueEngine) => EngineOutput }
+    const inputs: Arrival[] = []
+    for (const f of frames(0, 90_000, (t) => (t % 20_000 < 1500 ? OPEN_EAR * 0.1 : OPEN_EAR), { mouth: 0.1, pitchDeg: 1 })) {
+      inputs.push({ tMs: f.tMs, arrivalMs: f.tMs + random() * 1000, push: (e) => e.pushFace(f) })
+    }
+    for (let t = 0; t < 90_000; t += 100) {
+      const lane = { type: 'lane' as const, tMs: T0 + t, laneOffsetM: 0.2 * Math.sin(t / 1500), steeringDeg: 5 * Math.sin(t / 900), isStraight: true }
+      inputs.push({ tMs: lane.tMs, arrivalMs: lane.tMs + random() * 1000, push: (e) => e.pushGame(lane) })
+    }
+    const departure = { type: 'lane_departure' as const, tMs: T0 + 30_000 }
+    inputs.push({ tMs: departure.tMs, arrivalMs: departure.tMs + 900, push: (e) => e.pushGame(departure) })
+    const inTimeOrder = runInOrder([...inputs].sort((a, b) => a.tMs - b.tMs))
+    const asArrived = runInOrder([...inputs].sort((a, b) => a.arrivalMs - b.arrivalMs))
+    expect(inTimeOrder.updates.length).toBe(91)
+    expect(inTimeOrder.alerts.map((a) => a.type)).toContain('lane_departure')
+    expect(JSON.stringify(asArrived)).toBe(JSON.stringify(inTimeOrder))
+  })
+})
+
+function runInOrder(order: { push: (e: FatigueEngine) => EngineOutput }[]): EngineOutput {
+  const engine = createFatigueEngine({ baselineMs: 20_000, face: { baselineMs: 10_000 } })
+  const out: EngineOutput = { updates: [], alerts: [] }
+  for (const r of [...order.map((i) => i.push(engine)), engine.finish()]) {
+    out.updates.push(...r.updates)
+    out.alerts.push(...r.alerts)
+  }
+  return out
+}
