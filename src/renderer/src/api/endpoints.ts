@@ -1,9 +1,13 @@
 /** Every REST call the UI makes, in one place, named after what it does. */
 import { api, request } from './http'
 import type { TokenPair } from './token-store'
+import type { DeviceConnectBody, devicePortListSchema, DeviceStatusResponse } from '@shared/schemas/devices'
 import type { sessionCreateSchema } from '@shared/schemas/sessions'
+import type { SyncStatus } from '@shared/schemas/sync'
 import type { z } from 'zod'
 import type { Alert, Marker, Page, Role, Session, SessionDetail, SessionStatus, SessionUpdate, User } from './types'
+
+type DevicePortList = z.infer<typeof devicePortListSchema>
 
 export const authApi = {
   login: (username: string, password: string) =>
@@ -33,30 +37,20 @@ export const sessionsApi = {
   remove: (id: string) => api.del(`/sessions/${id}`),
   // No t_ms: the station stamps the marker with its own clock, which a remote browser's clock may not match.
   addMarker: (id: string, label: string, value: string | null = null) => api.post<Marker>(`/sessions/${id}/markers`, { label, value }),
-  alerts: (id: string) => api.get<Page<Alert> | Alert[]>(`/sessions/${id}/alerts`),
+  alerts: (id: string) => api.get<Page<Alert>>(`/sessions/${id}/alerts`, { limit: 200 }),
   ackAlert: (id: string, alertId: string) => api.post<Alert>(`/sessions/${id}/alerts/${alertId}/ack`, {})
 }
 
-export interface SerialPortInfo {
-  path: string
-  manufacturer?: string | null
-  vendorId?: string | null
-  productId?: string | null
-  serialNumber?: string | null
-  vendor_id?: string | null
-  product_id?: string | null
-}
-
 export const devicesApi = {
-  ports: () => api.get<SerialPortInfo[] | { data: SerialPortInfo[] } | { ports: SerialPortInfo[] }>('/devices/ports'),
-  status: () => api.get<Record<string, unknown>>('/devices/status'),
-  connect: (kind: string, path?: string) => api.post<Record<string, unknown>>('/devices/connect', { kind, path }),
-  disconnect: () => api.post<Record<string, unknown>>('/devices/disconnect', {})
+  ports: () => api.get<DevicePortList>('/devices/ports'),
+  status: () => api.get<DeviceStatusResponse>('/devices/status'),
+  connect: (body: DeviceConnectBody) => api.post<DeviceStatusResponse>('/devices/connect', body),
+  disconnect: () => api.post<DeviceStatusResponse>('/devices/disconnect', {})
 }
 
 export const syncApi = {
-  status: () => api.get<Record<string, unknown>>('/sync/status'),
-  run: () => api.post<Record<string, unknown>>('/sync/run', {})
+  status: () => api.get<SyncStatus>('/sync/status'),
+  run: () => api.post<SyncStatus>('/sync/run', {})
 }
 
 /** Lists come back as `{data, count}` from most routes; accept a bare array too. */

@@ -5,7 +5,7 @@
 import type { StationMessage, StationMessageOf } from '@shared/protocol/station-messages'
 import type { LiveAlert, LiveDevice } from './session-live'
 
-export type LiveTiles = Partial<Record<'perclos' | 'blinkRatePerMin' | 'sdlpM' | 'reactionTimeMs', number | null>>
+export type LiveTiles = Partial<Record<'perclos' | 'blinkRatePerMin' | 'sdlpM' | 'reactionTimeMs' | 'kss', number | null>>
 
 export type LiveMessage =
   | { kind: 'eeg'; firstSeq: number; channelCount: number; sampleRateHz: number | null; sampleCount: number; samplesUv: Float32Array }
@@ -67,7 +67,8 @@ function tilesOf(m: StationMessageOf<'fatigue.update'>): LiveTiles {
     perclos: pick(m.indices.perclos, m.indices.perclosP80, face.perclosP80),
     blinkRatePerMin: pick(m.indices.blinksPerMin, m.indices.blinkRatePerMin, face.blinksPerMin),
     sdlpM: pick(m.indices.sdlpM, m.indices.sdlp, driving.sdlpM),
-    reactionTimeMs: pick(m.indices.meanRtMs, m.indices.reactionTimeMs, obj(driving.pvt).meanRtMs)
+    reactionTimeMs: pick(m.indices.pvtMeanRtMs, m.indices.meanRtMs, obj(driving.pvt).meanRtMs),
+    kss: pick(m.indices.kss, driving.kss)
   }
 }
 

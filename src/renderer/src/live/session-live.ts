@@ -37,7 +37,7 @@ export interface LiveSnapshot {
   bandPowers: Record<string, number>
   fatigueScore: number | null
   fatigueLevel: string | null
-  tiles: { perclos: number | null; blinkRatePerMin: number | null; sdlpM: number | null; reactionTimeMs: number | null }
+  tiles: { perclos: number | null; blinkRatePerMin: number | null; sdlpM: number | null; reactionTimeMs: number | null; kss: number | null }
   alerts: LiveAlert[]
   device: LiveDevice | null
   sessionStatus: string | null
@@ -60,7 +60,7 @@ export class SessionLive {
     bandPowers: {},
     fatigueScore: null,
     fatigueLevel: null,
-    tiles: { perclos: null, blinkRatePerMin: null, sdlpM: null, reactionTimeMs: null },
+    tiles: { perclos: null, blinkRatePerMin: null, sdlpM: null, reactionTimeMs: null, kss: null },
     alerts: [],
     device: null,
     sessionStatus: null,
@@ -136,11 +136,9 @@ export class SessionLive {
         return
       case 'fatigue': {
         if (message.score !== null) this.fatigue.push(message.tMs, message.score)
-        const tiles = { ...this.snapshot.tiles }
-        for (const key of Object.keys(tiles) as (keyof typeof tiles)[]) {
-          const value = message.tiles[key]
-          if (value !== undefined && value !== null) tiles[key] = value
-        }
+        // Every update carries every available index; a missing one means the modality has no usable data now.
+        const t = message.tiles
+        const tiles = { perclos: t.perclos ?? null, blinkRatePerMin: t.blinkRatePerMin ?? null, sdlpM: t.sdlpM ?? null, reactionTimeMs: t.reactionTimeMs ?? null, kss: t.kss ?? null }
         this.changed({
           fatigueScore: message.score,
           fatigueLevel: message.level,

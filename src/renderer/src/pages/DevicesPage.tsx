@@ -1,30 +1,30 @@
 import { useState } from 'react'
-import { devicesApi, itemsOf, type SerialPortInfo } from '../api/endpoints'
+import { CONNECTABLE_DEVICE_KINDS } from '@shared/schemas/devices'
+import { devicesApi } from '../api/endpoints'
 import { ApiError } from '../api/http'
 import { Badge, EmptyState, ErrorNote, Skeleton } from '../components/ui/ui'
 import { useQuery } from '../hooks/use-query'
 
-/** Protocols the station's drivers speak (src/station/config.ts DEVICE_KINDS, minus `none`). */
-const PROTOCOLS = [
-  { kind: 'cyton', label: 'OpenBCI Cyton (8 ch)', needsPort: true },
-  { kind: 'cyton-daisy', label: 'OpenBCI Cyton + Daisy (16 ch)', needsPort: true },
-  { kind: 'thinkgear', label: 'NeuroSky ThinkGear', needsPort: true },
-  { kind: 'lines', label: 'Text lines (Arduino / DIY)', needsPort: true },
-  { kind: 'simulated', label: 'Simulated headset', needsPort: false }
-]
+type Kind = (typeof CONNECTABLE_DEVICE_KINDS)[number]
 
-type Json = Record<string, unknown>
-const num = (v: unknown) => (typeof v === 'number' ? v : null)
+const PROTOCOL_LABELS: Record<Kind, string> = {
+  cyton: 'OpenBCI Cyton (8 ch)',
+  'cyton-daisy': 'OpenBCI Cyton + Daisy (16 ch)',
+  thinkgear: 'NeuroSky ThinkGear',
+  lines: 'Text lines (Arduino / DIY)',
+  simulated: 'Simulated headset'
+}
+const SERIAL_KINDS = new Set<Kind>(['cyton', 'cyton-daisy', 'thinkgear', 'lines'])
 
+/** Serial ports (with the station's guess of what is plugged in), protocol choice, connect/disconnect, status. */
 export function DevicesPage() {
   const ports = useQuery(() => devicesApi.ports(), [])
   const status = useQuery(() => devicesApi.status(), [], { intervalMs: 2000 })
-  const [kind, setKind] = useState('cyton')
+  const [kind, setKind] = useState<Kind>('cyton')
   const [path, setPath] = useState('')
   const [isBusy, setIsBusy] = useState(false)
   const [error, setError] = useState<Error | null>(null)
-  const portList = [...itemsOf<SerialPortInfo>(ports.data), ...itemsOf<SerialPortInfo>(ports.data, 'ports')]
-  const protocol = PROTOCOLS.find((p) => p.kind === kind)!
+  const needsPort = SERIAL_KINDS.has(kind)
 
   const act = async (fn: () => Promise<unknown>) => {
     setIsBusy(true)
@@ -39,54 +39,64 @@ export function DevicesPage() {
     }
   }
 
-  const s = (status.data ?? {}) as Json
-  const stats = ((s.stats as Json) ?? s) as Json
-  const descriptor = ((s.descriptor as Json) ?? {}) as Json
-  const state = typeof s.state === 'string' ? s.state : 'unknown'
-  const isNotAvailable = status.error?.status === 404 && ports.error?.status === 404
-
+  const s = status.data
+  const d = s?.descriptor ?? null
   return (
     <div className="page" data-testid="devices-page">
       <h2>Devices</h2>
-      {isNotAvailable && <p className="muted">This station does not offer the devices API; the headset is chosen at start-up (--device).</p>}
       <div className="grid-2">
         <section className="panel" aria-labelledby="dev-status">
           <h3 id="dev-status">Headset</h3>
-          {status.isLoading && !status.data ? (
-            <Skeleton lines={4} />
-          ) : (
+          <ErrorNote error={status.error} onRetry={() => void status.reload()} />
+          {status.isLoading && !s ? (
+            <Skeleton lines={5} label="Loading headset status" />
+          ) : s ? (
             <>
-              <ErrorNote error={status.error?.status === 404 ? null : status.error} />
               <dl className="meta" data-testid="device-status">
                 <dt>State</dt>
                 <dd>
-                  <Badge tone={state === 'streaming' ? 'ok' : state === 'disconnected' ? 'bad' : 'warn'} testId="device-status-state">
-                    {state}
+                  <Badge tone={s.state === 'streaming' ? 'ok' : s.state === 'disconnected' ? 'bad' : 'warn'} testId="device-status-state">
+                    {s.state}
                   </Badge>
-                  {typeof s.detail === 'string' && <span className="muted"> {s.detail}</span>}
+                  {s.detail && <span className="muted"> {s.detail}</span>}
                 </dd>
                 <dt>Model</dt>
-                <dd>{String(descriptor.model ?? s.kind ?? descriptor.kind ?? '—')}</dd>
+                <dd>{d ? `${d.model} (${d.kind})` : '—'}</dd>
                 <dt>Port</dt>
-                <dd className="mono">{String(descriptor.port ?? s.port ?? '—')}</dd>
+                <dd className="mono">{d?.port ?? '—'}</dd>
                 <dt>Channels</dt>
-                <dd>{Array.isArray(descriptor.channel_names ?? descriptor.channelNames) ? `${(descriptor.channel_names ?? descriptor.channelNames) as string[]}`.replaceAll(',', ', ') : '—'}</dd>
+                <dd>{d ? d.channel_names.join(', ') : '—'}</dd>
                 <dt>Sample rate</dt>
-                <dd>{num(descriptor.sample_rate_hz ?? descriptor.sampleRateHz) ? `${num(descriptor.sample_rate_hz ?? descriptor.sampleRateHz)} Hz` : '—'}</dd>
+                <dd>{d ? `${d.sample_rate_hz} Hz` : '—'}</dd>
                 <dt>Received</dt>
-                <dd>{num(stats.samples_received ?? stats.samplesReceived)?.toLocaleString() ?? '—'}</dd>
+                <dd className="num-left">{s.stats.samples_received.toLocaleString()} samples</dd>
                 <dt>Dropped</dt>
-                <dd data-testid="device-dropped">{num(stats.samples_dropped ?? stats.samplesDropped)?.toLocaleString() ?? '—'}</dd>
+                <dd data-testid="device-dropped">
+                  {s.stats.samples_dropped.toLocaleString()} samples in {s.stats.gaps.toLocaleString()} gaps
+                </dd>
                 <dt>Reconnects</dt>
-                <dd data-testid="device-reconnects">{num(stats.reconnects)?.toLocaleString() ?? '—'}</dd>
+                <dd data-testid="device-reconnects">{s.stats.reconnects.toLocaleString()}</dd>
                 <dt>Parse errors</dt>
-                <dd>{num(stats.parse_errors ?? stats.parseErrors)?.toLocaleString() ?? '—'}</dd>
+                <dd>{s.stats.parse_errors.toLocaleString()}</dd>
               </dl>
-              <button type="button" className="btn btn-danger" disabled={isBusy || state === 'disconnected'} onClick={() => void act(() => devicesApi.disconnect())} data-testid="device-disconnect">
-                Disconnect
-              </button>
+              {d && s.quality.length > 0 && (
+                <ul className="quality-strip" aria-label="Signal quality per channel">
+                  {d.channel_names.map((name, i) => (
+                    <li key={name + i}>
+                      <Badge tone={s.quality[i] === 'good' ? 'ok' : s.quality[i] === 'noisy' ? 'warn' : s.quality[i] === 'unknown' ? 'muted' : 'bad'}>
+                        {name} {s.quality[i] ?? 'unknown'}
+                      </Badge>
+                    </li>
+                  ))}
+                </ul>
+              )}
+              <p>
+                <button type="button" className="btn btn-danger" disabled={isBusy || s.state === 'disconnected'} onClick={() => void act(() => devicesApi.disconnect())} data-testid="device-disconnect">
+                  Disconnect
+                </button>
+              </p>
             </>
-          )}
+          ) : null}
         </section>
         <section className="panel" aria-labelledby="dev-connect">
           <h3 id="dev-connect">Connect</h3>
@@ -94,20 +104,20 @@ export function DevicesPage() {
             className="stack"
             onSubmit={(event) => {
               event.preventDefault()
-              void act(() => devicesApi.connect(kind, protocol.needsPort ? path : undefined))
+              void act(() => devicesApi.connect(needsPort && path ? { kind, path } : { kind }))
             }}
           >
             <label>
               Protocol
-              <select value={kind} onChange={(e) => setKind(e.target.value)} data-testid="device-kind">
-                {PROTOCOLS.map((p) => (
-                  <option key={p.kind} value={p.kind}>
-                    {p.label}
+              <select value={kind} onChange={(e) => setKind(e.target.value as Kind)} data-testid="device-kind">
+                {CONNECTABLE_DEVICE_KINDS.map((k) => (
+                  <option key={k} value={k}>
+                    {PROTOCOL_LABELS[k]}
                   </option>
                 ))}
               </select>
             </label>
-            {protocol.needsPort && (
+            {needsPort && (
               <fieldset className="ports">
                 <legend>
                   Serial port{' '}
@@ -115,30 +125,45 @@ export function DevicesPage() {
                     Rescan
                   </button>
                 </legend>
+                <ErrorNote error={ports.error} />
                 {ports.isLoading && !ports.data ? (
-                  <Skeleton lines={2} />
-                ) : portList.length === 0 ? (
+                  <Skeleton lines={2} label="Scanning serial ports" />
+                ) : !ports.data?.data.length ? (
                   <EmptyState title="No serial ports found">
-                    <p>Plug in the dongle and press Rescan, or type a path below.</p>
+                    <p>Plug in the dongle and press Rescan, or type the path below.</p>
                   </EmptyState>
                 ) : (
-                  portList.map((port) => (
+                  ports.data.data.map((port) => (
                     <label key={port.path} className="radio">
-                      <input type="radio" name="port" value={port.path} checked={path === port.path} onChange={() => setPath(port.path)} />
-                      <span className="mono">{port.path}</span> <span className="muted">{[port.manufacturer, port.vendorId ?? port.vendor_id, port.productId ?? port.product_id].filter(Boolean).join(' · ')}</span>
+                      <input
+                        type="radio"
+                        name="port"
+                        value={port.path}
+                        checked={path === port.path}
+                        onChange={() => {
+                          setPath(port.path)
+                          if (port.guess) setKind(port.guess.kind)
+                        }}
+                      />
+                      <span className="mono">{port.path}</span>
+                      <span className="muted">
+                        {[port.manufacturer, port.vendor_id && port.product_id ? `${port.vendor_id}:${port.product_id}` : null].filter(Boolean).join(' · ')}
+                        {port.guess && ` — looks like ${port.guess.model}${port.guess.confidence === 'low' ? ' (unsure)' : ''}`}
+                      </span>
                     </label>
                   ))
                 )}
-                {ports.error?.status !== 404 && <ErrorNote error={ports.error} />}
                 <label>
-                  Path
+                  <span>
+                    Path <span className="muted">(empty: the one port whose USB ids match the protocol)</span>
+                  </span>
                   <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="/dev/ttyUSB0" className="mono" data-testid="device-path" />
                 </label>
               </fieldset>
             )}
             <ErrorNote error={error} />
-            <button type="submit" className="btn btn-primary" disabled={isBusy || (protocol.needsPort && !path)} data-testid="device-connect">
-              Connect
+            <button type="submit" className="btn btn-primary" disabled={isBusy} data-testid="device-connect">
+              {isBusy ? 'Working…' : 'Connect'}
             </button>
           </form>
         </section>

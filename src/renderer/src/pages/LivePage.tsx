@@ -15,6 +15,7 @@ import { useQuery } from '../hooks/use-query'
 import { useSessionStream } from '../hooks/use-session-stream'
 import { alertFromWire } from '../live/protocol'
 import type { LiveAlert } from '../live/session-live'
+import { DriveControl } from '../game'
 import { Link } from '../router/router'
 
 const SCALES_UV = [20, 50, 100, 200, 500, 1000, 2000]
@@ -148,6 +149,12 @@ export function LivePage({ sessionId }: { sessionId: string }) {
             <h3>Band power</h3>
             <BandBars bands={snapshot.bandPowers} />
           </section>
+          {s.scenario && (
+            <section className="panel" aria-label="Drive">
+              <h3>Drive</h3>
+              <DriveControl sessionId={s.id} />
+            </section>
+          )}
           <section className="panel" aria-label="Device">
             <h3>Device</h3>
             <DeviceBox device={snapshot.device} fallbackState={s.device ? undefined : 'no headset bound'} />

@@ -41,7 +41,9 @@ export function LoginPage() {
         </label>
         {mode === 'register' && (
           <label>
-            Full name <span className="muted">(optional)</span>
+            <span>
+              Full name <span className="muted">(optional)</span>
+            </span>
             <input type="text" name="full_name" autoComplete="name" value={fullName} onChange={(e) => setFullName(e.target.value)} data-testid="login-full-name" />
           </label>
         )}

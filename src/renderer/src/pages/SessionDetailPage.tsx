@@ -1,6 +1,7 @@
 import { useState } from 'react'
-import { itemsOf, sessionsApi, syncApi } from '../api/endpoints'
+import { sessionsApi, syncApi } from '../api/endpoints'
 import { ApiError } from '../api/http'
+import type { SyncStatus } from '@shared/schemas/sync'
 import type { Alert } from '../api/types'
 import { useAuth } from '../auth/auth-context'
 import { SessionActions } from '../components/SessionActions'
@@ -107,14 +108,8 @@ export function SessionDetailPage({ sessionId }: { sessionId: string }) {
         </section>
         <section className="panel" aria-labelledby="alerts-title">
           <h3 id="alerts-title">Alerts</h3>
-          {alerts.error?.status === 404 && alerts.error.code === 'NOT_FOUND' && !itemsOf(alerts.data).length ? (
-            <p className="muted">This station does not list alerts yet.</p>
-          ) : (
-            <>
-              <ErrorNote error={alerts.error} />
-              <AlertList alerts={itemsOf<Alert>(alerts.data)} />
-            </>
-          )}
+          <ErrorNote error={alerts.error} />
+          {alerts.isLoading && !alerts.data ? <Skeleton lines={2} label="Loading alerts" /> : <AlertList alerts={alerts.data?.data ?? []} />}
         </section>
       </div>
       {can('admin', 'researcher') && (
@@ -161,14 +156,18 @@ function AlertList({ alerts }: { alerts: Alert[] }) {
   )
 }
 
-export function SyncSummary({ status, error }: { status: Record<string, unknown> | undefined; error: ApiError | null }) {
-  if (error) return error.status === 404 ? <p className="muted">Sync status is not available on this station.</p> : <ErrorNote error={error} />
+export function SyncSummary({ status, error }: { status: SyncStatus | undefined; error: ApiError | null }) {
+  if (error) return <ErrorNote error={error} />
   if (!status) return <Skeleton lines={2} label="Loading sync state" />
-  const pending = typeof status.pending_rows === 'number' ? status.pending_rows : typeof status.pending === 'number' ? status.pending : null
+  // The station reports its whole backlog, not per session: say so rather than imply this session's state.
   return (
     <p data-testid="sync-summary">
-      {status.configured === false || status.is_configured === false ? 'No central database configured.' : pending === null ? 'Sync state reported.' : pending === 0 ? 'Everything synced.' : `${pending.toLocaleString()} rows waiting.`}
-      {typeof status.last_error === 'string' && status.last_error && <span className="text-bad"> Last error: {status.last_error}</span>}
+      {status.state === 'disabled'
+        ? 'No central database configured; data stays on this station.'
+        : status.pending_total === 0
+          ? `Station fully synced${status.last_success_at ? ` (last ${formatTime(status.last_success_at)})` : ''}.`
+          : `${status.pending_total.toLocaleString()} rows of this station waiting to sync (${status.state}).`}
+      {status.last_error && <span className="text-bad"> Last error: {status.last_error.message}</span>}
     </p>
   )
 }

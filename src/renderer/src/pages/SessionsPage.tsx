@@ -1,11 +1,11 @@
 import { useState, type FormEvent } from 'react'
-import type { ScenarioSummary } from '@shared/schemas/scenario'
-import { itemsOf, sessionsApi } from '../api/endpoints'
+import { sessionsApi } from '../api/endpoints'
 import { api, ApiError } from '../api/http'
 import { SESSION_STATUSES, type Session, type SessionStatus } from '../api/types'
 import { useAuth } from '../auth/auth-context'
 import { EmptyState, ErrorNote, Skeleton, StatusBadge, formatTime } from '../components/ui/ui'
 import { useQuery } from '../hooks/use-query'
+import { bundledScenarios } from '../game'
 import { Link, navigate } from '../router/router'
 
 const PAGE_SIZE = 20
@@ -136,9 +136,6 @@ function CreateSessionForm({ onCancel }: { onCancel(): void }) {
   const [notes, setNotes] = useState('')
   const [error, setError] = useState<Error | null>(null)
   const [isBusy, setIsBusy] = useState(false)
-  // The scenario list comes from the driving-game API; without it a session is created without one.
-  const scenarios = useQuery((signal) => api.get<ScenarioSummary[] | { data: ScenarioSummary[] }>('/scenarios', undefined, signal), [])
-  const scenarioList = itemsOf<ScenarioSummary>(scenarios.data)
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
@@ -166,14 +163,16 @@ function CreateSessionForm({ onCancel }: { onCancel(): void }) {
         <input required pattern="[A-Za-z0-9_\-]+" title="Letters, digits, - or _ (a pseudonymous code, not a name)" value={participant} onChange={(e) => setParticipant(e.target.value)} autoFocus data-testid="session-participant" />
       </label>
       <label>
-        Name <span className="muted">(optional)</span>
+        <span>
+          Name <span className="muted">(optional)</span>
+        </span>
         <input value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Night drive, block 2" data-testid="session-name" />
       </label>
       <label>
         Scenario
-        <select value={scenarioId} onChange={(e) => setScenarioId(e.target.value)} data-testid="session-scenario" disabled={scenarioList.length === 0}>
-          <option value="">{scenarioList.length ? 'none' : scenarios.isLoading ? 'loading…' : 'no scenarios on this station'}</option>
-          {scenarioList.map((s) => (
+        <select value={scenarioId} onChange={(e) => setScenarioId(e.target.value)} data-testid="session-scenario">
+          <option value="">none (EEG only)</option>
+          {bundledScenarios.map((s) => (
             <option key={s.id} value={s.id}>
               {s.name} ({Math.round(s.durationS / 60)} min)
             </option>

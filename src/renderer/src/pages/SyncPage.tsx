@@ -1,37 +1,17 @@
-import { useEffect, useRef, useState } from 'react'
+import { useState } from 'react'
 import { syncApi } from '../api/endpoints'
 import { ApiError } from '../api/http'
-import { Badge, ErrorNote, Skeleton, formatTime } from '../components/ui/ui'
+import { Badge, EmptyState, ErrorNote, Skeleton, formatDuration, formatTime } from '../components/ui/ui'
 import { useQuery } from '../hooks/use-query'
 
-type Json = Record<string, unknown>
-const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null)
+const STATE_TONES = { disabled: 'muted', idle: 'ok', syncing: 'info', backoff: 'warn', stopped: 'muted' } as const
 
-/** Pending rows, progress, rate and the last error of the sync to the central database; "Sync now". */
+/** Sync to the central database: pending rows per table, progress, rate, last error, "Sync now". */
 export function SyncPage() {
   const status = useQuery(() => syncApi.status(), [], { intervalMs: 2000 })
   const [isBusy, setIsBusy] = useState(false)
   const [error, setError] = useState<Error | null>(null)
-  // Rate measured here from successive polls when the station does not report one.
-  const previous = useRef<{ atMs: number; synced: number } | null>(null)
-  const [measuredRate, setMeasuredRate] = useState<number | null>(null)
-
-  const s = (status.data ?? {}) as Json
-  const pending = num(s.pending_rows ?? s.pending)
-  const synced = num(s.synced_rows ?? s.synced ?? s.rows_synced)
-  useEffect(() => {
-    if (synced === null) return
-    const now = Date.now()
-    const last = previous.current
-    if (last && synced >= last.synced && now > last.atMs) setMeasuredRate(((synced - last.synced) * 1000) / (now - last.atMs))
-    previous.current = { atMs: now, synced }
-  }, [synced])
-  const rate = num(s.rate_rows_per_s ?? s.rows_per_s ?? s.rate) ?? measuredRate
-  const total = pending !== null && synced !== null ? pending + synced : null
-  const progress = num(s.progress) ?? (total ? synced! / total : null)
-  const isRunning = s.state === 'running' || s.running === true || s.is_running === true
-  const isConfigured = s.configured !== false && s.is_configured !== false
-  const lastError = typeof s.last_error === 'string' ? s.last_error : s.last_error && typeof s.last_error === 'object' ? String((s.last_error as Json).message ?? JSON.stringify(s.last_error)) : null
+  const s = status.data
 
   const runNow = async () => {
     setIsBusy(true)
@@ -46,76 +26,113 @@ export function SyncPage() {
     }
   }
 
+  // Progress of the backlog: synced since start over synced + still pending.
+  const total = s ? s.synced_total + s.pending_total : 0
+  const progress = s && total > 0 ? s.synced_total / total : s ? 1 : 0
+  const tables = s ? Object.entries(s.pending).sort((a, b) => b[1] - a[1]) : []
+
   return (
     <div className="page" data-testid="sync-page">
       <div className="page-head">
         <h2>Sync</h2>
-        <button type="button" className="btn btn-primary" onClick={() => void runNow()} disabled={isBusy || !status.data || !isConfigured} data-testid="sync-now">
+        <button type="button" className="btn btn-primary" onClick={() => void runNow()} disabled={isBusy || !s || s.state === 'disabled'} data-testid="sync-now">
           {isBusy ? 'Syncing…' : 'Sync now'}
         </button>
       </div>
       <ErrorNote error={error} />
-      {status.error?.status === 404 ? (
-        <p className="muted">This station does not offer the sync API yet (GET /api/v1/sync/status answered 404).</p>
-      ) : status.isLoading && !status.data ? (
+      <ErrorNote error={status.error} onRetry={() => void status.reload()} />
+      {status.isLoading && !s ? (
         <Skeleton lines={5} label="Loading sync status" />
-      ) : (
+      ) : s ? (
         <section className="panel">
-          <ErrorNote error={status.error} />
-          {!isConfigured && <p>No central database is configured. Start the station with --central-url postgres://… to sync.</p>}
-          <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={progress === null ? undefined : Math.round(progress * 100)} data-testid="sync-progress">
-            <span style={{ width: `${((progress ?? 0) * 100).toFixed(1)}%` }} />
+          <p>
+            <Badge tone={STATE_TONES[s.state]} testId="sync-state">
+              {s.state}
+            </Badge>{' '}
+            {s.state === 'disabled' ? (
+              <span>No central database is configured. Start the station with --central-url postgres://… to sync.</span>
+            ) : (
+              <span className="mono">{s.central}</span>
+            )}
+          </p>
+          <div className="progress" role="progressbar" aria-label="Synced share of the backlog" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(progress * 100)} data-testid="sync-progress">
+            <span style={{ width: `${(progress * 100).toFixed(1)}%` }} />
           </div>
           <div className="tiles">
             <div className="tile">
               <span className="tile-value" data-testid="sync-pending">
-                {pending?.toLocaleString() ?? '—'}
+                {s.pending_total.toLocaleString()}
               </span>
               <span className="tile-label">Pending rows</span>
             </div>
             <div className="tile">
-              <span className="tile-value">{synced?.toLocaleString() ?? '—'}</span>
-              <span className="tile-label">Synced rows</span>
+              <span className="tile-value">{s.synced_total.toLocaleString()}</span>
+              <span className="tile-label">Synced since start</span>
             </div>
             <div className="tile">
-              <span className="tile-value">{rate === null ? '—' : `${Math.round(rate).toLocaleString()}/s`}</span>
+              <span className="tile-value">{Math.round(s.rows_per_s).toLocaleString()}/s</span>
               <span className="tile-label">Rate</span>
             </div>
             <div className="tile">
-              <span className="tile-value">
-                <Badge tone={lastError ? 'bad' : isRunning ? 'warn' : 'ok'}>{isRunning ? 'running' : lastError ? 'error' : String(s.state ?? 'idle')}</Badge>
-              </span>
-              <span className="tile-label">State</span>
+              <span className="tile-value">{s.eta_s === null ? '—' : formatDuration(s.eta_s * 1000)}</span>
+              <span className="tile-label">Time left</span>
+            </div>
+            <div className="tile">
+              <span className="tile-value">{s.quarantined.toLocaleString()}</span>
+              <span className="tile-label">Quarantined rows</span>
             </div>
           </div>
           <dl className="meta">
             <dt>Last success</dt>
-            <dd>{formatTime((s.last_success_at ?? s.last_synced_at ?? null) as string | null)}</dd>
+            <dd>{formatTime(s.last_success_at)}</dd>
             <dt>Last error</dt>
-            <dd className={lastError ? 'text-bad' : ''} data-testid="sync-last-error">
-              {lastError ?? 'none'}
+            <dd className={s.last_error ? 'text-bad' : ''} data-testid="sync-last-error">
+              {s.last_error ? `${s.last_error.message} (${s.last_error.code}, ${formatTime(s.last_error.at)})` : 'none'}
             </dd>
+            {s.next_retry_at && (
+              <>
+                <dt>Next retry</dt>
+                <dd>
+                  {formatTime(s.next_retry_at)} (after {s.consecutive_failures} failures)
+                </dd>
+              </>
+            )}
           </dl>
-          {Array.isArray(s.streams) && (
+          <h3>Pending by table</h3>
+          {tables.every(([, n]) => n === 0) ? (
+            <EmptyState title="Nothing waiting" />
+          ) : (
             <table className="table">
               <thead>
                 <tr>
-                  <th>Stream</th>
-                  <th>Pending</th>
+                  <th>Table</th>
+                  <th className="num">Pending rows</th>
                 </tr>
               </thead>
               <tbody>
-                {(s.streams as Json[]).map((row, i) => (
-                  <tr key={String(row.stream ?? row.name ?? i)}>
-                    <td>{String(row.stream ?? row.name ?? i)}</td>
-                    <td className="num">{num(row.pending ?? row.pending_rows)?.toLocaleString() ?? '—'}</td>
+                {tables.map(([table, count]) => (
+                  <tr key={table}>
+                    <td className="mono">{table}</td>
+                    <td className="num">{count.toLocaleString()}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
           )}
+          {s.recent_quarantined.length > 0 && (
+            <>
+              <h3>Recently quarantined</h3>
+              <ul className="event-list">
+                {s.recent_quarantined.map((row) => (
+                  <li key={`${row.stream}:${row.local_id}`}>
+                    <time>{formatTime(row.quarantined_at)}</time> <span className="mono">{row.stream}</span> {row.error}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
         </section>
-      )}
+      ) : null}
     </div>
   )
 }

@@ -75,7 +75,7 @@ function fmt(value: number | null, digits: number, unit: string): string {
 export function FeatureTiles({ tiles }: { tiles: LiveSnapshot['tiles'] }) {
   return (
     <div className="tiles" data-testid="feature-tiles">
-      <div className="tile" title="Share of time the eyes were ≥80% closed over the last minute">
+      <div className="tile" title="P80: share of the last minute the eyes were at least 80% closed">
         <span className="tile-value">{tiles.perclos === null ? '—' : `${(tiles.perclos * 100).toFixed(0)}%`}</span>
         <span className="tile-label">PERCLOS</span>
       </div>
@@ -90,6 +90,10 @@ export function FeatureTiles({ tiles }: { tiles: LiveSnapshot['tiles'] }) {
       <div className="tile">
         <span className="tile-value">{fmt(tiles.reactionTimeMs, 0, ' ms')}</span>
         <span className="tile-label">Reaction time</span>
+      </div>
+      <div className="tile" title="Karolinska Sleepiness Scale, the participant's latest answer (1 alert … 9 fighting sleep)">
+        <span className="tile-value">{fmt(tiles.kss, 0, '')}</span>
+        <span className="tile-label">KSS</span>
       </div>
     </div>
   )

@@ -1,0 +1,188 @@
+/**
+ * The operator's day against a real headless station with the simulated headset: sign in, create and
+ * start a session, watch the EEG move, see a fatigue value and an alert (from a participant's KSS answer
+ * sent by a WebSocket producer, as the driving game would), acknowledge it, drop a marker, follow the
+ * session from the monitor and from a second browser, stop it. Screenshots go to test-results/screenshots.
+ */
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import WebSocket from 'ws'
+import { startE2eStation, type E2eStation } from './station-process'
+
+const ADMIN = { email: 'operator@lab.test', password: 'correct horse battery', fullName: 'Lab Operator' }
+const PARTICIPANT = 'P-E2E-01'
+const SHOTS = 'test-results/screenshots'
+
+let station: E2eStation
+let context: BrowserContext
+let page: Page
+let sessionId = ''
+
+test.describe.configure({ mode: 'serial' })
+test.setTimeout(90_000)
+
+test.beforeAll(async ({ browser }) => {
+  station = await startE2eStation(['--sim-fatigue-minutes', '0.2'])
+  context = await browser.newContext({ viewport: { width: 1600, height: 1000 } })
+  page = await context.newPage()
+})
+
+test.afterAll(async () => {
+  await context?.close()
+  await station?.stop()
+})
+
+async function signIn(target: Page, options: { register: boolean }) {
+  await target.goto(station.url)
+  await expect(target.getByTestId('login-form')).toBeVisible()
+  if (options.register) {
+    await target.getByTestId('login-toggle').click()
+    await target.getByTestId('login-full-name').fill(ADMIN.fullName)
+  }
+  await target.getByTestId('login-email').fill(ADMIN.email)
+  await target.getByTestId('login-password').fill(ADMIN.password)
+  await target.getByTestId('login-submit').click()
+  // bcrypt at cost 12 on a busy 2-core machine: signing in can take a few seconds.
+  await expect(target.getByTestId('current-user')).toContainText(ADMIN.fullName, { timeout: 30_000 })
+}
+
+function nav(target: Page, name: string) {
+  return target.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true })
+}
+
+async function canvasShot(target: Page): Promise<Buffer> {
+  return target.getByTestId('eeg-traces').screenshot()
+}
+
+/** Sends game events as the participant's driving game would, over the session's WebSocket. */
+async function sendGameEvents(events: Record<string, unknown>[]): Promise<void> {
+  const login = await fetch(`${station.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: ADMIN.email, password: ADMIN.password })
+  })
+  const { access_token: token } = (await login.json()) as { access_token: string }
+  const ws = new WebSocket(`${station.url.replace('http', 'ws')}/api/v1/ws/session/${sessionId}?token=${token}`)
+  await new Promise<void>((resolve, reject) => {
+    ws.once('error', reject)
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { type: string; seq?: number; message?: string }
+      if (message.type === 'hello') ws.send(JSON.stringify({ type: 'game.events', seq: 1, events: events.map((event) => ({ tMs: Date.now(), event })) }))
+      if (message.type === 'ack' && message.seq === 1) resolve()
+      if (message.type === 'error') reject(new Error(message.message))
+    })
+  })
+  ws.close()
+}
+
+test('the first registered user signs in as admin and sees the admin navigation', async () => {
+  await page.goto(station.url)
+  await expect(page.getByTestId('login-form')).toBeVisible()
+  await page.screenshot({ path: `${SHOTS}/ui-sign-in.png` })
+  await signIn(page, { register: true })
+  await expect(page.getByTestId('current-user')).toContainText('admin')
+  await expect(nav(page, 'Users')).toBeVisible()
+  await expect(page.getByTestId('monitor-page')).toBeVisible()
+  await expect(page.getByTestId('empty-state')).toContainText('No active sessions')
+})
+
+test('a session is created and started, and its live view shows EEG traces that move', async () => {
+  await nav(page, 'Sessions').click()
+  await expect(page.getByTestId('empty-state')).toContainText('No sessions yet')
+  await page.getByTestId('new-session').click()
+  await page.getByTestId('session-participant').fill(PARTICIPANT)
+  await page.getByTestId('session-name').fill('Night drive, block 1')
+  await page.getByTestId('session-notes').fill('E2E: simulated headset')
+  await page.getByTestId('create-session-submit').click()
+  await expect(page.getByTestId('session-detail')).toBeVisible()
+  await expect(page.getByTestId('session-status')).toHaveText('planned')
+  sessionId = new URL(page.url()).pathname.split('/').pop()!
+
+  await page.getByTestId('action-recording').click()
+  await expect(page.getByTestId('session-status')).toHaveText('recording')
+  await page.screenshot({ path: `${SHOTS}/ui-session-detail.png` })
+  await page.getByTestId('open-live').click()
+  await expect(page.getByTestId('live-page')).toBeVisible()
+  await expect(page.getByTestId('quality-badges')).toContainText('Fp1')
+
+  // Pixels differ between two frames a second apart: the traces scroll.
+  await page.waitForTimeout(1500)
+  const first = await canvasShot(page)
+  await page.waitForTimeout(1000)
+  const second = await canvasShot(page)
+  expect(second.equals(first)).toBe(false)
+  await expect(page.getByTestId('band-bars')).toBeVisible({ timeout: 20_000 })
+})
+
+test('a fatigue value and an alert appear, and the alert can be acknowledged', async () => {
+  // The participant answers KSS 9 ("fighting sleep"): usable at once (no baseline), severe by the EU DDAW scale.
+  await sendGameEvents([{ kind: 'kss_answer', tMs: 60_000, promptId: 1, value: 9, latencyMs: 1800 }])
+  await expect(page.getByTestId('fatigue-value')).toContainText(/\d/, { timeout: 20_000 })
+  await expect(page.getByTestId('fatigue-level')).toHaveText(/severe|moderate|alert/)
+  const alert = page.getByTestId('alert-item').first()
+  await expect(alert).toContainText('severe', { timeout: 20_000 })
+  await expect(page.getByRole('alert').filter({ hasText: 'SEVERE' })).toBeVisible()
+  await page.screenshot({ path: `${SHOTS}/ui-live.png` })
+  await alert.getByTestId('ack-alert').click()
+  await expect(alert).toContainText('acknowledged')
+})
+
+test('the M key drops a marker, which the session detail lists', async () => {
+  await page.locator('body').click({ position: { x: 5, y: 300 } })
+  await page.keyboard.press('m')
+  await expect(page.getByTestId('marker-toast')).toContainText('Marker at')
+  await page.getByRole('heading', { level: 2 }).getByRole('link').click()
+  await expect(page.getByTestId('markers-list')).toContainText('marker')
+  await expect(page.getByTestId('alerts-list')).toContainText('severe')
+})
+
+test('the monitor shows the session, and a second browser sees it live', async ({ browser }: { browser: Browser }) => {
+  await nav(page, 'Monitor').click()
+  const card = page.getByTestId('monitor-card').filter({ hasText: PARTICIPANT })
+  await expect(card).toBeVisible()
+  await expect(card.getByTestId('card-fatigue')).toHaveText(/\d/, { timeout: 15_000 })
+  await page.screenshot({ path: `${SHOTS}/ui-monitor.png` })
+
+  const remote = await browser.newContext({ viewport: { width: 1400, height: 900 } })
+  try {
+    const remotePage = await remote.newPage()
+    await signIn(remotePage, { register: false })
+    const remoteCard = remotePage.getByTestId('monitor-card').filter({ hasText: PARTICIPANT })
+    await remoteCard.click()
+    await expect(remotePage.getByTestId('live-participant')).toHaveText(PARTICIPANT)
+    await remotePage.waitForTimeout(1500)
+    const first = await canvasShot(remotePage)
+    await remotePage.waitForTimeout(1000)
+    expect((await canvasShot(remotePage)).equals(first)).toBe(false)
+    // An alert raised now reaches the remote viewer live.
+    await sendGameEvents([{ kind: 'lane_departure', tMs: 61_000, side: 'left', laneOffsetM: -2.1 }])
+    await expect(remotePage.getByTestId('alert-item').filter({ hasText: /lane|Lane/ })).toBeVisible({ timeout: 20_000 })
+  } finally {
+    await remote.close()
+  }
+})
+
+test('stopping the session asks first, completes it and takes it off the monitor', async () => {
+  await page.goto(`${station.url}/sessions/${sessionId}/live`)
+  await page.getByTestId('action-completed').click()
+  await expect(page.getByTestId('confirm-dialog')).toBeVisible()
+  await page.getByTestId('confirm-button').click()
+  await expect(page.getByTestId('live-status')).toHaveText('completed')
+  await nav(page, 'Monitor').click()
+  await expect(page.getByTestId('empty-state')).toContainText('No active sessions')
+  await nav(page, 'Sessions').click()
+  await expect(page.getByTestId('session-row').filter({ hasText: PARTICIPANT })).toContainText('completed')
+  await page.screenshot({ path: `${SHOTS}/ui-sessions.png` })
+})
+
+test('devices, sync and users pages show the station as it is', async () => {
+  await nav(page, 'Devices').click()
+  await expect(page.getByTestId('device-status-state')).toHaveText('streaming')
+  await page.screenshot({ path: `${SHOTS}/ui-devices.png` })
+  await nav(page, 'Sync').click()
+  await expect(page.getByTestId('sync-state')).toHaveText('disabled')
+  await expect(page.getByTestId('sync-now')).toBeDisabled()
+  await page.screenshot({ path: `${SHOTS}/ui-sync.png` })
+  await nav(page, 'Users').click()
+  await expect(page.getByTestId('user-row').filter({ hasText: ADMIN.email })).toContainText('active')
+  await page.screenshot({ path: `${SHOTS}/ui-users.png` })
+})
