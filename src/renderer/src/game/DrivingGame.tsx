@@ -66,7 +66,13 @@ export function DrivingGame({ sessionId }: DrivingGameProps) {
       sessionId,
       onCommand: (command) => loop?.command(command),
       onStatus: (status, detail) => setLink({ status, detail }),
-      onError: (code, message) => setStationError(`${code}: ${message}`)
+      onError: (code, message) => setStationError(`${code}: ${message}`),
+      onAck: () => setStationError(null),
+      // game data is refused unless the session records, so the drive follows a paused or stopped session
+      onSessionStatus: (status) => {
+        if (status === 'paused') loop?.command('pause')
+        else if (status === 'completed' || status === 'aborted' || status === null) loop?.command('end')
+      }
     })
     loop = startDriveLoop({
       scenario,

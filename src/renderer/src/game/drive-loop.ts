@@ -112,16 +112,17 @@ export function startDriveLoop(options: DriveLoopOptions): DriveLoop {
       accumulatorMs += Math.min(MAX_CATCH_UP_MS, lastFrameMs === null ? 0 : nowMs - lastFrameMs)
       while (accumulatorMs >= sim.stepMs && sim.status === 'running') {
         accumulatorMs -= sim.stepMs
-        const t0 = performance.now()
-        const events = sim.step(sampler.sample())
-        stepCostMs += performance.now() - t0
         // the step stands for the moment its time slice ended
-        handle(events, nowMs - accumulatorMs)
+        const stepEndMs = nowMs - accumulatorMs
+        const t0 = performance.now()
+        const events = sim.step(sampler.sample(stepEndMs))
+        stepCostMs += performance.now() - t0
+        handle(events, stepEndMs)
       }
     } else {
       accumulatorMs = 0
       // inputs while not driving are not responses; drop latched presses
-      sampler.sample()
+      sampler.sample(nowMs)
     }
     lastFrameMs = nowMs
 

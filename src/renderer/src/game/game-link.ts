@@ -6,7 +6,7 @@
  */
 import { driveWireEventSchema, type DriveCommand, type DriveWireEvent, type GameEvent } from '@shared/game'
 import { MAX_EVENTS_PER_MESSAGE } from '@shared/protocol/common'
-import { ackMessageSchema, errorMessageSchema, gameEventsMessageSchema } from '@shared/protocol/station-messages'
+import { ackMessageSchema, errorMessageSchema, gameEventsMessageSchema, sessionStatusMessageSchema } from '@shared/protocol/station-messages'
 import type { ClientMessageOf } from '@shared/protocol/client-messages'
 import { LiveSocket, type SocketStatus } from '../api/ws'
 
@@ -20,6 +20,10 @@ export interface GameLinkOptions {
   onStatus?(status: SocketStatus, detail?: string): void
   /** A station `error` reply (e.g. SESSION_NOT_RECORDING): the data was not stored. */
   onError?(code: string, message: string): void
+  /** The station committed data again after an error. */
+  onAck?(): void
+  /** The session was paused, stopped or deleted (null); the drive should follow. */
+  onSessionStatus?(status: string | null): void
 }
 
 export interface GameLink {
@@ -49,6 +53,7 @@ export function createGameLink(options: GameLinkOptions): GameLink {
         while (unacked.length > 0 && unacked[0].seq <= ack.data.seq) {
           stats.acked += unacked.shift()!.events.length
         }
+        options.onAck?.()
       } else if (type === 'game.events') {
         const parsed = gameEventsMessageSchema.safeParse(message)
         if (!parsed.success) return
@@ -57,6 +62,9 @@ export function createGameLink(options: GameLinkOptions): GameLink {
           const wire = driveWireEventSchema.safeParse(envelope.event)
           if (wire.success && wire.data.kind === 'drive_command') options.onCommand(wire.data.command)
         }
+      } else if (type === 'session.status') {
+        const status = sessionStatusMessageSchema.safeParse(message)
+        if (status.success && status.data.sessionId === options.sessionId) options.onSessionStatus?.(status.data.status)
       } else if (type === 'error') {
         const error = errorMessageSchema.safeParse(message)
         if (!error.success) return

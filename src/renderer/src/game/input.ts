@@ -1,7 +1,8 @@
 /**
  * Keyboard and Gamepad API → one DriveInput per simulation step. Presses shorter than a step are
- * latched so they are never lost, and the input event's own `timeStamp` (same clock as
- * performance.now()) is kept for reaction times: the frame loop would add up to a frame of jitter.
+ * latched so they are never lost, and each press reaches the step whose time slice holds its event
+ * `timeStamp` (same clock as performance.now()), not the first step of the next frame: the
+ * simulation's own reaction time is then as exact as the step, whatever the frame rate.
  */
 import type { DriveInput } from '@shared/game'
 
@@ -22,8 +23,8 @@ export type ResponseVia = 'button' | 'brake'
 export interface InputSampler {
   /** Reads the gamepad; call once per animation frame before stepping. */
   pollGamepad(nowPerfMs: number): void
-  /** The input for the next step; consumes latched presses. */
-  sample(): DriveInput
+  /** The input for the step ending at `stepEndPerfMs`; consumes the presses due by then. */
+  sample(stepEndPerfMs: number): DriveInput
   /** performance.now() time of the latest press of the button or brake. */
   lastPressPerfMs(via: ResponseVia): number | null
   readonly hasGamepad: boolean
@@ -36,10 +37,12 @@ function kssDigit(event: KeyboardEvent): number | null {
 }
 
 export function createInputSampler(target: Window = window): InputSampler {
-  const held = new Set<string>()
-  let latchedButton = false
-  let latchedBrake = false
-  let latchedKss: number | null = null
+  /** Held keys, with the time each went down. */
+  const held = new Map<string, number>()
+  // presses not yet delivered to a step, by event time
+  let latchedButtonMs: number | null = null
+  let latchedBrakeMs: number | null = null
+  let latchedKss: { digit: number; atMs: number } | null = null
   const lastPress: Record<ResponseVia, number | null> = { button: null, brake: null }
   let pad = { steer: 0, throttle: 0, brake: 0, isButtonDown: false, isActive: false }
   let hasGamepad = false
@@ -48,20 +51,20 @@ export function createInputSampler(target: Window = window): InputSampler {
     if (event.ctrlKey || event.metaKey || event.altKey) return
     const digit = kssDigit(event)
     if (digit !== null) {
-      latchedKss = digit
+      latchedKss = { digit, atMs: event.timeStamp }
       event.preventDefault()
       return
     }
     if (!HANDLED.has(event.code)) return
     event.preventDefault()
     if (event.repeat) return
-    held.add(event.code)
+    held.set(event.code, event.timeStamp)
     if (BUTTON.has(event.code)) {
-      latchedButton = true
+      latchedButtonMs = event.timeStamp
       lastPress.button = event.timeStamp
     }
     if (BRAKE.has(event.code)) {
-      latchedBrake = true
+      latchedBrakeMs = event.timeStamp
       lastPress.brake = event.timeStamp
     }
   }
@@ -74,7 +77,8 @@ export function createInputSampler(target: Window = window): InputSampler {
   target.addEventListener('keyup', onKeyUp)
   target.addEventListener('blur', onBlur)
 
-  const anyHeld = (codes: Set<string>) => [...codes].some((c) => held.has(c))
+  const anyHeld = (codes: Set<string>, byMs: number) => [...codes].some((c) => (held.get(c) ?? Infinity) <= byMs)
+  const isDue = (atMs: number | null, byMs: number) => atMs !== null && atMs <= byMs
 
   return {
     get hasGamepad() {
@@ -97,21 +101,25 @@ export function createInputSampler(target: Window = window): InputSampler {
       if (brake >= 0.5 && pad.brake < 0.5) lastPress.brake = nowPerfMs
       pad = { steer, throttle: gp.buttons[PAD_THROTTLE]?.value ?? 0, brake, isButtonDown, isActive: true }
     },
-    sample() {
-      const left = anyHeld(STEER_LEFT)
-      const right = anyHeld(STEER_RIGHT)
+    sample(stepEndPerfMs) {
+      const t = stepEndPerfMs
+      const left = anyHeld(STEER_LEFT, t)
+      const right = anyHeld(STEER_RIGHT, t)
       const isKeyboardSteering = left || right
+      const isButtonLatched = isDue(latchedButtonMs, t)
+      const isBrakeLatched = isDue(latchedBrakeMs, t)
+      const kss = latchedKss && latchedKss.atMs <= t ? latchedKss.digit : null
       const input: DriveInput = {
         steer: isKeyboardSteering ? (right ? 1 : 0) - (left ? 1 : 0) : pad.steer,
         isAnalogSteer: !isKeyboardSteering && pad.isActive,
-        throttle: Math.max(anyHeld(THROTTLE) ? 1 : 0, pad.throttle),
-        brake: Math.max(anyHeld(BRAKE) || latchedBrake ? 1 : 0, pad.brake),
-        isButtonDown: anyHeld(BUTTON) || latchedButton || pad.isButtonDown,
-        kssKey: latchedKss
+        throttle: Math.max(anyHeld(THROTTLE, t) ? 1 : 0, pad.throttle),
+        brake: Math.max(anyHeld(BRAKE, t) || isBrakeLatched ? 1 : 0, pad.brake),
+        isButtonDown: anyHeld(BUTTON, t) || isButtonLatched || pad.isButtonDown,
+        kssKey: kss
       }
-      latchedButton = false
-      latchedBrake = false
-      latchedKss = null
+      if (isButtonLatched) latchedButtonMs = null
+      if (isBrakeLatched) latchedBrakeMs = null
+      if (kss !== null) latchedKss = null
       return input
     },
     lastPressPerfMs: (via) => lastPress[via],

@@ -252,7 +252,9 @@ function drawCockpit(ctx: CanvasRenderingContext2D, width: number, height: numbe
   ctx.textAlign = 'left'
   ctx.textBaseline = 'bottom'
   ctx.fillText(`${Math.round(view.vehicle.speedMps * 3.6)} km/h`, width * 0.04, height * 0.97)
+  // time left sits top right: the bottom-right corner belongs to the camera panel
   ctx.textAlign = 'right'
+  ctx.textBaseline = 'top'
   ctx.font = `500 ${Math.round(height * 0.03)}px system-ui, sans-serif`
-  ctx.fillText(formatClock(view.durationMs - view.tMs), width * 0.96, height * 0.97)
+  ctx.fillText(formatClock(view.durationMs - view.tMs), width * 0.97, height * 0.03)
 }

@@ -1,0 +1,136 @@
+/**
+ * The driving game end to end: a real station, a researcher's session recording the pvt-10min
+ * scenario, the participant's /drive page in Chromium, the operator's commands over the session
+ * WebSocket. Keyboard driving for a few seconds must land in the station's SQLite as telemetry at
+ * ≥ 20 Hz, a stimulus, and a response whose performance.now() reaction time is plausible.
+ */
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { WebSocket } from 'ws'
+import { expect, test } from '@playwright/test'
+import { authHeader, registerAndLogin } from '../helpers/auth'
+import { startE2eStation, type E2eStation } from './station-process'
+
+let station: E2eStation
+test.beforeAll(async () => {
+  station = await startE2eStation()
+})
+test.afterAll(async () => {
+  await station?.stop()
+})
+
+interface Envelope {
+  tMs: number
+  event: { kind: string; [key: string]: unknown }
+}
+
+/** The operator's side: a session WebSocket that sends drive commands and collects broadcast game events. */
+async function openOperator(url: string, sessionId: string, token: string) {
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/v1/ws/session/${sessionId}?token=${encodeURIComponent(token)}`)
+  const received: Envelope[] = []
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data)) as { type: string; events?: Envelope[] }
+    if (message.type === 'game.events') received.push(...message.events!)
+  })
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve())
+    socket.once('error', reject)
+  })
+  let seq = 0
+  return {
+    received,
+    command(command: 'start' | 'pause' | 'resume' | 'end') {
+      socket.send(JSON.stringify({ type: 'game.events', v: 1, seq: seq++, events: [{ tMs: Date.now(), event: { kind: 'drive_command', command } }] }))
+    },
+    close: () => socket.close()
+  }
+}
+
+test('keyboard driving reaches the station: telemetry ≥ 20 Hz, a stimulus and a response with a plausible reaction time', async ({ page }) => {
+  const researcher = await registerAndLogin(station.url, { role: 'researcher' })
+  const headers = { 'content-type': 'application/json', ...authHeader(researcher.accessToken) }
+  const created = await fetch(`${station.url}/api/v1/sessions`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ name: 'game e2e', participant_code: 'P-GAME', scenario: { id: 'pvt-10min', seed: 1010 } })
+  })
+  expect(created.status).toBe(201)
+  const sessionId = ((await created.json()) as { id: string }).id
+  const recording = await fetch(`${station.url}/api/v1/sessions/${sessionId}`, { method: 'PATCH', headers, body: JSON.stringify({ status: 'recording' }) })
+  expect(recording.status).toBe(200)
+
+  // the participant screen is signed in as the researcher (the lab's own machine)
+  await page.addInitScript((tokens) => {
+    // runs in the page; the test's tsconfig has no DOM types
+    const storage = (globalThis as unknown as { localStorage: { setItem(key: string, value: string): void } }).localStorage
+    storage.setItem('vigil.auth', JSON.stringify({ ...tokens, token_type: 'bearer', expires_in: 900, refreshAfterMs: Date.now() + 600_000 }))
+  }, { access_token: researcher.accessToken, refresh_token: researcher.refreshToken })
+  await page.setViewportSize({ width: 1280, height: 720 })
+  page.on('pageerror', (error) => console.error(`page error: ${error.message}`))
+  // the operator watches before the participant screen opens, so it sees the screen announce itself
+  const operator = await openOperator(station.url, sessionId, researcher.accessToken)
+  await page.goto(`${station.url}/drive/${sessionId}`)
+  const game = page.getByTestId('drive-game')
+  await expect(game).toHaveAttribute('data-status', 'ready', { timeout: 30_000 })
+  try {
+    await expect.poll(() => operator.received.some((e) => e.event.kind === 'drive_ready'), { timeout: 10_000 }).toBe(true)
+    operator.command('start')
+    await expect(game).toHaveAttribute('data-status', 'running', { timeout: 10_000 })
+
+    // weave a little with the keyboard until the first stimulus (2-10 s after the start), then answer it
+    const deadline = Date.now() + 20_000
+    let keyIndex = 0
+    while (!operator.received.some((e) => e.event.kind === 'stimulus_shown') && Date.now() < deadline) {
+      const key = keyIndex++ % 2 === 0 ? 'ArrowLeft' : 'ArrowRight'
+      await page.keyboard.down(key)
+      await page.waitForTimeout(120)
+      await page.keyboard.up(key)
+      await page.waitForTimeout(150)
+    }
+    expect(operator.received.some((e) => e.event.kind === 'stimulus_shown')).toBe(true)
+    await page.keyboard.press('Space')
+    await expect.poll(() => operator.received.some((e) => e.event.kind === 'response'), { timeout: 10_000 }).toBe(true)
+    await page.screenshot({ path: 'test-results/screenshots/game-drive.png' })
+    operator.command('end')
+    await expect(game).toHaveAttribute('data-status', 'ended', { timeout: 10_000 })
+  } finally {
+    operator.close()
+  }
+
+  // stored: read the station's own SQLite (WAL allows a reader next to the running station)
+  const db = new Database(join(station.dataDir, 'vigil.sqlite'), { readonly: true, fileMustExist: true })
+  try {
+    await expect
+      .poll(() => (db.prepare("SELECT count(*) AS n FROM game_events WHERE session_id = ? AND kind = 'ended'").get(sessionId) as { n: number }).n, { timeout: 10_000 })
+      .toBe(1)
+    const rows = db.prepare('SELECT t_ms, kind, data_json FROM game_events WHERE session_id = ? ORDER BY t_ms, id').all(sessionId) as { t_ms: number; kind: string; data_json: string }[]
+    const states = rows.filter((r) => r.kind === 'state').map((r) => JSON.parse(r.data_json) as { tMs: number; laneOffsetM: number; steeringWheelDeg: number; speedMps: number })
+    const spanS = (states.at(-1)!.tMs - states[0].tMs) / 1000
+    expect(spanS).toBeGreaterThan(2)
+    expect(states.length / spanS).toBeGreaterThanOrEqual(20)
+    // the keyboard steered: the wheel turned both ways and the car left the lane centre
+    expect(Math.max(...states.map((s) => s.steeringWheelDeg))).toBeGreaterThan(0)
+    expect(Math.min(...states.map((s) => s.steeringWheelDeg))).toBeLessThan(0)
+    expect(states.some((s) => s.laneOffsetM !== 0)).toBe(true)
+    // wall-clock stamps are epoch ms from the browser
+    expect(Math.abs(rows[0].t_ms - Date.now())).toBeLessThan(120_000)
+
+    const shown = rows.filter((r) => r.kind === 'stimulus_shown').map((r) => JSON.parse(r.data_json) as { stimulusId: number })
+    const responses = rows.filter((r) => r.kind === 'response').map((r) => JSON.parse(r.data_json) as { stimulusId: number; via: string; reactionTimeMs: number; simReactionTimeMs: number })
+    expect(shown.length).toBeGreaterThanOrEqual(1)
+    expect(responses.length).toBeGreaterThanOrEqual(1)
+    const response = responses[0]
+    test.info().annotations.push({ type: 'measured', description: `telemetry ${(states.length / spanS).toFixed(1)} Hz; RT ${response.reactionTimeMs.toFixed(1)} ms (sim ${response.simReactionTimeMs.toFixed(1)} ms)` })
+    expect(response.stimulusId).toBe(shown[0].stimulusId)
+    expect(response.via).toBe('button')
+    // the answer went out after the operator saw the broadcast: tens to hundreds of ms, not frames or seconds
+    expect(response.reactionTimeMs).toBeGreaterThan(20)
+    expect(response.reactionTimeMs).toBeLessThan(3000)
+    // the simulation's own RT (step-quantised, onset at the step rather than the paint) tells the same story
+    expect(Math.abs(response.reactionTimeMs - response.simReactionTimeMs)).toBeLessThan(250)
+    expect(rows.some((r) => r.kind === 'drive_command')).toBe(true)
+    expect(rows.some((r) => r.kind === 'drive_inputs')).toBe(true)
+  } finally {
+    db.close()
+  }
+})
