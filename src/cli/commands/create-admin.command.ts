@@ -5,7 +5,7 @@ import { passwordSchema } from '../../shared/schemas/users'
 import { createPasswordHasher } from '../../station/auth/password-hasher'
 import { revokeAllForUser } from '../../station/auth/refresh-tokens'
 import { findUserByEmail, insertUser, normalizeEmail, updateUser } from '../../station/auth/users.repository'
-import { loadConfig } from '../../station/config'
+import { loadConfig, type StationConfig } from '../../station/config'
 import { newId, nowIso } from '../../station/ids'
 import { LOCAL_DB_FILE, openLocalDatabase } from '../../station/storage/database'
 import { ensureNativeModules } from '../native'
@@ -46,6 +46,36 @@ async function readPassword(): Promise<string> {
   })
 }
 
+/**
+ * Creates an admin, or makes an existing account an active admin with a new password and revokes
+ * all its tokens. Opens its own connection, so it works next to a running station (WAL).
+ */
+export async function createOrResetAdmin(
+  config: StationConfig,
+  input: { email: string; password: string; fullName: string | null }
+): Promise<'created' | 'updated'> {
+  const hasher = createPasswordHasher({ cost: config.auth.bcryptCost, workers: 1 })
+  const db = openLocalDatabase(join(config.dataDir, LOCAL_DB_FILE))
+  try {
+    const passwordHash = await hasher.hash(input.password)
+    const nowMs = Date.now()
+    const existing = findUserByEmail(db, input.email)
+    db.transaction(() => {
+      if (existing) {
+        revokeAllForUser(db, existing.id, nowMs)
+        const patch = { role: 'admin' as const, isActive: true, passwordHash, tokensValidAfterMs: nowMs, ...(input.fullName ? { fullName: input.fullName } : {}) }
+        updateUser(db, existing.id, patch, nowIso(nowMs))
+      } else {
+        insertUser(db, { id: newId(), email: input.email, fullName: input.fullName, role: 'admin', passwordHash, nowIso: nowIso(nowMs) })
+      }
+    })()
+    return existing ? 'updated' : 'created'
+  } finally {
+    db.close()
+    await hasher.close()
+  }
+}
+
 export const createAdminCommand: CliCommand = {
   name: 'create-admin',
   summary: 'create an admin account, or make an existing account admin with a new password',
@@ -67,30 +97,8 @@ Works while the station is running.`,
     if (!password.success) throw new VigilError('BAD_REQUEST', `password: ${password.error.issues[0].message}`)
     const fullName = typeof rawName === 'string' ? rawName.trim() || null : null
 
-    const hasher = createPasswordHasher({ cost: config.auth.bcryptCost, workers: 1 })
-    const db = openLocalDatabase(join(config.dataDir, LOCAL_DB_FILE))
-    try {
-      const passwordHash = await hasher.hash(password.data)
-      const nowMs = Date.now()
-      const existing = findUserByEmail(db, email.data)
-      db.transaction(() => {
-        if (existing) {
-          revokeAllForUser(db, existing.id, nowMs)
-          updateUser(
-            db,
-            existing.id,
-            { role: 'admin', isActive: true, passwordHash, tokensValidAfterMs: nowMs, ...(fullName ? { fullName } : {}) },
-            nowIso(nowMs)
-          )
-        } else {
-          insertUser(db, { id: newId(), email: email.data, fullName, role: 'admin', passwordHash, nowIso: nowIso(nowMs) })
-        }
-      })()
-      process.stdout.write(`${existing ? 'Updated' : 'Created'} admin ${normalizeEmail(email.data)} in ${config.dataDir}\n`)
-      return 0
-    } finally {
-      db.close()
-      await hasher.close()
-    }
+    const outcome = await createOrResetAdmin(config, { email: email.data, password: password.data, fullName })
+    process.stdout.write(`${outcome === 'created' ? 'Created' : 'Updated'} admin ${normalizeEmail(email.data)} in ${config.dataDir}\n`)
+    return 0
   }
 }
