@@ -111,6 +111,7 @@ const DEFAULT_BATCH_ROWS = 5000
 const PRUNE_EVERY_MS = 3600_000
 const RATE_WINDOW_MS = 10_000
 const STATUS_EVENT_MIN_MS = 500
+const STOP_GRACE_MS = 3000
 
 /**
  * Exponential back-off with equal jitter: the ceiling doubles per failed attempt up to `maxMs`; the delay
@@ -148,6 +149,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const requiredVersion = url ? latestCentralVersion() : 0
 
   let client: Client | null = null
+  let connecting: Client | null = null
   let state: SyncState = url ? 'idle' : 'disabled'
   // An object, so loops see `stop()` flip it between awaits.
   const control = { stopping: false }
@@ -170,6 +172,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const insertQuarantine = db.prepare(
     'INSERT OR IGNORE INTO sync_quarantine (stream, local_id, error, row_json, quarantined_at) VALUES (?, ?, ?, ?, ?)'
   )
+  const unquarantine = db.prepare('DELETE FROM sync_quarantine WHERE stream = ? AND local_id = ?')
   const highWater = db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').pluck()
   const selectStmts = new Map(APPEND_STREAMS.map((s) => [s.name, db.prepare(s.selectSql).raw()]))
   const selectOutbox = db.prepare('SELECT id, entity, entity_id FROM sync_outbox WHERE id > ? ORDER BY id LIMIT ?').raw()
@@ -264,6 +267,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       logger.warn({ err: err.message }, 'central connection lost')
       if (client === c) client = null
     })
+    connecting = c
     try {
       await c.connect()
       await assertCentralReady(c, requiredVersion, url)
@@ -280,6 +284,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     } catch (err) {
       c.end().catch(() => undefined)
       throw err
+    } finally {
+      connecting = null
     }
     client = c
     return c
@@ -299,9 +305,6 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       throw err
     }
   }
-
-
-
 
   async function recordStreamPosition(c: Client, stream: string, lastLocalId: number): Promise<void> {
     await c.query(
@@ -388,7 +391,6 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     await writeIsolating(stream, items, bad, (c, rows) => insertRows(c, table, columns, rows, conflict, false))
   }
 
-
   /** Edits of users, sessions, alerts and markers, newest state of each entity once. */
   async function syncOutboxBatch(): Promise<number> {
     const raw = selectOutbox.all(cursorOf(OUTBOX_STREAM), batchRows) as Array<[number, string, string]>
@@ -440,8 +442,18 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       'ON CONFLICT (station_id, local_id, time) DO UPDATE SET acknowledged_at = EXCLUDED.acknowledged_at, acknowledged_by = EXCLUDED.acknowledged_by')
     await upsertEntities(`${OUTBOX_STREAM}:marker`, byEntity.marker, bad, MARKERS_STREAM.columns, 'markers',
       'ON CONFLICT (station_id, local_id, time) DO UPDATE SET label = EXCLUDED.label, value = EXCLUDED.value')
-    // Outbox rows are only pointers: drop them once their entities are central.
-    commitLocal(OUTBOX_STREAM, lastId, bad, () => deleteOutbox.run(lastId))
+    // Outbox rows are only pointers: drop them once their entities are central. An entity quarantined
+    // earlier and accepted now (edited since) leaves the quarantine.
+    const badKeys = new Set(bad.map((q) => `${q.stream}|${q.item.localId}`))
+    commitLocal(OUTBOX_STREAM, lastId, bad, () => {
+      deleteOutbox.run(lastId)
+      for (const [entity, items] of Object.entries(byEntity)) {
+        for (const item of items) {
+          const stream = `${OUTBOX_STREAM}:${entity}`
+          if (!badKeys.has(`${stream}|${item.localId}`)) unquarantine.run(stream, item.localId)
+        }
+      }
+    })
     countRows(seen.size - bad.length)
     return raw.length
   }
@@ -609,6 +621,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     async stop() {
       control.stopping = true
       wake?.()
+      // A batch in flight normally ends in well under a second; a connect to a silent host would not.
+      const finished = await Promise.race([loop?.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), STOP_GRACE_MS).unref())])
+      if (!finished) {
+        connecting?.end().catch(() => undefined)
+        dropConnection()
+      }
       await loop
       loop = null
       dropConnection()
