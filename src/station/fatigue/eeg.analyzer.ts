@@ -150,7 +150,10 @@ export function createEegAnalyzer(options: EegOptions, baselineMs: number, looka
     const startMs = firstSampleMs ?? tMs
     const fullWindow = available === windowLength
     if (!baseline.mean) {
-      if (usable && fullWindow && tMs < startMs + baselineMs) logs.forEach((v, i) => baseline.values[i].push(v))
+      // A baseline period too artefact-ridden to give enough values is extended until it has them.
+      if (usable && fullWindow && (tMs < startMs + baselineMs || baseline.values[0].length < MIN_BASELINE_UPDATES)) {
+        logs.forEach((v, i) => baseline.values[i].push(v))
+      }
       if (tMs >= startMs + baselineMs && baseline.values[0].length >= MIN_BASELINE_UPDATES) {
         baseline.mean = baseline.values.map((vs) => vs.reduce((a, b) => a + b, 0) / vs.length)
         baseline.sd = baseline.values.map((vs, i) => {
