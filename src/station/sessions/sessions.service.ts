@@ -66,6 +66,11 @@ export function listVisibleSessions(ctx: StationContext, user: AuthUser, filter:
   return listSessions(ctx.db, scoped, skip, limit)
 }
 
+function deviceFromWire(device: SessionCreate['device']): Session['device'] {
+  if (!device) return null
+  return { kind: device.kind, port: device.port, channelNames: device.channel_names, sampleRateHz: device.sample_rate_hz }
+}
+
 export function createSession(ctx: StationContext, user: AuthUser, input: SessionCreate): Session {
   const now = nowIso(ctx.clock.wallMs())
   const session = insertSession(ctx.db, {
@@ -75,9 +80,7 @@ export function createSession(ctx: StationContext, user: AuthUser, input: Sessio
     participantCode: input.participant_code,
     notes: input.notes,
     scenario: input.scenario,
-    device: input.device
-      ? { kind: input.device.kind, port: input.device.port, channelNames: input.device.channel_names, sampleRateHz: input.device.sample_rate_hz }
-      : null,
+    device: deviceFromWire(input.device),
     status: 'planned',
     startedAt: null,
     endedAt: null,
@@ -96,10 +99,7 @@ const lifecycleLocks = new WeakMap<StationContext, Promise<unknown>>()
 function serialized<T>(ctx: StationContext, task: () => Promise<T>): Promise<T> {
   const previous = lifecycleLocks.get(ctx) ?? Promise.resolve()
   const next = previous.then(task, task)
-  lifecycleLocks.set(
-    ctx,
-    next.catch(() => undefined)
-  )
+  lifecycleLocks.set(ctx, next.catch(() => undefined))
   return next
 }
 
@@ -111,16 +111,9 @@ export function updateVisibleSession(ctx: StationContext, user: AuthUser, sessio
     if (input.participant_code !== undefined) patch.participantCode = input.participant_code
     if (input.notes !== undefined) patch.notes = input.notes
     if (input.scenario !== undefined) patch.scenario = input.scenario
-    if (input.device !== undefined) {
-      patch.device = input.device
-        ? { kind: input.device.kind, port: input.device.port, channelNames: input.device.channel_names, sampleRateHz: input.device.sample_rate_hz }
-        : null
-    }
+    if (input.device !== undefined) patch.device = deviceFromWire(input.device)
     const target = input.status
-    if (target === undefined || target === session.status) {
-      const updated = updateSession(ctx.db, session.id, patch, nowIso(ctx.clock.wallMs()))
-      return updated
-    }
+    if (target === undefined || target === session.status) return updateSession(ctx.db, session.id, patch, nowIso(ctx.clock.wallMs()))
     if (!TRANSITIONS[session.status].includes(target)) {
       throw new VigilError('SESSION_ILLEGAL_TRANSITION', `Cannot change a session from "${session.status}" to "${target}"`, {
         from: session.status,
