@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createQualityMonitor } from '../../../src/station/devices/quality'
-import { guessHeadset } from '../../../src/station/devices/serial/port-discovery'
+import { findReplacementPort, guessHeadset, type DiscoveredPort } from '../../../src/station/devices/serial/port-discovery'
 
 describe('channel quality', () => {
   it('rates railed, flat, noisy and good channels once per second of samples', () => {
@@ -32,5 +32,17 @@ describe('headset guess from USB ids', () => {
     expect(guessHeadset({ path: '/dev/ttyACM0', vendorId: '2341', productId: '0043' })).toMatchObject({ kind: 'lines' })
     expect(guessHeadset({ path: '/dev/rfcomm0' })).toMatchObject({ kind: 'thinkgear' })
     expect(guessHeadset({ path: '/dev/ttyS0' })).toBeNull()
+  })
+})
+
+describe('finding a replugged adapter', () => {
+  const port = (path: string, vendorId: string | null, productId: string | null, serialNumber: string | null): DiscoveredPort => ({ path, manufacturer: null, serialNumber, vendorId, productId, guess: null })
+
+  it('follows the USB serial number to the new path, or the only adapter of the same model', () => {
+    const ports = [port('/dev/ttyUSB1', '0403', '6015', 'DM00ABCD'), port('/dev/ttyUSB2', '0403', '6015', 'DM00XXXX'), port('/dev/ttyACM0', '2341', '0043', null)]
+    expect(findReplacementPort(ports, { vendorId: '0403', productId: '6015', serialNumber: 'DM00ABCD' })).toBe('/dev/ttyUSB1')
+    expect(findReplacementPort(ports, { vendorId: '0403', productId: '6015', serialNumber: 'GONE' })).toBeNull()
+    expect(findReplacementPort(ports, { vendorId: '0403', productId: '6015', serialNumber: null })).toBeNull()
+    expect(findReplacementPort(ports, { vendorId: '2341', productId: '0043', serialNumber: null })).toBe('/dev/ttyACM0')
   })
 })

@@ -71,3 +71,25 @@ export async function findPortFor(kind: SerialDeviceKind): Promise<string | null
   const pool = confident.length > 0 ? confident : candidates
   return pool.length === 1 ? pool[0].path : null
 }
+
+/** What identifies a USB serial adapter across re-enumeration (ttyUSB0 may come back as ttyUSB1). */
+export interface PortIdentity {
+  vendorId: string
+  productId: string | null
+  serialNumber: string | null
+}
+
+export function identityOf(port: Pick<DiscoveredPort, 'vendorId' | 'productId' | 'serialNumber'> | undefined): PortIdentity | null {
+  if (!port?.vendorId) return null
+  return { vendorId: port.vendorId.toLowerCase(), productId: port.productId?.toLowerCase() ?? null, serialNumber: port.serialNumber ?? null }
+}
+
+/**
+ * The port the same adapter reappeared on: same USB serial number, or, for adapters without one,
+ * the only port with the same vendor/product ids. Null when the adapter is not back (or ambiguous).
+ */
+export function findReplacementPort(ports: readonly DiscoveredPort[], identity: PortIdentity): string | null {
+  const sameModel = ports.filter((p) => identityOf(p)?.vendorId === identity.vendorId && identityOf(p)?.productId === identity.productId)
+  if (identity.serialNumber) return sameModel.find((p) => p.serialNumber === identity.serialNumber)?.path ?? null
+  return sameModel.length === 1 ? sameModel[0].path : null
+}

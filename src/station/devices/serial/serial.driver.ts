@@ -4,8 +4,9 @@
  * timeline (sequence, gaps, drift-corrected stamps), the no-data watchdog and reconnecting.
  *
  * Unplugging (port error/close) or silence longer than `stallTimeoutMs` moves to `reconnecting`;
- * the same path is reopened with exponential backoff and the stream resumes with the same
- * sequence, the lost stretch reported as a `gap`. Nothing throws out once connected.
+ * the same path is reopened with exponential backoff (or, if the adapter came back under another
+ * name, the port with its USB serial number) and the stream resumes with the same sequence, the
+ * lost stretch reported as a `gap`. Nothing throws out once connected.
  */
 import { EventEmitter } from 'node:events'
 import type { Transform } from 'node:stream'
@@ -16,7 +17,7 @@ import { parseErrorCount, type DecodedBatch, type DecodedEvent, type ParserStats
 import { createStreamTimeline, type StreamTimeline } from '../timing/stream-timeline'
 import { emptyStats, type DeviceEvent, type DeviceState, type DriverStats, type HeadsetDescriptor, type HeadsetDriver, type HeadsetDriverEvents, type SampleBlock } from '../types'
 import type { SerialDeviceKind } from '../models'
-import { findPortFor } from './port-discovery'
+import { findPortFor, findReplacementPort, identityOf, listSerialPorts, type PortIdentity } from './port-discovery'
 
 export interface SerialProtocol {
   readonly kind: SerialDeviceKind
@@ -74,6 +75,7 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
   private lastParseReportMonoMs = 0
   private lowLatency: boolean | null = null
   private path: string | null = null
+  private identity: PortIdentity | null = null
 
   constructor(
     private readonly protocol: SerialProtocol,
@@ -146,6 +148,7 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     })
     this.setState('streaming')
     this.emitEvent('connected', { model: this.descriptor.model, port: this.path, lowLatency: this.lowLatency })
+    void this.rememberIdentity()
     this.watchdog = setInterval(() => this.checkStall(), 250)
     this.watchdog.unref?.()
   }
@@ -287,17 +290,38 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     this.retryTimer.unref?.()
   }
 
+  /** Notes the USB identity of the open port, so a replug under another name is still found. */
+  private async rememberIdentity(): Promise<void> {
+    // Only real device nodes have USB ids (listing ports spawns udevadm; ptys and sockets have none).
+    if (!this.path?.startsWith('/dev/') && process.platform !== 'win32') return
+    try {
+      const ports = await listSerialPorts()
+      this.identity = identityOf(ports.find((p) => p.path === this.path))
+    } catch {
+      this.identity = null
+    }
+  }
+
   private async retry(): Promise<void> {
     this.retryTimer = null
     if (this.currentState !== 'reconnecting' || !this.path) return
+    const previousPath = this.path
     let port: SerialPort
     try {
       port = await this.openPort(this.path)
     } catch {
-      if (this.currentState !== 'reconnecting') return
-      this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.options.reconnectMaxDelayMs ?? 5000)
-      this.scheduleRetry()
-      return
+      const moved = await this.findMovedPort()
+      try {
+        if (!moved) throw new Error('not back yet')
+        port = await this.openPort(moved)
+        this.path = moved
+        this.protocol.descriptor.port = moved
+      } catch {
+        if (this.currentState !== 'reconnecting') return
+        this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.options.reconnectMaxDelayMs ?? 5000)
+        this.scheduleRetry()
+        return
+      }
     }
     if (this.currentState !== 'reconnecting') {
       await this.closePort(port, false)
@@ -311,7 +335,17 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     this.attach(port)
     this.counters.reconnects++
     this.setState('streaming')
-    this.emitEvent('reconnected', { downMs: Math.round(this.options.clock.monotonicMs() - this.lostAtMonoMs), port: this.path })
+    this.emitEvent('reconnected', { downMs: Math.round(this.options.clock.monotonicMs() - this.lostAtMonoMs), port: this.path, previousPort: previousPath })
+  }
+
+  private async findMovedPort(): Promise<string | null> {
+    if (!this.identity) return null
+    try {
+      const moved = findReplacementPort(await listSerialPorts(), this.identity)
+      return moved && moved !== this.path ? moved : null
+    } catch {
+      return null
+    }
   }
 
   private async closePort(port: SerialPort, sendStop: boolean): Promise<void> {
