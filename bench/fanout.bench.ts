@@ -5,9 +5,9 @@
  *      delivery latency producer send → subscriber receive (median, p99), loss, station CPU.
  *      Target: p99 < 20 ms, zero loss.
  *   2. The same with one subscriber that stops reading: the others' p99 may not double.
- *   3. Ingest ceiling: producers send as fast as acks allow (a window of unacked messages); samples/s
- *      committed, against a raw better-sqlite3 loop inserting the same rows into the same schema in
- *      this process, measured in the same run. Target: ≥ 0.5 × raw.
+ *   3. Ingest ceiling: producers send as fast as acks allow (a window of unacked messages), as JSON
+ *      and as binary EEG frames; samples/s committed, against a raw better-sqlite3 loop inserting the
+ *      same rows into the same schema in this process, measured in the same run. Target: ≥ 0.5 × raw.
  * Usage: npm run bench -- fanout   (FANOUT_SECONDS=10 to change the duration of runs 1 and 2)
  */
 import { spawn } from 'node:child_process'
@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { WebSocket } from 'ws'
+import { encodeEegFrame } from '../src/shared/protocol/eeg-frame'
 
 const CHANNELS = 8
 const RATE_HZ = 250
@@ -26,7 +27,7 @@ const SECONDS = Number(process.env.FANOUT_SECONDS ?? 10)
 const INGEST_SECONDS = 5
 const INGEST_PRODUCERS = 2
 const INGEST_BATCH = 2000
-const INGEST_WINDOW = 4
+const INGEST_WINDOW = 16
 
 interface StationInfo {
   url: string
@@ -81,6 +82,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const f = (n: number, d = 2): string => n.toFixed(d)
+const rate = (n: number): string => Math.round(n).toLocaleString('en')
+const perCpu = (perS: number, cpuPct: number): number => perS / (cpuPct / 100)
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -187,10 +190,13 @@ async function fanout(info: StationInfo, firstSeq: number, withStalled: boolean)
   }
 }
 
-async function ingest(info: StationInfo, firstSeq: number): Promise<{ samplesPerS: number; cpuPct: number }> {
+async function ingest(info: StationInfo, firstSeq: number, format: 'json' | 'binary'): Promise<{ samplesPerS: number; cpuPct: number }> {
   const producers = await Promise.all(Array.from({ length: INGEST_PRODUCERS }, () => connect(info)))
-  // Pre-encoded messages: the producer side should not be what limits the figure.
-  const templates = Array.from({ length: 8 }, (_, i) => JSON.parse(batchMessage(0, i * INGEST_BATCH, INGEST_BATCH, Date.now())) as Record<string, unknown>)
+  // Prepared batches: the producer side should not be what limits the figure.
+  const templates = Array.from({ length: 8 }, (_, i) => JSON.parse(batchMessage(0, i * INGEST_BATCH, INGEST_BATCH, Date.now())) as { tMs: number[]; samplesUv: number[][] })
+  const flat = templates.map((m) => Float32Array.from(m.samplesUv.flat()))
+  const encode = (k: number, seq: number, firstSampleSeq: number): string | Uint8Array =>
+    format === 'json' ? JSON.stringify({ type: 'eeg.samples', ...templates[k], seq, firstSampleSeq }) : encodeEegFrame({ seq, firstSampleSeq }, templates[k].tMs, flat[k], CHANNELS)
   let committedSamples = 0
   let running = true
   let nextFirst = firstSeq
@@ -203,8 +209,7 @@ async function ingest(info: StationInfo, firstSeq: number): Promise<{ samplesPer
           let seq = 0
           let inFlight = 0
           const sendOne = (): void => {
-            const template = templates[(seq + p) % templates.length]
-            ws.send(JSON.stringify({ ...template, seq: seq++, firstSampleSeq: nextFirst }))
+            ws.send(encode((seq + p) % templates.length, seq++, nextFirst))
             nextFirst += INGEST_BATCH
             inFlight++
           }
@@ -236,7 +241,7 @@ async function ingest(info: StationInfo, firstSeq: number): Promise<{ samplesPer
 }
 
 /** The same rows through the same statement and schema, one transaction per 2000-row batch, no server. */
-async function rawInsert(seconds: number): Promise<number> {
+async function rawInsert(seconds: number): Promise<{ rowsPerS: number; cpuPct: number }> {
   const { openLocalDatabase } = await import('../src/station/storage/database')
   const dir = mkdtempSync(join(tmpdir(), 'vigil-raw-'))
   const db = openLocalDatabase(join(dir, 'raw.sqlite'))
@@ -253,15 +258,17 @@ async function rawInsert(seconds: number): Promise<number> {
     }
   })
   let rows = 0
+  const cpu0 = process.cpuUsage()
   const start = performance.now()
   while (performance.now() - start < seconds * 1000) {
     batch(rows)
     rows += INGEST_BATCH
   }
-  const rate = rows / ((performance.now() - start) / 1000)
+  const wallS = (performance.now() - start) / 1000
+  const cpu = process.cpuUsage(cpu0)
   db.close()
   rmSync(dir, { recursive: true, force: true })
-  return rate
+  return { rowsPerS: rows / wallS, cpuPct: ((cpu.user + cpu.system) / 1e6 / wallS) * 100 }
 }
 
 async function main(): Promise<void> {
@@ -287,11 +294,18 @@ async function main(): Promise<void> {
     console.log(`  p99 with a stalled subscriber / without: ${f(b.p99Ms / a.p99Ms)} (target < 2); p99 target < 20 ms: ${a.p99Ms < 20 && b.p99Ms < 20 ? 'met' : 'NOT met'}`)
 
     console.log(`ingest: ${INGEST_PRODUCERS} WS producers, ${INGEST_BATCH} samples × ${CHANNELS} ch per message, ${INGEST_WINDOW} unacked per producer, ${INGEST_SECONDS} s`)
-    const product = await ingest(info, 20_000_000)
+    const json = await ingest(info, 20_000_000, 'json')
     const raw = await rawInsert(INGEST_SECONDS)
-    console.log(`  Vigil (WS → validate → group commit → ack): ${Math.round(product.samplesPerS).toLocaleString('en')} samples/s committed (station CPU ${f(product.cpuPct, 1)} %)`)
-    console.log(`  raw better-sqlite3 insert loop, same rows:  ${Math.round(raw).toLocaleString('en')} rows/s`)
-    console.log(`  ratio ${f(product.samplesPerS / raw)} (target ≥ 0.5); load average at end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
+    const binary = await ingest(info, 40_000_000, 'binary')
+    console.log(`  Vigil, JSON eeg.samples (WS → parse → validate → group commit → ack): ${rate(json.samplesPerS)} samples/s committed (station CPU ${f(json.cpuPct, 1)} %)`)
+    console.log(`  Vigil, binary EEG frames (same path):                                 ${rate(binary.samplesPerS)} samples/s committed (station CPU ${f(binary.cpuPct, 1)} %)`)
+    console.log(`  raw better-sqlite3 insert loop, same rows:                            ${rate(raw.rowsPerS)} rows/s (CPU ${f(raw.cpuPct, 1)} %)`)
+    console.log(`  ratio JSON ${f(json.samplesPerS / raw.rowsPerS)}, binary ${f(binary.samplesPerS / raw.rowsPerS)} (target ≥ 0.5)`)
+    // On a loaded machine each process gets a slice of a core; per CPU-second is the fairer comparison.
+    console.log(
+      `  per CPU-second: JSON ${rate(perCpu(json.samplesPerS, json.cpuPct))}, binary ${rate(perCpu(binary.samplesPerS, binary.cpuPct))}, raw ${rate(perCpu(raw.rowsPerS, raw.cpuPct))}; ratio JSON ${f(perCpu(json.samplesPerS, json.cpuPct) / perCpu(raw.rowsPerS, raw.cpuPct))}, binary ${f(perCpu(binary.samplesPerS, binary.cpuPct) / perCpu(raw.rowsPerS, raw.cpuPct))}`
+    )
+    console.log(`  load average at end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
   } finally {
     child.stdin!.end()
     await new Promise((r) => child.once('exit', r))

@@ -1,6 +1,7 @@
 /**
  * Client → station messages on `/api/v1/ws/session/:id` (the monitor accepts only `auth.refresh` and
- * `ping`). One JSON text frame per message, discriminated by `type`. `v` is optional; when present it
+ * `ping`). One JSON text frame per message, discriminated by `type`; EEG may also come as a binary
+ * frame (eeg-frame.ts). `v` is optional; when present it
  * must be a version the station speaks. Data messages carry `seq`, the producer's own counter: strictly
  * increasing per connection, answered by `ack` once the data is committed to the station's database.
  */

@@ -14,6 +14,7 @@ import type { WebSocket } from 'ws'
 import { isVigilError, type ErrorCode } from '../../shared/errors'
 import { clientMessageSchema, type ClientMessage, type ClientMessageOf, type DataMessage } from '../../shared/protocol/client-messages'
 import { CLOSE_CODES, closeCodeFor } from '../../shared/protocol/close-codes'
+import { decodeEegFrame } from '../../shared/protocol/eeg-frame'
 import type { FaceEvent, FatigueLevel, GameEventEnvelope, SessionSummary, SyncStatus } from '../../shared/protocol/common'
 import type { StationMessageOf } from '../../shared/protocol/station-messages'
 import type { AuthUser } from '../auth/types'
@@ -301,7 +302,7 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
       if (verdict === 'close') conn.close(CLOSE_CODES.RATE_LIMITED, 'message rate limit exceeded repeatedly')
       return
     }
-    if (isBinary) return invalid(conn, 'BAD_REQUEST', 'Binary frames are not part of protocol v1; send JSON text frames')
+    if (isBinary) return acceptEegFrame(conn, data)
     let raw: unknown
     try {
       raw = JSON.parse(data.toString('utf8'))
@@ -345,19 +346,31 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
     }
   }
 
-  function acceptData(conn: HubConnection, msg: DataMessage): void {
-    const inReplyTo = { type: msg.type, seq: msg.seq }
-    const channel = conn.sessionId ? channels.get(conn.sessionId) : undefined
-    if (!channel) return sendError(conn, 'BAD_REQUEST', `${msg.type} is accepted on /ws/session/:id only`, inReplyTo)
-    if (!conn.canWrite) return sendError(conn, 'AUTH_FORBIDDEN', 'Only the creator of the session or an admin can send data to it', inReplyTo)
-    if (channel.status !== 'recording') return sendError(conn, 'SESSION_NOT_RECORDING', `The session is ${channel.status}; data is accepted while it is recording`, inReplyTo)
-    if (msg.seq <= conn.lastSeq) return sendError(conn, 'BAD_REQUEST', `seq ${msg.seq} is not greater than the previous seq ${conn.lastSeq}`, inReplyTo)
-    // With a headset connected, a recording session takes EEG from it alone (one sample sequence per session).
-    if (msg.type === 'eeg.samples' && recorder.boundSessionId === channel.id && devices.status().state !== 'disconnected') {
-      return sendError(conn, 'CONFLICT', "This session records the station's headset; it does not take EEG from clients", inReplyTo)
+  /** The session a data message may be written to, or null after answering with the reason it may not. */
+  function admit(conn: HubConnection, type: DataMessage['type'], seq: number): SessionChannel | null {
+    const refuse = (code: ErrorCode, message: string): null => {
+      sendError(conn, code, message, { type, seq })
+      return null
     }
-    conn.lastSeq = msg.seq
+    const channel = conn.sessionId ? channels.get(conn.sessionId) : undefined
+    if (!channel) return refuse('BAD_REQUEST', `${type} is accepted on /ws/session/:id only`)
+    if (!conn.canWrite) return refuse('AUTH_FORBIDDEN', 'Only the creator of the session or an admin can send data to it')
+    if (channel.status !== 'recording') {
+      return refuse('SESSION_NOT_RECORDING', `The session is ${channel.status}; data is accepted while it is recording`)
+    }
+    if (seq <= conn.lastSeq) return refuse('BAD_REQUEST', `seq ${seq} is not greater than the previous seq ${conn.lastSeq}`)
+    // With a headset connected, a recording session takes EEG from it alone (one sample sequence per session).
+    if (type === 'eeg.samples' && recorder.boundSessionId === channel.id && devices.status().state !== 'disconnected') {
+      return refuse('CONFLICT', "This session records the station's headset; it does not take EEG from clients")
+    }
+    conn.lastSeq = seq
     channel.producers.add(conn)
+    return channel
+  }
+
+  function acceptData(conn: HubConnection, msg: DataMessage): void {
+    const channel = admit(conn, msg.type, msg.seq)
+    if (!channel) return
     const seq = msg.seq
     const write = { origin: conn.id, onCommitted: () => conn.committed(seq) }
     switch (msg.type) {
@@ -370,6 +383,18 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
       case 'marker.add':
         return recorder.writeMarker(channel.id, { id: newId(), tMs: msg.tMs, label: msg.label, value: msg.value ?? null, createdBy: conn.user.id }, write)
     }
+  }
+
+  /** The binary form of `eeg.samples` (src/shared/protocol/eeg-frame.ts): same checks, same ack. */
+  function acceptEegFrame(conn: HubConnection, data: Buffer): void {
+    const result = decodeEegFrame(data)
+    if (!result.ok) return invalid(conn, 'VALIDATION_FAILED', result.message, { type: 'eeg.samples', seq: result.seq })
+    conn.invalidInARow = 0
+    const { frame } = result
+    const channel = admit(conn, 'eeg.samples', frame.seq)
+    if (!channel) return
+    const block: SampleBlock = { firstSeq: frame.firstSampleSeq, channelCount: frame.channelCount, timestampsMs: frame.tMs, samplesUv: frame.samplesUv }
+    recorder.writeEeg(channel.id, block, { origin: conn.id, onCommitted: () => conn.committed(frame.seq) })
   }
 
   function refreshAuth(conn: HubConnection, token: string): void {

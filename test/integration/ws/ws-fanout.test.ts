@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from '../../../src/shared/protocol/close-codes'
+import { encodeEegFrame } from '../../../src/shared/protocol/eeg-frame'
 import type { SampleBlock } from '../../../src/station/devices/types'
 import { forgetStation, type LoggedInUser } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
@@ -72,6 +73,22 @@ describe('session stream: fan-out, acknowledgements, slow and dead clients', () 
     await producer.next('ack', (m) => m.seq === 40)
     expect(countRange(5000, 6000)).toBe(1000)
     producer.close()
+  })
+
+  it('takes EEG as binary frames with the same acks, storage and JSON fan-out', async () => {
+    const producer = await TestClient.connect(t.baseUrl, path(), { token: owner.accessToken })
+    const viewer = await TestClient.connect(t.baseUrl, path(), { token: researcher.accessToken })
+    await Promise.all([producer.next('hello'), viewer.next('hello')])
+    const values = [1.5, -2.25, 3, 4, 5.5, -6, 7, 8]
+    producer.ws.send(encodeEegFrame({ seq: 1, firstSampleSeq: 70_000 }, [1e12, 1e12 + 4], values, 4))
+    await producer.next('ack', (m) => m.seq === 1)
+    const frame = await viewer.next('eeg.samples', (m) => m.firstSampleSeq === 70_000)
+    expect(frame).toMatchObject({ channelCount: 4, tMs: [1e12, 1e12 + 4], samplesUv: [[1.5, -2.25, 3, 4], [5.5, -6, 7, 8]] })
+    const row = reader.prepare('SELECT t_ms, values_f32 FROM eeg_samples WHERE session_id = ? AND seq = 70001').get(sessionId) as { t_ms: number; values_f32: Buffer }
+    expect(row.t_ms).toBe(1e12 + 4)
+    expect(Array.from(new Float32Array(row.values_f32.buffer.slice(row.values_f32.byteOffset, row.values_f32.byteOffset + 16)))).toEqual([5.5, -6, 7, 8])
+    producer.close()
+    viewer.close()
   })
 
   it('stores and forwards face events, game events and markers, each acknowledged', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from '../../../src/shared/protocol/close-codes'
+import { encodeEegFrame } from '../../../src/shared/protocol/eeg-frame'
 import { forgetStation, type LoggedInUser } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
 import { eegBatch, sessionOf, setStatus, TestClient, userWith } from './ws-client'
@@ -28,7 +29,20 @@ describe('session stream: malformed input, permissions and abuse', () => {
   const now = Date.now()
   const cases: { name: string; send: string | Buffer; code: string; message: RegExp }[] = [
     { name: 'invalid JSON', send: '{"type": "ping"', code: 'VALIDATION_FAILED', message: /^Invalid JSON/ },
-    { name: 'a binary frame', send: Buffer.from([1, 2, 3]), code: 'BAD_REQUEST', message: /Binary frames/ },
+    { name: 'a truncated binary frame', send: Buffer.from([1, 2, 3]), code: 'VALIDATION_FAILED', message: /shorter than its 8-byte preamble/ },
+    { name: 'a binary frame with a foreign magic', send: Buffer.from('PNG\u0000\u0000\u0000\u0000\u0000'), code: 'VALIDATION_FAILED', message: /expected "VGE1"/ },
+    {
+      name: 'a binary frame whose length disagrees with its header',
+      send: Buffer.from(encodeEegFrame({ seq: 1, firstSampleSeq: 0 }, [now, now + 4], [1, 2, 3, 4], 2)).subarray(0, -4),
+      code: 'VALIDATION_FAILED',
+      message: /2 samples × 2 channels need/
+    },
+    {
+      name: 'a binary frame with a NaN sample',
+      send: Buffer.from(encodeEegFrame({ seq: 1, firstSampleSeq: 0 }, [now], [Number.NaN], 1)),
+      code: 'VALIDATION_FAILED',
+      message: /samplesUv\[0\]\[0\] is NaN/
+    },
     { name: 'JSON that is not an object', send: '42', code: 'VALIDATION_FAILED', message: /no "type"/ },
     { name: 'no type', send: JSON.stringify({ seq: 1 }), code: 'VALIDATION_FAILED', message: /no "type"/ },
     { name: 'an unknown type', send: JSON.stringify({ type: 'eeg.sample', seq: 1 }), code: 'VALIDATION_FAILED', message: /Invalid eeg\.sample: type/ },
