@@ -1,4 +1,4 @@
-import fc from 'fast-check'
+import * as fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createFatigueEngine } from '../../../src/station/fatigue/engine'
 import { butterworthHighPass, createChannelFilter, notch } from '../../../src/station/signal/biquad'
