@@ -133,6 +133,7 @@ export async function buildServer(ctx: StationContext): Promise<VigilServer> {
 
   await app.register(registerRoutes, { prefix: API_PREFIX })
 
-  if (servesRenderer && rendererDir) await app.register(fastifyStatic, { root: rendererDir, prefix: '/', wildcard: false })
+  // wildcard: files are looked up per request, so a rebuilt renderer is served without a restart.
+  if (servesRenderer && rendererDir) await app.register(fastifyStatic, { root: rendererDir, prefix: '/', wildcard: true })
   return app
 }

@@ -12,6 +12,7 @@ export interface FaceCameraPanelProps {
   autoStart?: boolean
   maxRateHz?: number
   maxFrames?: number
+  backend?: 'webgl' | 'cpu'
 }
 
 const STATUS_TEXT: Record<FaceTrackerStatusReport['status'], string> = {
@@ -28,7 +29,7 @@ const STATUS_TEXT: Record<FaceTrackerStatusReport['status'], string> = {
 }
 
 /** Camera selection, optional preview and live status of the face tracker. */
-export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true, autoStart = false, maxRateHz, maxFrames }: FaceCameraPanelProps) {
+export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true, autoStart = false, maxRateHz, maxFrames, backend }: FaceCameraPanelProps) {
   const videoRef = useRef<HTMLVideoElement>(null)
   const trackerRef = useRef<FaceTracker | null>(null)
   const streamRef = useRef<MediaStream | null>(null)
@@ -65,6 +66,7 @@ export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true
         video,
         maxRateHz,
         maxFrames,
+        backend,
         onFrame: (f) => {
           setFrame(f)
           callbacks.current.onFrame?.(f)

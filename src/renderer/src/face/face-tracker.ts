@@ -51,6 +51,8 @@ export interface FaceTrackerOptions extends FaceTrackerCallbacks {
   features?: Partial<FaceFeatureOptions>
   /** Stop after this many detections (tests on slow CPUs). */
   maxFrames?: number
+  /** Force a tfjs backend (tests and benches); by default WebGL when available, else CPU. */
+  backend?: 'webgl' | 'cpu'
   /** Wall-clock source for event times (UTC ms); performance.now() drives the pacing. */
   nowMs?: () => number
 }
@@ -146,7 +148,7 @@ export function startFaceTracker(options: FaceTrackerOptions): FaceTracker {
   const done = (async () => {
     report('loading_models')
     const { default: HumanClass } = await import('@vladmandic/human')
-    const preferred = canUseWebGl() ? 'webgl' : 'cpu'
+    const preferred = options.backend ?? (canUseWebGl() ? 'webgl' : 'cpu')
     let human: Human = new HumanClass({ ...FACE_ONLY, modelBasePath, backend: preferred })
     try {
       await human.load()

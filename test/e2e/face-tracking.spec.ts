@@ -1,0 +1,113 @@
+/**
+ * Face tracking end to end: Debian Chromium's fake camera plays a clip made at test time, the renderer
+ * tracks the face with @vladmandic/human (models served by the station), and the station stores the
+ * features it receives over the session WebSocket. Detection takes seconds per frame on 2 CPU cores,
+ * so each run analyses only a few frames (`?faceFrames=`).
+ */
+import Database from 'better-sqlite3'
+import { join } from 'node:path'
+import { chromium, expect, test, type Browser } from '@playwright/test'
+import { authHeader, registerAndLogin } from '../helpers/auth'
+import { ensureFaceClips } from '../helpers/face-clips'
+import { chromiumArgs } from '../playwright.config'
+import { startE2eStation, type E2eStation } from './station-process'
+
+interface StoredFaceEvent {
+  id: number
+  kind: string
+  data: Record<string, unknown>
+}
+
+let station: E2eStation
+let accessToken: string
+let refreshToken: string
+let sessionId: string
+
+test.beforeAll(async () => {
+  station = await startE2eStation(['--device', 'none'])
+  const admin = await registerAndLogin(station.url, { role: 'admin' })
+  accessToken = admin.accessToken
+  refreshToken = admin.refreshToken
+  const headers = { 'content-type': 'application/json', ...authHeader(accessToken) }
+  const created = await fetch(`${station.url}/api/v1/sessions`, { method: 'POST', headers, body: JSON.stringify({ name: 'face check', participant_code: 'P-FACE' }) })
+  expect(created.status).toBe(201)
+  sessionId = ((await created.json()) as { id: string }).id
+  const started = await fetch(`${station.url}/api/v1/sessions/${sessionId}`, { method: 'PATCH', headers, body: JSON.stringify({ status: 'recording' }) })
+  expect(started.status).toBe(200)
+})
+
+test.afterAll(async () => {
+  await station?.stop()
+})
+
+function storedFaceEvents(afterId = 0): StoredFaceEvent[] {
+  const db = new Database(join(station.dataDir, 'vigil.sqlite'), { readonly: true, fileMustExist: true })
+  try {
+    const rows = db.prepare('SELECT id, kind, data_json FROM face_events WHERE session_id = ? AND id > ? ORDER BY id').all(sessionId, afterId) as { id: number; kind: string; data_json: string }[]
+    return rows.map((r) => ({ id: r.id, kind: r.kind, data: JSON.parse(r.data_json) as Record<string, unknown> }))
+  } finally {
+    db.close()
+  }
+}
+
+/** Opens the participant's Drive page in a Chromium whose camera is `clip` (or no camera at all). */
+async function drive(clip: string | null, frames: number): Promise<Browser> {
+  const args = clip ? [...chromiumArgs, `--use-file-for-fake-video-capture=${clip}`] : chromiumArgs.filter((a) => !a.includes('fake-device'))
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args })
+  const page = await browser.newPage()
+  await page.goto(station.url)
+  await page.evaluate(
+    ([access, refresh]) => localStorage.setItem('vigil.auth', JSON.stringify({ access_token: access, refresh_token: refresh, token_type: 'bearer', expires_in: 900, refreshAfterMs: Date.now() + 600_000 })),
+    [accessToken, refreshToken]
+  )
+  await page.goto(`${station.url}/drive/${sessionId}?faceFrames=${frames}&facePreview=1&faceBackend=cpu`)
+  await expect(page.getByTestId('face-panel')).toBeVisible()
+  await expect(page.getByTestId('face-status')).toHaveAttribute('data-status', /stopped|no_face|camera_unavailable|permission_denied|error/, { timeout: 150_000 })
+  return browser
+}
+
+function meanEar(events: StoredFaceEvent[]): number {
+  const frames = events.filter((e) => e.kind === 'frame' && e.data.facePresent === true)
+  return frames.reduce((sum, e) => sum + ((e.data.earLeft as number) + (e.data.earRight as number)) / 2, 0) / frames.length
+}
+
+test('a face on camera reaches the station as features, and eye openness drops when the eyes close', async () => {
+  test.setTimeout(360_000)
+  const clips = ensureFaceClips()
+
+  let t0 = Date.now()
+  const open = await drive(clips.eyesOpen, 3)
+  console.log(`face e2e: eyes-open run took ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  await expect.poll(() => storedFaceEvents().filter((e) => e.kind === 'frame').length, { timeout: 20_000 }).toBeGreaterThanOrEqual(3)
+  await open.close()
+  const openEvents = storedFaceEvents()
+  const openFrames = openEvents.filter((e) => e.kind === 'frame')
+  expect(openFrames.every((e) => e.data.facePresent === true)).toBe(true)
+  expect(openFrames.every((e) => typeof e.data.pitchDeg === 'number')).toBe(true)
+  // The tracker reports which backend ran and the achieved rate (never images: no field carries pixels).
+  const status = openEvents.find((e) => e.kind === 'status' && e.data.status === 'tracking')
+  expect(status?.data.achievedHz).toBeGreaterThanOrEqual(0)
+  expect(JSON.stringify(openEvents)).not.toMatch(/data:image|base64/)
+
+  const lastOpenId = openEvents[openEvents.length - 1].id
+  t0 = Date.now()
+  const closed = await drive(clips.eyesClosed, 3)
+  console.log(`face e2e: eyes-closed run took ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  await expect.poll(() => storedFaceEvents(lastOpenId).filter((e) => e.kind === 'frame').length, { timeout: 20_000 }).toBeGreaterThanOrEqual(3)
+  await closed.close()
+  const closedEvents = storedFaceEvents(lastOpenId)
+  expect(closedEvents.filter((e) => e.kind === 'frame').some((e) => e.data.facePresent === true)).toBe(true)
+  const openEar = meanEar(openEvents)
+  const closedEar = meanEar(closedEvents)
+  console.log(`face e2e: mean EAR eyes open ${openEar.toFixed(3)}, eyes closed ${closedEar.toFixed(3)}`)
+  expect(closedEar).toBeLessThan(openEar * 0.8)
+})
+
+test('without a camera the station is told so, not left in silence', async () => {
+  test.setTimeout(120_000)
+  const before = storedFaceEvents()
+  const lastId = before.length > 0 ? before[before.length - 1].id : 0
+  const browser = await drive(null, 1)
+  await expect.poll(() => storedFaceEvents(lastId).map((e) => e.data.status), { timeout: 20_000 }).toContain('no_camera')
+  await browser.close()
+})
