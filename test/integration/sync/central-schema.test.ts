@@ -33,7 +33,7 @@ async function central(migrate = true): Promise<TestCentral> {
   return c
 }
 
-describe('central schema', () => {
+describe('central schema', { timeout: 120_000 }, () => {
   it.skipIf(tsdb)('plain PostgreSQL branch: tables, time-including keys, BRIN and per-session indexes, per-minute fatigue view', async () => {
     const c = await central()
     const tables = (await c.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.t)

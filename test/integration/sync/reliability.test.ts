@@ -43,7 +43,8 @@ async function expectIdentical(l: TestLocal, c: TestCentral, eegRows: number): P
   expect(sums.central).toEqual(sums.local)
 }
 
-describe('sync reliability', () => {
+// Generous: on a loaded 2-core machine child processes and PostgreSQL are slow to start.
+describe('sync reliability', { timeout: 180_000 }, () => {
   it('central database unreachable for the whole recording, then back: resumes by itself, nothing lost or doubled', async () => {
     const c = await central()
     const l = local()
@@ -58,14 +59,14 @@ describe('sync reliability', () => {
       seedLocal(l.db, l.stationId, { sessions: 1, samplesPerSession: 2500, seed: chunk, startMs: Date.UTC(2026, 10, 2, 8 + chunk) })
       await new Promise((r) => setTimeout(r, 100))
     }
-    await expect.poll(() => engine.status().consecutive_failures).toBeGreaterThan(2)
+    await expect.poll(() => engine.status().consecutive_failures, { timeout: 30_000 }).toBeGreaterThan(2)
     const offline = engine.status()
     expect(offline.state).toBe('backoff')
     expect(offline.pending.eeg_samples).toBe(10_000)
     expect(offline.last_error).not.toBeNull()
 
     await proxy.listen()
-    await expect.poll(() => engine.status().pending_total, { timeout: 20_000 }).toBe(0)
+    await expect.poll(() => engine.status().pending_total, { timeout: 60_000 }).toBe(0)
     await engine.stop()
     expect(engine.status().last_error).toBeNull()
     expect(await eegCount(c)).toBe(10_000)
@@ -105,8 +106,24 @@ describe('sync reliability', () => {
     const run = () => spawn(process.execPath, ['--import', 'tsx', child, l.file, c.url], { stdio: ['ignore', 'pipe', 'pipe'] })
 
     const first = run()
-    const firstExit = new Promise<NodeJS.Signals | null>((resolve) => first.on('exit', (_code, signal) => resolve(signal)))
-    await expect.poll(() => eegCount(c), { timeout: 20_000, interval: 20 }).toBeGreaterThan(0)
+    let firstErr = ''
+    first.stderr.on('data', (d: Buffer) => (firstErr += d.toString()))
+    let firstDone = false
+    const firstExit = new Promise<NodeJS.Signals | null>((resolve) =>
+      first.on('exit', (_code, signal) => {
+        firstDone = true
+        resolve(signal)
+      })
+    )
+    await expect
+      .poll(
+        async () => {
+          if (firstDone) throw new Error(`sync child exited before it was killed: ${firstErr}`)
+          return eegCount(c)
+        },
+        { timeout: 90_000, interval: 20 }
+      )
+      .toBeGreaterThan(0)
     first.kill('SIGKILL')
     expect(await firstExit).toBe('SIGKILL')
     const partial = await eegCount(c)

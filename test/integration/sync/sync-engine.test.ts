@@ -19,7 +19,7 @@ async function count(central: TestCentral, table: string): Promise<number> {
   return Number((await central.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n)
 }
 
-describe('sync engine against PostgreSQL', () => {
+describe('sync engine against PostgreSQL', { timeout: 120_000 }, () => {
   for (const method of ['copy', 'unnest'] as const) {
     it(`moves every table exactly once (${method}), and a full replay adds nothing`, async () => {
       const { central, local } = await setup()
@@ -117,7 +117,7 @@ describe('sync engine against PostgreSQL', () => {
     const engine = engineFor(local, central.url, { retryBaseMs: 60_000, retryMaxMs: 60_000 })
     const controller = new AbortController()
     const run = engine.syncUntilCaughtUp({ signal: controller.signal })
-    await expect.poll(() => engine.status().last_error?.code).toBe('SYNC_NOT_CONFIGURED')
+    await expect.poll(() => engine.status().last_error?.code, { timeout: 30_000 }).toBe('SYNC_NOT_CONFIGURED')
     expect(engine.status().last_error?.message).toMatch(/migrate-central/)
     expect(engine.status().state).toBe('backoff')
     controller.abort()
@@ -133,7 +133,7 @@ describe('sync engine against PostgreSQL', () => {
     local.db.pragma(`max_page_count = ${pages}`)
     const engine = engineFor(local, central.url)
     const run = engine.syncUntilCaughtUp()
-    await expect.poll(() => engine.status().last_error?.code).toBe('STORAGE_DISK_FULL')
+    await expect.poll(() => engine.status().last_error?.code, { timeout: 30_000 }).toBe('STORAGE_DISK_FULL')
     local.db.pragma('max_page_count = 1073741823')
     await run
     expect(engine.status().quarantined).toBe(1)

@@ -28,7 +28,7 @@ async function getStatus(s: TestStation, token: string): Promise<{ status: numbe
   return { status: res.status, body: (await res.json()) as SyncStatus }
 }
 
-describe('sync in the station', () => {
+describe('sync in the station', { timeout: 120_000 }, () => {
   it('syncs recorded rows in the background and reports status to researchers, not students', async () => {
     const central: TestCentral = await createTestCentral()
     cleanups.push(() => central.drop())
@@ -42,7 +42,7 @@ describe('sync in the station', () => {
     const run = await fetch(`${s.baseUrl}/api/v1/sync/run`, { method: 'POST', headers: authHeader(researcher.accessToken) })
     expect(run.status).toBe(202)
 
-    await expect.poll(async () => (await getStatus(s, researcher.accessToken)).body.pending_total, { timeout: 15_000 }).toBe(0)
+    await expect.poll(async () => (await getStatus(s, researcher.accessToken)).body.pending_total, { timeout: 60_000 }).toBe(0)
     const { status, body } = await getStatus(s, researcher.accessToken)
     expect(status).toBe(200)
     expect(body.state).toMatch(/idle|syncing/)
