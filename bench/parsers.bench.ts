@@ -21,7 +21,7 @@ import { createThinkGearParser, decodeThinkGear, encodeThinkGearMetrics, encodeT
 import { createStreamTimeline } from '../src/station/devices/timing/stream-timeline'
 
 const CHUNK_BYTES = 4096
-const ROUNDS = 3
+const ROUNDS = 5
 
 function chunks(bytes: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = []
@@ -129,7 +129,7 @@ const lines = rate(LINE_SAMPLES, () => {
   return n
 })
 
-console.log('parse throughput (best of 3, 4 KiB chunks):')
+console.log('parse throughput (best of 5, 4 KiB chunks):')
 console.log(`  baseline: bare Cyton decode loop    ${fmt(baseline).padStart(12)} samples/s`)
 console.log(`  Cyton (8 ch)                        ${fmt(cyton).padStart(12)} samples/s  (${(cyton / baseline).toFixed(2)}× baseline, ${fmt(cyton / 250)}× real time; target ≥ 1,000,000: ${cyton >= 1_000_000 ? 'met' : 'NOT met'})`)
 console.log(`  Cyton + timeline (seq, gaps, stamps) ${fmt(cytonTimeline).padStart(11)} samples/s  (${(cytonTimeline / baseline).toFixed(2)}× baseline)`)
