@@ -13,7 +13,7 @@ const CLI = join(import.meta.dirname, '..', '..', '..', 'src', 'cli', 'index.ts'
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const env = { ...process.env, VIGIL_LOG_LEVEL: 'silent' }
+    const env: NodeJS.ProcessEnv = { ...process.env, VIGIL_LOG_LEVEL: 'silent' }
     delete env.VIGIL_CENTRAL_URL
     delete env.VIGIL_DATA_DIR
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env })
