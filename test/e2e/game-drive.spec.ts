@@ -4,11 +4,14 @@
  * WebSocket. Keyboard driving for a few seconds must land in the station's SQLite as telemetry at
  * ≥ 20 Hz, a stimulus, and a response whose performance.now() reaction time is plausible.
  */
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { WebSocket } from 'ws'
 import { expect, test } from '@playwright/test'
 import { authHeader, registerAndLogin } from '../helpers/auth'
+import { replayDrive, type InputLog, type InputLogEntry } from '../../src/shared/game'
+import { scenarioSchema } from '../../src/shared/schemas/scenario'
 import { startE2eStation, type E2eStation } from './station-process'
 
 let station: E2eStation
@@ -129,7 +132,18 @@ test('keyboard driving reaches the station: telemetry ≥ 20 Hz, a stimulus and 
     // the simulation's own RT (step-quantised, onset at the step rather than the paint) tells the same story
     expect(Math.abs(response.reactionTimeMs - response.simReactionTimeMs)).toBeLessThan(250)
     expect(rows.some((r) => r.kind === 'drive_command')).toBe(true)
-    expect(rows.some((r) => r.kind === 'drive_inputs')).toBe(true)
+
+    // the station's copy replays: the input-log chunks rebuild the log, and re-running it headless
+    // gives exactly the simulation events the browser sent (less the browser-measured RT)
+    const chunks = rows.filter((r) => r.kind === 'drive_inputs').map((r) => JSON.parse(r.data_json) as { fromIndex: number; entries: InputLogEntry[]; endStep: number })
+    chunks.sort((a, b) => a.fromIndex - b.fromIndex)
+    const log: InputLog = { scenarioId: 'pvt-10min', seed: 1010, entries: chunks.flatMap((c) => c.entries), endStep: Math.max(...chunks.map((c) => c.endStep)) }
+    expect(log.entries.map((_, i) => i)).toEqual(chunks.flatMap((c) => c.entries.map((_, j) => c.fromIndex + j)))
+    const scenario = scenarioSchema.parse(JSON.parse(readFileSync(resolve(import.meta.dirname, '../../resources/scenarios/pvt-10min.json'), 'utf8')))
+    const simKinds = new Set(['state', 'lane_departure', 'lane_return', 'collision', 'stimulus_shown', 'response', 'stimulus_missed', 'false_start', 'kss_prompt', 'kss_answer', 'kss_timeout', 'started', 'paused', 'resumed', 'ended'])
+    const canonical = (events: Record<string, unknown>[]) => events.map(({ reactionTimeMs: _rt, ...rest }) => JSON.stringify(rest, Object.keys(rest).sort())).sort()
+    const stored = rows.filter((r) => simKinds.has(r.kind)).map((r) => JSON.parse(r.data_json) as Record<string, unknown>)
+    expect(canonical(replayDrive(scenario, log) as unknown as Record<string, unknown>[])).toEqual(canonical(stored))
   } finally {
     db.close()
   }
