@@ -64,6 +64,8 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   maxPayloadBytes: 1024 * 1024
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 export type HubDeps = Pick<StationContext, 'db' | 'events' | 'recorder' | 'devices' | 'clock' | 'logger'>
 
 export interface HubStats {
@@ -427,6 +429,11 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
   function scheduleExpiry(conn: HubConnection): void {
     conn.clearExpiryTimers()
     const remainingMs = conn.tokenExpiresAtMs - clock.wallMs()
+    // setTimeout fires at once beyond 2^31-1 ms (~24.8 days): a very long token lifetime is re-armed in steps.
+    if (remainingMs - options.expiryWarningMs > MAX_TIMER_MS) {
+      conn.expiryTimers.push(setTimeout(() => scheduleExpiry(conn), MAX_TIMER_MS))
+      return
+    }
     const warnInMs = remainingMs - options.expiryWarningMs
     if (warnInMs > 0) {
       conn.expiryTimers.push(setTimeout(() => conn.send(encode({ type: 'auth.expiring', tokenExpiresAtMs: conn.tokenExpiresAtMs }), 'reliable'), warnInMs))
