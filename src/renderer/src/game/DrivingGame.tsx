@@ -85,9 +85,15 @@ export function DrivingGame({ sessionId }: DrivingGameProps) {
     const onKey = (event: KeyboardEvent) => {
       if (event.code === 'KeyF' && !event.repeat) toggleFullscreen()
     }
+    // a hidden screen cannot be driven (and gets no animation frames): pause, so the gap is on record
+    const onVisibility = () => {
+      if (document.hidden) loop?.command('pause')
+    }
     window.addEventListener('keydown', onKey)
+    document.addEventListener('visibilitychange', onVisibility)
     return () => {
       window.removeEventListener('keydown', onKey)
+      document.removeEventListener('visibilitychange', onVisibility)
       loop?.stop()
       gameLink.dispose()
       delete window.vigilDriveProbe

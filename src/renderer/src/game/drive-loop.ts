@@ -25,7 +25,7 @@ export interface DriveLoopState {
 }
 
 export interface DriveLoop {
-  /** Queues an operator command; it is applied between steps at the next frame. */
+  /** Applies an operator command now: outside the frame callback is always between two steps. */
   command(command: DriveCommand): void
   readonly log: InputLog
   readonly state: DriveLoopState
@@ -51,7 +51,6 @@ export function startDriveLoop(options: DriveLoopOptions): DriveLoop {
   const renderer = createRoadRenderer(scenario, sim.road, { showLeadCar: scenario.stimuli.some((b) => b.stimulusKind === 'brake_lights') })
   const ctx = canvas.getContext('2d', { alpha: false })
   if (!ctx) throw new Error('canvas 2D is not available')
-  const commands: DriveCommand[] = []
   const onsetPerfMs = new Map<number, number>()
   const timings = { frameMs: [] as number[], stepMs: [] as number[] }
   const state: DriveLoopState = { status: sim.status, kssPromptId: null, lastKssAnswer: null, kssAnswers: 0 }
@@ -106,7 +105,6 @@ export function startDriveLoop(options: DriveLoopOptions): DriveLoop {
     if (isStopped) return
     const frameStart = performance.now()
     sampler.pollGamepad(nowMs)
-    for (const command of commands.splice(0)) handle(sim.command(command), nowMs)
     let stepCostMs = 0
     if (sim.status === 'running') {
       accumulatorMs += Math.min(MAX_CATCH_UP_MS, lastFrameMs === null ? 0 : nowMs - lastFrameMs)
@@ -162,9 +160,7 @@ export function startDriveLoop(options: DriveLoopOptions): DriveLoop {
   link?.send({ kind: 'drive_ready', scenarioId: scenario.id, seed: scenario.seed, status: sim.status }, Date.now())
 
   return {
-    command: (command) => {
-      commands.push(command)
-    },
+    command: (command) => handle(sim.command(command), performance.now()),
     log,
     state,
     timings,
