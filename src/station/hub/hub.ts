@@ -208,7 +208,6 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
     return false
   }
 
-
   const listeners: { [K in keyof StationEvents]?: (...args: StationEvents[K]) => void } = {
     'session.eeg': (sessionId, block, origin) => {
       activityOf(sessionId).eegSamples += block.timestampsMs.length
@@ -276,7 +275,6 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
       }
     }
   }
-
 
   /** Face and game events arrive one by one on the bus; those of one write leave as one frame. */
   function scheduleBatches(): void {
