@@ -50,7 +50,11 @@ describe('GET /api/v1/sessions/:id/export', () => {
     const entries = Object.keys(unzipSync(new Uint8Array(await bids.arrayBuffer())))
     expect(entries).toContain('vigil_sub-P07_ses-1/sub-P07/ses-1/eeg/sub-P07_ses-1_task-driving_eeg.bdf')
     const csv = await fetch(url('csv'), { headers: authHeader(owner.accessToken) })
-    expect(Object.keys(unzipSync(new Uint8Array(await csv.arrayBuffer()))).sort()).toEqual(['vigil_sub-P07_ses-1_events.csv', 'vigil_sub-P07_ses-1_samples.csv'])
+    expect(Object.keys(unzipSync(new Uint8Array(await csv.arrayBuffer()))).sort()).toEqual([
+      'vigil_sub-P07_ses-1_events.csv',
+      'vigil_sub-P07_ses-1_fatigue.csv',
+      'vigil_sub-P07_ses-1_samples.csv'
+    ])
   })
 
   it('is 401 without a token, 404 for a student who does not own the session, 422 for an unknown format', async () => {

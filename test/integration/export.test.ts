@@ -62,20 +62,28 @@ describe('session export', () => {
     }
   })
 
-  it('annotates markers, game events (not the driving telemetry), alerts and the gap with onset and text', async () => {
-    const file = parseEdf(await exportBytes(db, seeded.sessionId, 'edf'))
-    expect(file.header.reserved).toBe('EDF+D')
-    const tals = file.records.flatMap((r) => r.tals).map((t) => [t.onsetS, t.durationS, t.texts.join('|')])
-    expect(tals).toEqual([
+  it('annotates markers, game events (not the driving telemetry), face events with durations, alerts and the gap', async () => {
+    const expected = [
+      [0.85, 0.15, 'blink'],
       [1.25, null, 'eyes_closed'],
+      [1.45, 2.5, 'yawn'],
       [1.75, null, 'stimulus_shown stimulusId=1 stimulusKind=brake_lights'],
       [2.162, null, 'response stimulusId=1 via=brake simReactionTimeMs=412 isLapse=false'],
+      [2.25, 1.4, 'eye_closure microsleep_candidate'],
       [2.75, null, 'note: yawned, said "tired"'],
       [3.05, 2.4, 'BAD_data_gap 600 samples missing'],
       [3.25, null, 'lane_departure side=left laneOffsetM=-1.9'],
       [4.25, null, 'kss_answer promptId=1 value=7 latencyMs=2100'],
-      [4.75, null, 'alert perclos (warning): PERCLOS above 30% for 60 s']
-    ])
+      [4.75, null, 'alert perclos (warning): PERCLOS above 30% for 60 s'],
+      [5.75, 0.6, 'eye_closure']
+    ]
+    // Face tracker frames, calibration and status rows are not annotations.
+    for (const flavour of ['edf', 'bdf'] as const) {
+      const file = parseEdf(await exportBytes(db, seeded.sessionId, flavour))
+      expect(file.header.reserved).toBe(`${flavour.toUpperCase()}+D`)
+      const tals = file.records.flatMap((r) => r.tals).map((t) => [t.onsetS, t.durationS, t.texts.join('|')])
+      expect(tals, flavour).toEqual(expected)
+    }
   })
 
   it('writes a continuous BDF+C without drops and sizes a reconnect gap from the timestamps', async () => {
@@ -89,9 +97,9 @@ describe('session export', () => {
     expect(file.records.flatMap((r) => r.tals)).toEqual([{ onsetS: 2.25, durationS: 2, texts: ['BAD_data_gap headset reconnected'] }])
   })
 
-  it('writes CSV: a wide samples file with gap-aware time, and an events file', async () => {
+  it('writes CSV: a wide samples file with gap-aware time, an events file and the fatigue updates', async () => {
     const job = await prepareSessionExport(db, seeded.sessionId, 'csv', OPTIONS)
-    expect(job.files.map((f) => f.name)).toEqual(['vigil_sub-P07_ses-1_samples.csv', 'vigil_sub-P07_ses-1_events.csv'])
+    expect(job.files.map((f) => f.name)).toEqual(['vigil_sub-P07_ses-1_samples.csv', 'vigil_sub-P07_ses-1_events.csv', 'vigil_sub-P07_ses-1_fatigue.csv'])
     const samples = concat(job.files[0].chunks()).toString('utf8').trimEnd().split('\n')
     expect(samples[0]).toBe(`time_s,timestamp_ms,seq,${seeded.channelNames.join(',')}`)
     expect(samples).toHaveLength(1 + seeded.stored.length)
@@ -102,9 +110,38 @@ describe('session export', () => {
     expect(events[0]).toBe('onset_s,duration_s,timestamp_ms,source,trial_type,value,text')
     expect(events).toContain(`2.5,0,${SEED_START_MS + 2500},marker,note,"yawned, said ""tired""","note: yawned, said ""tired"""`)
     expect(events).toContain(`2.8,2.4,${SEED_START_MS + 2800},gap,BAD_data_gap,600,BAD_data_gap 600 samples missing`)
-    // One download: both files in a zip.
+    expect(events).toContain(`2,1.4,${SEED_START_MS + 2000},face,eye_closure,microsleep_candidate,eye_closure microsleep_candidate`)
+    expect(events).toContain(`0.6,0.15,${SEED_START_MS + 600},face,blink,,blink`)
+    expect(events).toContain(`1.2,2.5,${SEED_START_MS + 1200},face,yawn,,yawn`)
+    expect(events.filter((e) => e.includes(',face,'))).toHaveLength(4)
+
+    const fatigue = concat(job.files[2].chunks()).toString('utf8').trimEnd().split('\n').map((line) => line.split(','))
+    const header = fatigue[0]
+    expect(header.slice(0, 5)).toEqual(['time_s', 'timestamp_ms', 'score', 'level', 'component_eeg'])
+    expect(fatigue).toHaveLength(1 + 5)
+    const column = (name: string) => fatigue.slice(1).map((row) => row[header.indexOf(name)])
+    // Times on the samples' axis; the 3 s update falls in the dropped stretch and keeps its wall-clock place.
+    expect(column('time_s')).toEqual(['1', '2', '3', '4', '5'])
+    expect(column('timestamp_ms')).toEqual([1, 2, 3, 4, 5].map((s) => String(SEED_START_MS + s * 1000)))
+    expect(column('score')).toEqual(['', '35', '42.5', '50', '57.5'])
+    expect(column('level')).toEqual(['', 'alert', 'alert', 'moderate', 'moderate'])
+    expect(column('eeg_z_theta_alpha_over_beta')).toEqual(['', '', '', '1.25', '1.25'])
+    expect(column('face_long_closures')).toEqual(['0', '0', '1', '1', '1'])
+    expect(column('driving_kss')).toEqual(['', '', '', '7', '7'])
+    expect(header.every((name) => /^[a-z0-9_]+$/.test(name))).toBe(true)
+    expect(fatigue.every((row) => row.length === header.length)).toBe(true)
+
+    // One download: the three files in a zip.
     const zip = unzipSync(await exportBytes(db, seeded.sessionId, 'csv'))
-    expect(Object.keys(zip).sort()).toEqual(['vigil_sub-P07_ses-1_events.csv', 'vigil_sub-P07_ses-1_samples.csv'])
+    expect(Object.keys(zip).sort()).toEqual(['vigil_sub-P07_ses-1_events.csv', 'vigil_sub-P07_ses-1_fatigue.csv', 'vigil_sub-P07_ses-1_samples.csv'])
+  })
+
+  it('leaves fatigue updates stored after the export started out, like samples', async () => {
+    const job = await prepareSessionExport(db, seeded.sessionId, 'csv', OPTIONS)
+    db.prepare("INSERT INTO fatigue_metrics (session_id, t_ms, score, level, data_json) VALUES (?, ?, 80, 'severe', '{}')").run(seeded.sessionId, SEED_START_MS + 5500)
+    const rows = concat(job.files[2].chunks()).toString('utf8').trimEnd().split('\n')
+    expect(rows).toHaveLength(1 + 5)
+    expect(rows.some((r) => r.includes('severe'))).toBe(false)
   })
 
   it('writes a BIDS-EEG zip whose listing and sidecars match the golden files', async () => {
@@ -121,7 +158,10 @@ describe('session export', () => {
         `${root}/sub-P07/ses-1/eeg/sub-P07_ses-1_task-driving_channels.tsv`,
         `${root}/sub-P07/ses-1/eeg/sub-P07_ses-1_task-driving_eeg.json`,
         `${root}/sub-P07/ses-1/eeg/sub-P07_ses-1_task-driving_events.json`,
-        `${root}/sub-P07/ses-1/eeg/sub-P07_ses-1_task-driving_events.tsv`
+        `${root}/sub-P07/ses-1/eeg/sub-P07_ses-1_task-driving_events.tsv`,
+        `${root}/derivatives/vigil/dataset_description.json`,
+        `${root}/derivatives/vigil/sub-P07/ses-1/eeg/sub-P07_ses-1_task-driving_desc-fatigue_timeseries.json`,
+        `${root}/derivatives/vigil/sub-P07/ses-1/eeg/sub-P07_ses-1_task-driving_desc-fatigue_timeseries.tsv`
       ].sort()
     )
     // The data file inside is the same BDF+ as a direct export with gaps filled, so BIDS tools (MNE) read it right.
@@ -140,10 +180,13 @@ describe('session export', () => {
     }
   })
 
-  it('numbers BIDS sessions per participant and refuses sessions without EEG', async () => {
+  it('numbers BIDS sessions per participant, writes no derivative without fatigue updates, refuses sessions without EEG', async () => {
     const second = seedExportSession(db, { seconds: 2, withEvents: false, startMs: SEED_START_MS + 86_400_000 })
     const job = await prepareSessionExport(db, second.sessionId, 'bids', OPTIONS)
     expect(job.download().name).toBe('vigil_sub-P07_ses-2.zip')
+    const zip = unzipSync(concat(job.download().chunks()))
+    expect(Object.keys(zip).filter((path) => path.includes('derivatives'))).toEqual([])
+    expect(strFromU8(zip['vigil_sub-P07_ses-2/README'])).not.toContain('derivatives')
     db.prepare('DELETE FROM eeg_samples WHERE session_id = ?').run(second.sessionId)
     await expect(prepareSessionExport(db, second.sessionId, 'bdf', OPTIONS)).rejects.toMatchObject({ code: 'EXPORT_EMPTY_SESSION' })
     await expect(prepareSessionExport(db, 'no-such-session', 'bdf', OPTIONS)).rejects.toMatchObject({ code: 'NOT_FOUND' })
@@ -172,7 +215,8 @@ describe('session export', () => {
     expect(existsSync(`${out}.partial`)).toBe(false)
     expect(existsSync(join(dir, 'drive.csv'))).toBe(true)
     expect(existsSync(join(dir, 'drive_events.csv'))).toBe(true)
+    expect(existsSync(join(dir, 'drive_fatigue.csv'))).toBe(true)
     expect(stderr.join('')).toMatch(/writing \[#+\] 100%/)
-    expect(stdout.join('')).toContain('900 samples, 1 gap(s), 8 annotation(s), 6.0 s')
+    expect(stdout.join('')).toContain('900 samples, 1 gap(s), 12 annotation(s), 6.0 s')
   })
 })

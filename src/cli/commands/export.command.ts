@@ -17,11 +17,14 @@ export const exportCommand: CliCommand = {
   usage: `npm run station -- export <session-id> --format bdf|edf|csv|bids --out FILE [options]
 
 Reads the session from the station's local database (the station may be running) and writes:
-  bdf   BDF+ (24-bit), annotations for markers, game events, alerts and headset gaps
+  bdf   BDF+ (24-bit), annotations for markers, game events, face events (blinks, eye
+        closures, yawns), alerts and headset gaps
   edf   EDF+ (16-bit), per-channel physical range taken from the data so nothing clips
   csv   FILE gets the samples (time_s, timestamp_ms, seq, one column per channel in µV);
-        the events go next to it as <FILE>_events.csv. With --out NAME.zip, both in one zip.
-  bids  a zipped BIDS-EEG dataset (sub-<participant>/ses-<n>/eeg/...)
+        the events and the ~1 Hz fatigue updates go next to it as <FILE>_events.csv and
+        <FILE>_fatigue.csv. With --out NAME.zip, all three in one zip.
+  bids  a zipped BIDS-EEG dataset (sub-<participant>/ses-<n>/eeg/...; fatigue updates
+        under derivatives/vigil/)
 Gaps (headset drops, reconnects, pauses) are annotated BAD_data_gap; see --gaps.
 A progress bar goes to stderr; the file appears only once it is complete.
 
@@ -88,7 +91,7 @@ Examples:
   }
 }
 
-/** --out names the first file; later ones (CSV events) take its name with their suffix. */
+/** --out names the first file; later ones (CSV events, fatigue) take its name with their suffix. */
 function targetPath(out: string | null, file: ExportFile, index: number): string {
   if (out === null) return resolve(file.name)
   if (index === 0) return out

@@ -4,12 +4,16 @@
  *   <root>/dataset_description.json, README, participants.tsv
  *   <root>/sub-<p>/ses-<n>/sub-<p>_ses-<n>_scans.tsv
  *   <root>/sub-<p>/ses-<n>/eeg/sub-<p>_ses-<n>_task-driving_{eeg.bdf|eeg.edf, eeg.json, channels.tsv, events.tsv, events.json}
+ *   <root>/derivatives/vigil/dataset_description.json, sub-<p>/ses-<n>/eeg/..._desc-fatigue_timeseries.{tsv,json}
  *
- * The sidecars are built by a pure function (golden-tested); the EEG file is streamed in by the caller.
+ * The fatigue updates are computed results, not recordings, hence a derivative dataset (only when the
+ * session has any). The sidecars are built by a pure function (golden-tested); the EEG file and the
+ * fatigue table are streamed in by the caller.
  * Labels must be alphanumeric in BIDS, so the participant code loses any other character.
  */
 import { VigilError } from '../../shared/errors'
 import { formatDecimal, type PlacedEvent } from './csv-writer'
+import { fatigueTsvSidecar } from './fatigue-table'
 import type { ExportSessionInfo } from './session-reader'
 
 export const BIDS_VERSION = '1.10.0'
@@ -25,6 +29,8 @@ export interface BidsInput {
   /** UTC epoch ms of the first sample. */
   firstTimestampMs: number
   events: PlacedEvent[]
+  /** Whether the session has fatigue updates: they go to derivatives/vigil/. */
+  hasFatigue: boolean
   powerLineHz: number
   vigilVersion: string
 }
@@ -34,6 +40,8 @@ export interface BidsLayout {
   root: string
   /** Path of the EEG data file inside the zip. */
   eegPath: string
+  /** Path of the fatigue table inside the zip, null when the session has none. */
+  fatiguePath: string | null
   /** Every sidecar, path inside the zip → content. */
   files: { path: string; text: string }[]
 }
@@ -124,7 +132,10 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
     },
     {
       path: `${root}/README`,
-      text: `Vigil driver-fatigue recording, exported from station session ${info.id}.\nOne participant (${sub}), one session (${ses}), task "${BIDS_TASK}".\nEEG in microvolts; events from markers, the driving game, fatigue alerts and headset gaps.\n`
+      text:
+        `Vigil driver-fatigue recording, exported from station session ${info.id}.\nOne participant (${sub}), one session (${ses}), task "${BIDS_TASK}".\n` +
+        'EEG in microvolts; events from markers, the driving game, face tracking (blinks, eye closures, yawns), fatigue alerts and headset gaps.\n' +
+        (input.hasFatigue ? 'The live fatigue estimates (about 1 Hz) are in derivatives/vigil/.\n' : '')
     },
     { path: `${root}/participants.tsv`, text: tsv(['participant_id'], [[sub]]) },
     {
@@ -138,14 +149,38 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
       path: `${eegDir}/${stem}_events.json`,
       text: json({
         sample: { Description: 'Onset as a sample index of the EEG file (0 = first sample); n/a outside the recording.' },
-        trial_type: { Description: 'Marker label, driving-game event kind, alert_<type> for a fatigue alert, or BAD_data_gap for a stretch without EEG (headset drop, reconnect or recording pause).' },
-        value: { Description: 'Marker value, the main value of a game event (e.g. KSS answer, reaction time in ms, side), or alert severity.' },
+        trial_type: {
+          Description:
+            'Marker label, driving-game event kind, blink / eye_closure / yawn from face tracking (duration = how long it lasted), alert_<type> for a fatigue alert, or BAD_data_gap for a stretch without EEG (headset drop, reconnect or recording pause).'
+        },
+        value: {
+          Description:
+            'Marker value, the main value of a game event (e.g. KSS answer, reaction time in ms, side), microsleep_candidate for an eye closure of 1 s or more, or alert severity.'
+        },
         source: {
           Description: 'Where the event comes from.',
-          Levels: { marker: 'operator or API marker', game: 'driving simulation', alert: 'fatigue alert', gap: 'stretch without EEG samples' }
+          Levels: { marker: 'operator or API marker', game: 'driving simulation', face: 'camera face tracking', alert: 'fatigue alert', gap: 'stretch without EEG samples' }
         }
       })
     }
   ]
-  return { root, eegPath: `${eegDir}/${eegFile}`, files }
+  let fatiguePath: string | null = null
+  if (input.hasFatigue) {
+    const derivative = `${root}/derivatives/vigil`
+    const fatigueStem = `${derivative}/${sub}/${ses}/eeg/${stem}_desc-fatigue_timeseries`
+    fatiguePath = `${fatigueStem}.tsv`
+    files.push(
+      {
+        path: `${derivative}/dataset_description.json`,
+        text: json({
+          Name: `Vigil fatigue estimates for session ${info.name}`,
+          BIDSVersion: BIDS_VERSION,
+          DatasetType: 'derivative',
+          GeneratedBy: [{ Name: 'Vigil', Version: input.vigilVersion, Description: `live fatigue engine output of station session ${info.id}` }]
+        })
+      },
+      { path: `${fatigueStem}.json`, text: json(fatigueTsvSidecar()) }
+    )
+  }
+  return { root, eegPath: `${eegDir}/${eegFile}`, fatiguePath, files }
 }

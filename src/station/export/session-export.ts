@@ -11,6 +11,7 @@ import type { LocalDatabase } from '../storage/database'
 import { bidsLabel, buildBidsLayout } from './bids-writer'
 import { type PlacedEvent, writeEventsCsv, writeSamplesCsv } from './csv-writer'
 import { encodeEdf, planEdf, type EdfFlavour, type EdfGapMode, type EdfInput } from './edf-writer'
+import { writeFatigueCsv, writeFatigueTsv } from './fatigue-table'
 import { openSessionReader, type ExportSessionInfo, type SessionEvent } from './session-reader'
 import { createTimelineBuilder, type SampleBatch, type SampleTimeline } from './timeline'
 import { zipStream } from './zip-stream'
@@ -50,7 +51,7 @@ export interface SessionExport {
   info: ExportSessionInfo
   timeline: SampleTimeline
   events: PlacedEvent[]
-  /** The files of the export: one, or for CSV the samples file and the events file. */
+  /** The files of the export: one, or for CSV the samples, events and fatigue files. */
   files: ExportFile[]
   /** What a single download carries: the one file, or the files zipped together. */
   download(): ExportFile
@@ -113,6 +114,9 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
   if (timeline.sampleCount === 0 || timeline.firstTimestampMs === null) throw new VigilError('EXPORT_EMPTY_SESSION', 'the session has no EEG samples to export')
   const firstTimestampMs = timeline.firstTimestampMs
   const events = placeEvents(reader.events(), timeline)
+  // Like the samples, fatigue rows stored after this point (a recording under way) are left out.
+  const lastFatigueRowId = reader.lastFatigueRowId()
+  const fatigueRows = () => reader.fatigueRows(lastFatigueRowId)
 
   /** The second pass: exactly the rows of the first (a recording still under way keeps appending). */
   function* samples(): Generator<SampleBatch> {
@@ -150,6 +154,7 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
   else if (format === 'csv') {
     files.push({ name: `${baseName}_samples.csv`, contentType: CONTENT_TYPES.csv, sizeBytes: null, chunks: () => writeSamplesCsv(channelNames, timeline, samples()) })
     files.push({ name: `${baseName}_events.csv`, contentType: CONTENT_TYPES.csv, sizeBytes: null, chunks: () => writeEventsCsv(events) })
+    files.push({ name: `${baseName}_fatigue.csv`, contentType: CONTENT_TYPES.csv, sizeBytes: null, chunks: () => writeFatigueCsv(fatigueRows(), timeline) })
   } else {
     const eegFormat = options.bidsEegFormat ?? 'bdf'
     const eeg = edfFile(eegFormat, '', options.gaps ?? 'fill')
@@ -161,6 +166,7 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
       isDiscontinuous: eeg.isDiscontinuous,
       firstTimestampMs,
       events,
+      hasFatigue: lastFatigueRowId !== null,
       powerLineHz: options.powerLineHz,
       vigilVersion: options.vigilVersion
     })
@@ -172,7 +178,11 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
       sizeBytes: null,
       chunks: () =>
         zipStream(
-          [...layout.files.map((f) => ({ name: f.path, data: [encoder.encode(f.text)], compress: true })), { name: layout.eegPath, data: eeg.file.chunks(), compress: false }],
+          [
+            ...layout.files.map((f) => ({ name: f.path, data: [encoder.encode(f.text)], compress: true })),
+            ...(layout.fatiguePath ? [{ name: layout.fatiguePath, data: writeFatigueTsv(fatigueRows(), timeline), compress: true }] : []),
+            { name: layout.eegPath, data: eeg.file.chunks(), compress: false }
+          ],
           mtime
         )
     })

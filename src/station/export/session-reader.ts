@@ -7,6 +7,7 @@
  */
 import { endianness } from 'node:os'
 import { VigilError } from '../../shared/errors'
+import { DEFAULT_ENGINE_OPTIONS } from '../fatigue/types'
 import type { LocalDatabase } from '../storage/database'
 import type { SampleBatch } from './timeline'
 
@@ -37,7 +38,7 @@ export interface ExportSessionInfo {
   participantSessionNumber: number
 }
 
-export type ExportEventSource = 'marker' | 'game' | 'alert' | 'gap'
+export type ExportEventSource = 'marker' | 'game' | 'face' | 'alert' | 'gap'
 
 /** An annotation-worthy event on the wall clock, before it is placed on a file's time axis. */
 export interface SessionEvent {
@@ -51,11 +52,23 @@ export interface SessionEvent {
   text: string
 }
 
+/** One stored fatigue engine update (~1 Hz); `data` is the full FatigueMetrics object. */
+export interface FatigueRow {
+  timestampMs: number
+  score: number | null
+  level: string | null
+  data: Record<string, unknown>
+}
+
 export interface SessionReader {
   info: ExportSessionInfo
   /** Samples in `seq` order, up to and including `throughSeq` when given. */
   samples(options?: { batchSize?: number; throughSeq?: number | null }): Generator<SampleBatch>
   events(): SessionEvent[]
+  /** Highest fatigue_metrics row id now (null: none), so a later read stops where the export started. */
+  lastFatigueRowId(): number | null
+  /** Fatigue updates in time order, rows with id up to `throughId`, read in pages. */
+  fatigueRows(throughId: number | null, pageSize?: number): Generator<FatigueRow>
 }
 
 interface SessionRow {
@@ -74,6 +87,12 @@ interface SessionRow {
 
 /** Game event kinds left out of annotations: `state` is the ~10 Hz driving telemetry, not an event. */
 const HIGH_RATE_GAME_KINDS = new Set(['state'])
+
+/** Face detections worth an annotation; `frame` (every analysed frame), `calibrated` and `status` are tracker bookkeeping. */
+const FACE_EVENT_KINDS = ['blink', 'eye_closure', 'yawn'] as const
+
+/** Eye closures at least this long are microsleep candidates, the same threshold the fatigue engine counts. */
+export const MICROSLEEP_CANDIDATE_MS = DEFAULT_ENGINE_OPTIONS.face.longClosureMs
 
 export function parseDeviceJson(json: string | null): ExportDevice | null {
   if (!json) return null
@@ -161,12 +180,38 @@ export function openSessionReader(db: LocalDatabase, sessionId: string): Session
     for (const m of markers) out.push(markerEvent(m.t_ms, m.label, m.value))
     const games = db.prepare('SELECT t_ms, kind, data_json FROM game_events WHERE session_id = ? ORDER BY t_ms, id').all(sessionId) as { t_ms: number; kind: string; data_json: string }[]
     for (const g of games) if (!HIGH_RATE_GAME_KINDS.has(g.kind)) out.push(gameEvent(g.t_ms, g.kind, parseData(g.data_json)))
+    const faces = db
+      .prepare(`SELECT t_ms, kind, data_json FROM face_events WHERE session_id = ? AND kind IN (${FACE_EVENT_KINDS.map(() => '?').join(', ')}) ORDER BY t_ms, id`)
+      .all(sessionId, ...FACE_EVENT_KINDS) as { t_ms: number; kind: string; data_json: string }[]
+    for (const f of faces) out.push(faceEvent(f.t_ms, f.kind, parseData(f.data_json)))
     const alerts = db.prepare('SELECT t_ms, type, severity, message FROM alerts WHERE session_id = ? ORDER BY t_ms, id').all(sessionId) as { t_ms: number; type: string; severity: string; message: string }[]
     for (const a of alerts) out.push(alertEvent(a.t_ms, a.type, a.severity, a.message))
     return out.sort((a, b) => a.timestampMs - b.timestampMs)
   }
 
-  return { info, samples, events }
+  const maxFatigueId = db.prepare('SELECT max(id) FROM fatigue_metrics WHERE session_id = ?').pluck()
+  const fatiguePage = db.prepare(
+    'SELECT id, t_ms, score, level, data_json FROM fatigue_metrics WHERE session_id = ? AND id <= ? AND (t_ms > ? OR (t_ms = ? AND id > ?)) ORDER BY t_ms, id LIMIT ?'
+  )
+
+  function lastFatigueRowId(): number | null {
+    return (maxFatigueId.get(sessionId) as number | null) ?? null
+  }
+
+  function* fatigueRows(throughId: number | null, pageSize = 1000): Generator<FatigueRow> {
+    if (throughId === null) return
+    let afterT = -Infinity
+    let afterId = -1
+    for (;;) {
+      const rows = fatiguePage.all(sessionId, throughId, afterT, afterT, afterId, pageSize) as { id: number; t_ms: number; score: number | null; level: string | null; data_json: string }[]
+      for (const r of rows) yield { timestampMs: r.t_ms, score: r.score, level: r.level, data: parseData(r.data_json) }
+      if (rows.length < pageSize) return
+      afterT = rows[rows.length - 1].t_ms
+      afterId = rows[rows.length - 1].id
+    }
+  }
+
+  return { info, samples, events, lastFatigueRowId, fatigueRows }
 }
 
 function parseData(json: string): Record<string, unknown> {
@@ -205,6 +250,15 @@ export function gameEvent(timestampMs: number, kind: string, data: Record<string
     .filter(([, v]) => v !== null)
     .map(([key, v]) => `${key}=${v}`)
   return { source: 'game', timestampMs, durationMs: 0, trialType: kind, value, text: [kind, ...details].join(' ') }
+}
+
+/** A blink, eye closure or yawn: the row's time is its start, `durationMs` how long it lasted. */
+export function faceEvent(timestampMs: number, kind: string, data: Record<string, unknown>): SessionEvent {
+  const raw = data.durationMs
+  const durationMs = typeof raw === 'number' && Number.isFinite(raw) && raw > 0 ? raw : 0
+  const isMicrosleepCandidate = kind === 'eye_closure' && durationMs >= MICROSLEEP_CANDIDATE_MS
+  const value = isMicrosleepCandidate ? 'microsleep_candidate' : null
+  return { source: 'face', timestampMs, durationMs, trialType: kind, value, text: value ? `${kind} ${value}` : kind }
 }
 
 export function alertEvent(timestampMs: number, type: string, severity: string, message: string): SessionEvent {

@@ -24,7 +24,8 @@ export async function exportRoutes(fastify: FastifyInstance): Promise<void> {
         tags: ['sessions'],
         summary: 'Download a session as BDF+, EDF+, CSV (zip) or a BIDS-EEG dataset (zip)',
         description:
-          'Streamed as an attachment. BDF+/EDF+ carry annotations for markers, game events, alerts and headset gaps; ' +
+          'Streamed as an attachment. BDF+/EDF+ carry annotations for markers, game events, face events (blinks, eye closures, yawns, with durations), alerts and headset gaps; ' +
+          'the CSV zip adds the ~1 Hz fatigue updates (_fatigue.csv), the BIDS zip has them under derivatives/vigil/. ' +
           'dropped samples make the file discontinuous (BDF+D/EDF+D). BDF and EDF responses have a Content-Length; zips are chunked. ' +
           'Errors as elsewhere: 401, 404 (unknown or not yours), 422 (bad format), 409 `EXPORT_EMPTY_SESSION` when nothing was recorded.',
         security: bearerSecurity,
