@@ -4,7 +4,7 @@
  * of `segmentSec`, `overlap`), with artefact-flagged segments left out and counted. Ratio indices are
  * z-scored (log scale) against the subject's own baseline from the first minutes of data.
  */
-import { emgFraction, peakToPeak } from '../signal/artefacts'
+import { emgFraction, peakToPeak, type ArtefactKind } from '../signal/artefacts'
 import { BAND_NAMES, bandPowers, ratioIndices, relativePowers, type BandPowers, type RatioIndices } from '../signal/band-power'
 import { butterworthHighPass, butterworthLowPass, createChannelFilter, notch, type BiquadCoefficients, type ChannelFilter } from '../signal/biquad'
 import { createPeriodogram, integrateBand, type Periodogram } from '../signal/welch'
@@ -37,6 +37,11 @@ interface BaselineStats {
   sd: number[] | null
 }
 
+interface SegmentResult {
+  rejected: ArtefactKind | null
+  psd: Float64Array | null
+}
+
 const MIN_BASELINE_UPDATES = 5
 /** Floor for baseline SDs (log units) so a very steady baseline does not make every wobble a z of 10. */
 const MIN_BASELINE_SD = 0.05
@@ -55,11 +60,10 @@ export function createEegAnalyzer(options: EegOptions, baselineMs: number, looka
   const times = new Float64Array(capacity)
   let written = 0
   let firstSampleMs: number | null = null
-  const scratch = new Float64Array(capacity * channelCount)
   let filterBuffer = new Float64Array(0)
-  const channelSignal = new Float64Array(windowLength)
-  const segmentPsd = new Float64Array(periodogram.binCount)
+  const segmentSignal = new Float64Array(segmentLength)
   const meanPsd = new Float64Array(periodogram.binCount)
+  const segments = new Map<number, SegmentResult[]>()
   const baseline: BaselineStats = { values: [[], []], mean: null, sd: null }
 
   function push(input: EegInput, from: number, to: number): void {
@@ -80,6 +84,26 @@ export function createEegAnalyzer(options: EegOptions, baselineMs: number, looka
     }
   }
 
+  /** Artefact checks and periodogram of every channel for the segment starting at absolute sample `first`. */
+  function segmentAt(first: number): SegmentResult[] {
+    const cached = segments.get(first)
+    if (cached) return cached
+    const result: SegmentResult[] = []
+    for (let c = 0; c < channelCount; c++) {
+      for (let i = 0; i < segmentLength; i++) segmentSignal[i] = ring[((first + i) % capacity) * channelCount + c]
+      if (peakToPeak(segmentSignal, 0, segmentLength) > options.artefacts.maxPeakToPeakUv) {
+        result.push({ rejected: 'amplitude', psd: null })
+        continue
+      }
+      const psd = new Float64Array(periodogram.binCount)
+      periodogram.compute(segmentSignal, 0, psd)
+      const isEmg = emgFraction(psd, periodogram.binHz, options.artefacts) > options.artefacts.maxEmgFraction
+      result.push(isEmg ? { rejected: 'emg', psd: null } : { rejected: null, psd })
+    }
+    segments.set(first, result)
+    return result
+  }
+
   function analyze(tMs: number): EegMetrics | null {
     const stored = Math.min(written, capacity)
     // Newest sample at or before tMs.
@@ -88,13 +112,13 @@ export function createEegAnalyzer(options: EegOptions, baselineMs: number, looka
     const available = Math.min(windowLength, end - (written - stored))
     if (available < segmentLength) return null
     const start = end - available
-    // De-interleave the window once into scratch: channel-major.
-    for (let i = 0; i < available; i++) {
-      const slot = (start + i) % capacity
-      for (let c = 0; c < channelCount; c++) scratch[c * windowLength + i] = ring[slot * channelCount + c]
-    }
+    // Segments by absolute sample index; their spectra are kept between updates (with 1-s updates and
+    // 2-s segments at 50% overlap, 6 of the 7 in a window were already computed). Same values in, same
+    // spectra out, so caching changes nothing in the result.
     const segmentStarts: number[] = []
-    for (let offset = available - segmentLength; offset >= 0; offset -= hop) segmentStarts.push(offset)
+    for (let offset = available - segmentLength; offset >= 0; offset -= hop) segmentStarts.push(start + offset)
+    for (const key of segments.keys()) if (key < start) segments.delete(key)
+    const results = segmentStarts.map(segmentAt)
 
     const channels: EegMetrics['channels'] = []
     const sum: BandPowers = { delta: 0, theta: 0, alpha: 0, beta: 0 }
@@ -104,21 +128,16 @@ export function createEegAnalyzer(options: EegOptions, baselineMs: number, looka
     let rejectedAmplitude = 0
     let rejectedEmg = 0
     for (let c = 0; c < channelCount; c++) {
-      channelSignal.set(scratch.subarray(c * windowLength, c * windowLength + available))
       let used = 0
-      for (const offset of segmentStarts) {
-        if (peakToPeak(channelSignal, offset, segmentLength) > options.artefacts.maxPeakToPeakUv) {
-          rejectedAmplitude++
-          continue
+      for (const result of results) {
+        const segment = result[c]
+        if (segment.rejected === 'amplitude') rejectedAmplitude++
+        else if (segment.rejected === 'emg') rejectedEmg++
+        else {
+          if (used === 0) meanPsd.set(segment.psd!)
+          else for (let k = 0; k < meanPsd.length; k++) meanPsd[k] += segment.psd![k]
+          used++
         }
-        periodogram.compute(channelSignal, offset, segmentPsd)
-        if (emgFraction(segmentPsd, periodogram.binHz, options.artefacts) > options.artefacts.maxEmgFraction) {
-          rejectedEmg++
-          continue
-        }
-        if (used === 0) meanPsd.set(segmentPsd)
-        else for (let k = 0; k < meanPsd.length; k++) meanPsd[k] += segmentPsd[k]
-        used++
       }
       clean += used
       const cleanFraction = used / segmentStarts.length
