@@ -35,8 +35,8 @@ async function openOperator(url: string, sessionId: string, token: string) {
     const message = JSON.parse(String(data)) as { type: string; events?: Envelope[] }
     if (message.type === 'game.events') received.push(...message.events!)
   })
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve())
+  await new Promise<void>((onOpen, reject) => {
+    socket.once('open', () => onOpen())
     socket.once('error', reject)
   })
   let seq = 0
@@ -47,6 +47,11 @@ async function openOperator(url: string, sessionId: string, token: string) {
     },
     close: () => socket.close()
   }
+}
+
+/** Events as sorted key-sorted JSON, less the browser-measured RT that a replay cannot know. */
+function canonical(events: Record<string, unknown>[]): string[] {
+  return events.map(({ reactionTimeMs: _rt, ...rest }) => JSON.stringify(rest, Object.keys(rest).sort())).sort()
 }
 
 test('keyboard driving reaches the station: telemetry ≥ 20 Hz, a stimulus and a response with a plausible reaction time', async ({ page }) => {
@@ -141,7 +146,6 @@ test('keyboard driving reaches the station: telemetry ≥ 20 Hz, a stimulus and 
     expect(log.entries.map((_, i) => i)).toEqual(chunks.flatMap((c) => c.entries.map((_, j) => c.fromIndex + j)))
     const scenario = scenarioSchema.parse(JSON.parse(readFileSync(resolve(import.meta.dirname, '../../resources/scenarios/pvt-10min.json'), 'utf8')))
     const simKinds = new Set(['state', 'lane_departure', 'lane_return', 'collision', 'stimulus_shown', 'response', 'stimulus_missed', 'false_start', 'kss_prompt', 'kss_answer', 'kss_timeout', 'started', 'paused', 'resumed', 'ended'])
-    const canonical = (events: Record<string, unknown>[]) => events.map(({ reactionTimeMs: _rt, ...rest }) => JSON.stringify(rest, Object.keys(rest).sort())).sort()
     const stored = rows.filter((r) => simKinds.has(r.kind)).map((r) => JSON.parse(r.data_json) as Record<string, unknown>)
     expect(canonical(replayDrive(scenario, log) as unknown as Record<string, unknown>[])).toEqual(canonical(stored))
   } finally {

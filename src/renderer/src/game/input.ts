@@ -31,6 +31,8 @@ export interface InputSampler {
   dispose(): void
 }
 
+const isDue = (atMs: number | null, byMs: number) => atMs !== null && atMs <= byMs
+
 function kssDigit(event: KeyboardEvent): number | null {
   const match = /^(?:Digit|Numpad)([1-9])$/.exec(event.code)
   return match ? Number(match[1]) : null
@@ -78,7 +80,6 @@ export function createInputSampler(target: Window = window): InputSampler {
   target.addEventListener('blur', onBlur)
 
   const anyHeld = (codes: Set<string>, byMs: number) => [...codes].some((c) => (held.get(c) ?? Infinity) <= byMs)
-  const isDue = (atMs: number | null, byMs: number) => atMs !== null && atMs <= byMs
 
   return {
     get hasGamepad() {
