@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { systemClock, type Clock } from './clock'
 import { describeConfig, type StationConfig } from './config'
 import type { StationContext } from './context'
+import { createDeviceEventLog } from './devices/device-event-log'
 import { DeviceManager } from './devices/device-manager'
 import { StationEventBus } from './events'
 import { createFatigueService } from './fatigue/fatigue.service'
@@ -72,6 +73,9 @@ export function createStation(config: StationConfig, options: StationOptions = {
       recorder.start()
       // Stopped after the device and the server, so every row they handed in is committed before the database closes.
       started.push({ name: 'recorder', stop: () => recorder.stop() })
+      const deviceEventLog = createDeviceEventLog(db, events, () => recorder.boundSessionId, logger.child({ component: 'device' }))
+      deviceEventLog.start()
+      started.push({ name: 'device-event-log', stop: () => deviceEventLog.stop() })
       const fatigue = createFatigueService({ db, events, devices, config, clock, logger: logger.child({ component: 'fatigue' }) })
       fatigue.start()
       // Stopped after the device and the server (last inputs in), before the recorder and database.

@@ -3,6 +3,7 @@ import { createCytonEmulator } from '../../../src/station/devices/emulators/head
 import { openPtyPair, type PtyPair } from '../../../src/station/devices/emulators/pty-pair'
 import type { SerialEmulator } from '../../../src/station/devices/emulators/serial-emulator'
 import type { DeviceStatusResponse } from '../../../src/shared/schemas/devices'
+import { newId, nowIso } from '../../../src/station/ids'
 import { authHeader, forgetStation, registerAndLogin } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
 
@@ -32,16 +33,54 @@ describe('/api/v1/devices', () => {
     await pair.close()
   })
 
-  it('starts a station with --device cyton:PATH and streams into it', async () => {
+  it('starts a station with --device cyton:PATH, streams into it and logs device events to device_events', async () => {
     const withCyton = await startTestStation({ device: { kind: 'cyton', path: pair.hostPath } })
     try {
+      const { ctx } = withCyton.station
       const health = (await (await fetch(`${withCyton.baseUrl}/api/v1/health`)).json()) as { device: { kind: string; state: string } }
       expect(health.device).toMatchObject({ kind: 'cyton', state: 'streaming' })
       const deadline = Date.now() + 5000
-      while (withCyton.station.ctx.devices.status().stats.samplesReceived < 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-      expect(withCyton.station.ctx.devices.status().stats.samplesReceived).toBeGreaterThanOrEqual(100)
+      while (ctx.devices.status().stats.samplesReceived < 300 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      expect(ctx.devices.status().stats.samplesReceived).toBeGreaterThanOrEqual(300)
+      await ctx.devices.disconnect()
+      const kinds = (ctx.db.prepare('SELECT kind FROM device_events WHERE session_id IS NULL ORDER BY id').pluck().all() as string[])
+      expect(kinds[0]).toBe('connected')
+      expect(kinds).toContain('quality')
+      expect(kinds[kinds.length - 1]).toBe('disconnected')
     } finally {
       await withCyton.close()
+    }
+  })
+
+  it('records gaps with their size under the session being recorded', async () => {
+    const lossyPair = await openPtyPair()
+    const lossy = createCytonEmulator({ pair: lossyPair, dropProbability: 0.05, seed: 5 })
+    await lossy.start()
+    const withCyton = await startTestStation({ device: { kind: 'cyton', path: lossyPair.hostPath } })
+    try {
+      const { ctx } = withCyton.station
+      const userId = newId()
+      const sessionId = newId()
+      ctx.db.prepare("INSERT INTO users (id, email, role, password_hash, created_at, updated_at) VALUES (?, ?, 'admin', 'x', ?, ?)").run(userId, `${userId}@lab.test`, nowIso(), nowIso())
+      ctx.db
+        .prepare("INSERT INTO sessions (id, station_id, name, participant_code, status, created_by, created_at, updated_at) VALUES (?, ?, 'g', 'P01', 'recording', ?, ?, ?)")
+        .run(sessionId, ctx.stationId, userId, nowIso(), nowIso())
+      ctx.recorder.bind(sessionId)
+      const deadline = Date.now() + 8000
+      while (ctx.devices.status().stats.gaps < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      ctx.recorder.bind(null)
+      await ctx.recorder.flush()
+      const gaps = ctx.db.prepare("SELECT data_json FROM device_events WHERE session_id = ? AND kind = 'gap'").pluck().all(sessionId) as string[]
+      expect(gaps.length).toBeGreaterThanOrEqual(3)
+      for (const gap of gaps) expect((JSON.parse(gap) as { size: number }).size).toBeGreaterThan(0)
+      // The stored EEG has holes exactly where the gap events say.
+      const seqs = ctx.db.prepare('SELECT seq FROM eeg_samples WHERE session_id = ? ORDER BY seq').pluck().all(sessionId) as number[]
+      const holes = seqs.slice(1).filter((s, i) => s !== seqs[i] + 1).length
+      expect(holes).toBeGreaterThan(0)
+    } finally {
+      await withCyton.close()
+      await lossy.stop()
+      await lossyPair.close()
     }
   })
 
