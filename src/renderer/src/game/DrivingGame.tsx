@@ -34,7 +34,7 @@ function toggleFullscreen() {
 export function DrivingGame({ sessionId }: DrivingGameProps) {
   const [setup, setSetup] = useState<Setup>({ phase: 'loading' })
   const canvasRef = useRef<HTMLCanvasElement>(null)
-  const [loopState, setLoopState] = useState<DriveLoopState>({ status: 'ready', kssPromptId: null, lastKssAnswer: null, kssAnswers: 0 })
+  const [loopState, setLoopState] = useState<DriveLoopState>({ status: 'ready', kssPromptId: null, lastKssAnswer: null, kssAnswers: 0, kssCursor: null })
   const [link, setLink] = useState<{ status: SocketStatus; detail?: string }>({ status: 'connecting' })
   const [stationError, setStationError] = useState<string | null>(null)
 
@@ -129,7 +129,7 @@ export function DrivingGame({ sessionId }: DrivingGameProps) {
       )}
       {scenario && loopState.status === 'paused' && <Overlay title="Paused" text="The operator paused the drive." />}
       {scenario && loopState.status === 'ended' && <Overlay title="Drive complete" text="Thank you. Please wait for the operator." />}
-      {scenario && <KssPrompt isOpen={loopState.kssPromptId !== null} lastAnswer={loopState.lastKssAnswer} answerCount={loopState.kssAnswers} />}
+      {scenario && <KssPrompt isOpen={loopState.kssPromptId !== null} lastAnswer={loopState.lastKssAnswer} answerCount={loopState.kssAnswers} cursor={loopState.kssCursor} />}
       {scenario && (link.status !== 'open' || stationError) && (
         <div className="game-link-status" data-testid="drive-link">
           {link.status !== 'open' ? `station link: ${link.status}${link.detail ? ` (${link.detail})` : ''}` : stationError}

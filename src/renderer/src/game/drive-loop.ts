@@ -22,6 +22,8 @@ export interface DriveLoopState {
   lastKssAnswer: number | null
   /** Answers so far; lets the prompt thank each one, even a repeated value. */
   kssAnswers: number
+  /** The value a gamepad would confirm (null without one). */
+  kssCursor: number | null
 }
 
 export interface DriveLoop {
@@ -53,7 +55,7 @@ export function startDriveLoop(options: DriveLoopOptions): DriveLoop {
   if (!ctx) throw new Error('canvas 2D is not available')
   const onsetPerfMs = new Map<number, number>()
   const timings = { frameMs: [] as number[], stepMs: [] as number[] }
-  const state: DriveLoopState = { status: sim.status, kssPromptId: null, lastKssAnswer: null, kssAnswers: 0 }
+  const state: DriveLoopState = { status: sim.status, kssPromptId: null, lastKssAnswer: null, kssAnswers: 0, kssCursor: null }
   let toPaint: Extract<GameEvent, { kind: 'stimulus_shown' }>[] = []
   let accumulatorMs = 0
   let lastFrameMs: number | null = null
@@ -144,9 +146,10 @@ export function startDriveLoop(options: DriveLoopOptions): DriveLoop {
       sendInputLog()
       lastLogSendMs = nowMs
     }
-    if (state.status !== sim.status || state.kssPromptId !== view.kssPromptId) {
+    if (state.status !== sim.status || state.kssPromptId !== view.kssPromptId || state.kssCursor !== sampler.kssCursor) {
       state.status = sim.status
       state.kssPromptId = view.kssPromptId
+      state.kssCursor = sampler.kssCursor
       if (sim.status === 'ended') link?.flush()
       options.onState({ ...state })
     }

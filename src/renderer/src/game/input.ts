@@ -17,6 +17,11 @@ const STICK_DEADZONE = 0.06
 const PAD_BUTTON = 0
 const PAD_BRAKE = 6
 const PAD_THROTTLE = 7
+/** KSS on a wheel or pad: D-pad left/right move the highlighted value, Y / triangle confirms it. */
+const PAD_KSS_CONFIRM = 3
+const PAD_KSS_LEFT = 14
+const PAD_KSS_RIGHT = 15
+const KSS_START = 5
 
 export type ResponseVia = 'button' | 'brake'
 
@@ -28,6 +33,8 @@ export interface InputSampler {
   /** performance.now() time of the latest press of the button or brake. */
   lastPressPerfMs(via: ResponseVia): number | null
   readonly hasGamepad: boolean
+  /** The KSS value a gamepad would confirm, null without a gamepad. */
+  readonly kssCursor: number | null
   dispose(): void
 }
 
@@ -48,6 +55,8 @@ export function createInputSampler(target: Window = window): InputSampler {
   const lastPress: Record<ResponseVia, number | null> = { button: null, brake: null }
   let pad = { steer: 0, throttle: 0, brake: 0, isButtonDown: false, isActive: false }
   let hasGamepad = false
+  let kssCursor = KSS_START
+  let padKssButtons = { left: false, right: false, confirm: false }
 
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return
@@ -85,6 +94,9 @@ export function createInputSampler(target: Window = window): InputSampler {
     get hasGamepad() {
       return hasGamepad
     },
+    get kssCursor() {
+      return hasGamepad ? kssCursor : null
+    },
     pollGamepad(nowPerfMs) {
       const pads = typeof navigator.getGamepads === 'function' ? navigator.getGamepads() : []
       const gp = pads.find((p) => p && p.connected) ?? null
@@ -101,6 +113,15 @@ export function createInputSampler(target: Window = window): InputSampler {
       if (isButtonDown && !pad.isButtonDown) lastPress.button = nowPerfMs
       if (brake >= 0.5 && pad.brake < 0.5) lastPress.brake = nowPerfMs
       pad = { steer, throttle: gp.buttons[PAD_THROTTLE]?.value ?? 0, brake, isButtonDown, isActive: true }
+      const buttons = {
+        left: gp.buttons[PAD_KSS_LEFT]?.pressed ?? false,
+        right: gp.buttons[PAD_KSS_RIGHT]?.pressed ?? false,
+        confirm: gp.buttons[PAD_KSS_CONFIRM]?.pressed ?? false
+      }
+      if (buttons.left && !padKssButtons.left) kssCursor = Math.max(1, kssCursor - 1)
+      if (buttons.right && !padKssButtons.right) kssCursor = Math.min(9, kssCursor + 1)
+      if (buttons.confirm && !padKssButtons.confirm) latchedKss = { digit: kssCursor, atMs: nowPerfMs }
+      padKssButtons = buttons
     },
     sample(stepEndPerfMs) {
       const t = stepEndPerfMs
