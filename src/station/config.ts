@@ -123,6 +123,19 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = 
   return join(env.XDG_DATA_HOME ?? join(home, '.local', 'share'), 'vigil')
 }
 
+/**
+ * The folder the user ran the command from: `npm run station` changes into the package folder and
+ * leaves the user's own folder in INIT_CWD, so relative paths they typed are meant from there.
+ */
+export function userWorkingDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.INIT_CWD ?? process.cwd()
+}
+
+/** A path the user gave (flag, env var, config file), made absolute against `userWorkingDir`. */
+export function resolveUserPath(path: string, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(userWorkingDir(env), path)
+}
+
 type Layer = Record<string, unknown>
 
 function setPath(target: Layer, path: string, value: unknown): void {
@@ -229,10 +242,11 @@ export function loadConfig({ argv = {}, env = process.env, base = {} }: LoadConf
     if (!CONFIG_OPTIONS.some((o) => o.flag === key)) problems.push(`--${key}: unknown option (see --help)`)
   }
 
-  const dataDirGuess = resolve(
-    (argvLayer.dataDir as string | undefined) ?? (envLayer.dataDir as string | undefined) ?? (base.dataDir as string | undefined) ?? defaultDataDir(env)
+  const dataDirGuess = resolveUserPath(
+    (argvLayer.dataDir as string | undefined) ?? (envLayer.dataDir as string | undefined) ?? (base.dataDir as string | undefined) ?? defaultDataDir(env),
+    env
   )
-  const filePath = configFile ? resolve(configFile) : join(dataDirGuess, 'vigil.config.json')
+  const filePath = configFile ? resolveUserPath(configFile, env) : join(dataDirGuess, 'vigil.config.json')
   let fileLayer: Layer = {}
   if (existsSync(filePath)) {
     try {
@@ -245,7 +259,7 @@ export function loadConfig({ argv = {}, env = process.env, base = {} }: LoadConf
   }
 
   const merged = [base as Layer, fileLayer, envLayer, argvLayer].reduce(deepMerge, { dataDir: defaultDataDir(env) })
-  merged.dataDir = resolve(String(merged.dataDir))
+  merged.dataDir = resolveUserPath(String(merged.dataDir), env)
   const parsed = configSchema.safeParse(merged)
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`)

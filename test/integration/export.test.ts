@@ -219,4 +219,23 @@ describe('session export', () => {
     expect(stderr.join('')).toMatch(/writing \[#+\] 100%/)
     expect(stdout.join('')).toContain('900 samples, 1 gap(s), 12 annotation(s), 6.0 s')
   })
+
+  it('resolves a relative --out and --data-dir against INIT_CWD, the folder npm was run from', async () => {
+    db.close()
+    const originalOut = process.stdout.write.bind(process.stdout)
+    const originalInitCwd = process.env.INIT_CWD
+    process.stdout.write = (() => true) as typeof process.stdout.write
+    process.env.INIT_CWD = dir
+    try {
+      // `npm run station` runs in the repository, so a plain relative path would land there.
+      expect(process.cwd()).not.toBe(dir)
+      await exportCommand.run(parseArgs(['export', seeded.sessionId, '--format', 'edf', '--out', './drive-rel.edf', '--data-dir', '.']))
+    } finally {
+      process.stdout.write = originalOut
+      if (originalInitCwd === undefined) delete process.env.INIT_CWD
+      else process.env.INIT_CWD = originalInitCwd
+      db = openLocalDatabase(join(dir, LOCAL_DB_FILE))
+    }
+    expect(parseEdf(readFileSync(join(dir, 'drive-rel.edf'))).header.reserved).toBe('EDF+D')
+  })
 })

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { describeConfig, loadConfig, maskUrl } from '../../src/station/config'
+import { describeConfig, loadConfig, maskUrl, resolveUserPath } from '../../src/station/config'
 import { VigilError } from '../../src/shared/errors'
 import { makeTempDir } from '../helpers/station'
 
@@ -53,6 +53,19 @@ describe('loadConfig', () => {
     expect(problems.some((p) => p.includes('needs a serial port path'))).toBe(true)
     expect(problems.some((p) => p.includes('postgres://'))).toBe(true)
     expect(problems.length).toBeGreaterThanOrEqual(5)
+  })
+
+  it('resolves relative --data-dir, VIGIL_DATA_DIR and --config against INIT_CWD (where npm was run), else the working directory', () => {
+    const userDir = makeTempDir()
+    mkdirSync(join(userDir, 'data'))
+    writeFileSync(join(userDir, 'lab.json'), JSON.stringify({ stationName: 'from-user-dir' }))
+    const fromNpm = loadConfig({ env: { INIT_CWD: userDir }, argv: { 'data-dir': 'data', config: 'lab.json' } })
+    expect(fromNpm.dataDir).toBe(join(userDir, 'data'))
+    expect(fromNpm.stationName).toBe('from-user-dir')
+    expect(loadConfig({ env: { INIT_CWD: userDir, VIGIL_DATA_DIR: './data' } }).dataDir).toBe(join(userDir, 'data'))
+    expect(loadConfig({ env: { INIT_CWD: userDir }, argv: { 'data-dir': '/abs/vigil' } }).dataDir).toBe('/abs/vigil')
+    expect(loadConfig({ env: {}, argv: { 'data-dir': 'data' } }).dataDir).toBe(join(process.cwd(), 'data'))
+    expect(resolveUserPath('out/drive.bdf', { INIT_CWD: userDir })).toBe(join(userDir, 'out', 'drive.bdf'))
   })
 
   it('rejects a config file that is not JSON, naming the file', () => {

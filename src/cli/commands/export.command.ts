@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
-import { basename, dirname, extname, join, resolve } from 'node:path'
+import { basename, dirname, extname, join } from 'node:path'
 import { VigilError } from '../../shared/errors'
-import { loadConfig } from '../../station/config'
+import { loadConfig, resolveUserPath } from '../../station/config'
 import { EXPORT_FORMATS, prepareSessionExport, type ExportFile, type ExportFormat, type ExportPhase } from '../../station/export/session-export'
 import { VIGIL_VERSION } from '../../station/paths'
 import { LOCAL_DB_FILE, openLocalDatabase } from '../../station/storage/database'
@@ -30,7 +30,8 @@ A progress bar goes to stderr; the file appears only once it is complete.
 
 Options:
   --format FMT      bdf (default), edf, csv or bids
-  --out FILE        where to write (default: a name from the participant and session, in the current folder)
+  --out FILE        where to write (default: a name from the participant and session, in the
+                    folder you ran npm from; relative paths are meant from there too)
   --data-dir DIR    the station's data folder (default: the platform app-data folder)
   --line-hz 50|60   mains frequency for BIDS PowerLineFrequency (default: the station's fatigue.mainsHz)
   --bids-eeg bdf|edf  data file format inside a BIDS export (default bdf)
@@ -52,7 +53,7 @@ Examples:
     if (bidsEeg !== 'bdf' && bidsEeg !== 'edf') throw new VigilError('BAD_REQUEST', '--bids-eeg must be bdf or edf')
     const gaps = flags.gaps === undefined ? undefined : String(flags.gaps)
     if (gaps !== undefined && gaps !== 'discontinuous' && gaps !== 'fill') throw new VigilError('BAD_REQUEST', '--gaps must be discontinuous or fill')
-    const out = typeof flags.out === 'string' ? resolve(flags.out) : null
+    const out = typeof flags.out === 'string' ? resolveUserPath(flags.out) : null
     const lineHzFlag = flags['line-hz']
     for (const flag of OWN_FLAGS) delete flags[flag]
     const config = loadConfig({ argv: flags })
@@ -93,7 +94,7 @@ Examples:
 
 /** --out names the first file; later ones (CSV events, fatigue) take its name with their suffix. */
 function targetPath(out: string | null, file: ExportFile, index: number): string {
-  if (out === null) return resolve(file.name)
+  if (out === null) return resolveUserPath(file.name)
   if (index === 0) return out
   const suffix = file.name.slice(file.name.lastIndexOf('_'))
   return join(dirname(out), `${basename(out, extname(out))}${suffix}`)
