@@ -31,6 +31,8 @@ export interface SerialProtocol {
   readonly startCommand?: string
   /** Written before an intentional close (Cyton: 's'). */
   readonly stopCommand?: string
+  /** What to check when the port is open but silent, shown in the status detail. */
+  readonly silenceHint?: string
   /** Splits the byte stream before decoding (the line protocol's readline). */
   createFramer?(): Transform
   decode(chunks: Array<Buffer | string>): DecodedBatch
@@ -270,7 +272,10 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
   private checkStall(): void {
     if (this.currentState !== 'streaming') return
     const silentMs = this.options.clock.monotonicMs() - this.lastDataMonoMs
-    if (silentMs > (this.options.stallTimeoutMs ?? 2000)) this.onPortLost(this.port, `no data for ${Math.round(silentMs)} ms`)
+    if (silentMs > (this.options.stallTimeoutMs ?? 2000)) {
+      const hint = this.protocol.silenceHint ? ` (${this.protocol.silenceHint})` : ''
+      this.onPortLost(this.port, `no data for ${Math.round(silentMs)} ms${hint}`)
+    }
   }
 
   private onPortLost(port: SerialPort | null, reason: string): void {

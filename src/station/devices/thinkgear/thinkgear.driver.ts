@@ -12,6 +12,7 @@ export function createThinkGearProtocol(): SerialProtocol {
     defaultBaudRate: model.baudRate,
     // No sample counter: losses are found from the sample count against the host clock.
     counterModulus: null,
+    silenceHint: 'is the headset switched on and paired (Bluetooth), or the TGAM module powered?',
     decode: (chunks) => decodeThinkGear(parser, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks as Buffer[])),
     reset: () => resetThinkGearParser(parser),
     parserStats: () => ({ ...parser.stats })
