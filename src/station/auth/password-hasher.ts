@@ -20,6 +20,9 @@ import { Worker } from 'node:worker_threads'
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const bcrypt = require(workerData.bcryptPath)
+if (workerData.niceness) {
+  try { require('node:os').setPriority(0, workerData.niceness) } catch {}
+}
 parentPort.on('message', (job) => {
   try {
     const result = job.op === 'hash' ? bcrypt.hashSync(job.input, job.cost) : bcrypt.compareSync(job.input, job.hash)
@@ -29,6 +32,14 @@ parentPort.on('message', (job) => {
   }
 })
 `
+
+/**
+ * On Linux the nice value is per thread and `setpriority(PRIO_PROCESS, 0)` applies to the calling
+ * thread only, so each worker lowers its own priority: when the cores are busy, the event loop
+ * (serial reads, WebSocket fan-out) wins and logins wait. Elsewhere the same call would lower the
+ * whole process, so it is skipped.
+ */
+const WORKER_NICENESS = process.platform === 'linux' ? 10 : 0
 
 /** Domain separation for the pre-hash; a constant (not a secret pepper) so losing the data dir's keys cannot lock everyone out. */
 const PREHASH_KEY = 'vigil-password-v1'
@@ -69,7 +80,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   let closed = false
 
   function spawn(): Worker {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath } })
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath, niceness: WORKER_NICENESS } })
     // Idle workers must not keep the process alive (CLI commands, tests).
     worker.unref()
     worker.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
