@@ -78,12 +78,16 @@ describe('WebSocket upgrade: authentication, Origin and visibility', () => {
     boss.close()
   })
 
-  it('keeps a connection whose client re-authenticates in-band and closes one whose token runs out with 4001', async () => {
-    const shortToken = await tokenExpiringIn(t.station.ctx, owner.user.id, 2)
+  it('warns before expiry, keeps a connection whose client re-authenticates in-band and closes one whose token runs out with 4001', async () => {
+    const hub = t.station.ctx.hub
+    const saved = hub.options.expiryWarningMs
+    hub.options.expiryWarningMs = 1500
+    const shortToken = await tokenExpiringIn(t.station.ctx, owner.user.id, 3)
     const refreshing = await TestClient.connect(t.baseUrl, `/ws/session/${sessionId}`, { token: shortToken })
     const lapsing = await TestClient.connect(t.baseUrl, `/ws/session/${sessionId}`, { token: shortToken })
+    hub.options.expiryWarningMs = saved
     const hello = await refreshing.next('hello')
-    expect(hello.tokenExpiresAtMs).toBeLessThan(Date.now() + 3000)
+    expect(hello.tokenExpiresAtMs).toBeLessThan(Date.now() + 4000)
 
     refreshing.send({ type: 'auth.refresh', token: 'garbage' })
     expect(await refreshing.next('error')).toMatchObject({ code: 'AUTH_INVALID_TOKEN', inReplyTo: { type: 'auth.refresh' } })
@@ -92,6 +96,7 @@ describe('WebSocket upgrade: authentication, Origin and visibility', () => {
     expect(refreshed.tokenExpiresAtMs).toBeGreaterThan(Date.now() + 60_000)
 
     expect(await lapsing.closed).toEqual({ code: CLOSE_CODES.TOKEN_EXPIRED, reason: 'access token expired' })
+    expect(lapsing.of('auth.expiring')).toEqual([{ v: 1, type: 'auth.expiring', tokenExpiresAtMs: hello.tokenExpiresAtMs }])
     await delay(200)
     expect(refreshing.ws.readyState).toBe(refreshing.ws.OPEN)
     await refreshing.sync()
