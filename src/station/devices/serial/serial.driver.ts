@@ -131,23 +131,23 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
       this.path = path
       this.protocol.descriptor.port = path
       const port = await this.openPort(path)
+      await this.requestLowLatency(port)
       if (this.currentState !== 'connecting') {
         // disconnect() ran while the port was opening.
         await this.closePort(port, false)
         return
       }
-      await this.requestLowLatency(port)
+      this.wallOffsetMs = this.options.clock.wallMs() - this.options.clock.monotonicMs()
+      this.timeline = createStreamTimeline({
+        sampleRateHz: this.protocol.descriptor.sampleRateHz,
+        counterModulus: this.protocol.counterModulus,
+        inferModulus: this.protocol.inferCounterModulus
+      })
       this.attach(port)
     } catch (err) {
       this.setState('disconnected', err instanceof Error ? err.message : String(err))
       throw toDeviceError(err, this.options.path)
     }
-    this.wallOffsetMs = this.options.clock.wallMs() - this.options.clock.monotonicMs()
-    this.timeline = createStreamTimeline({
-      sampleRateHz: this.protocol.descriptor.sampleRateHz,
-      counterModulus: this.protocol.counterModulus,
-      inferModulus: this.protocol.inferCounterModulus
-    })
     this.setState('streaming')
     this.emitEvent('connected', { model: this.descriptor.model, port: this.path, lowLatency: this.lowLatency })
     void this.rememberIdentity()
