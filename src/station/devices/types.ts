@@ -70,8 +70,11 @@ export interface DeviceStatus {
 }
 
 export interface DeviceEvent {
-  /** `metrics`: values the headset computes itself (ThinkGear poor signal, attention, band powers). */
-  kind: 'connected' | 'disconnected' | 'reconnecting' | 'reconnected' | 'gap' | 'parse_errors' | 'quality' | 'metrics'
+  /**
+   * `metrics`: values the headset computes itself (ThinkGear poor signal, attention, band powers).
+   * `clock`: how far the wall clock has moved from the connection's monotonic anchor (NTP slews it).
+   */
+  kind: 'connected' | 'disconnected' | 'reconnecting' | 'reconnected' | 'gap' | 'parse_errors' | 'quality' | 'metrics' | 'clock'
   tMs: number
   data: Record<string, unknown>
 }

@@ -55,6 +55,8 @@ export interface SerialDriverOptions {
 }
 
 const PARSE_ERROR_REPORT_MS = 1000
+/** Like LabRecorder's clock-offset chunks: often enough to correct stamps afterwards, rare enough to be free. */
+const CLOCK_REPORT_MS = 10_000
 const CLOSE_STEP_TIMEOUT_MS = 1000
 
 export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> implements HeadsetDriver {
@@ -76,6 +78,7 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
   private reportedParseErrors = 0
   private lastParseReportMonoMs = 0
   private lowLatency: boolean | null = null
+  private lastClockReportMonoMs = 0
   private path: string | null = null
   private identity: PortIdentity | null = null
 
@@ -138,6 +141,7 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
         return
       }
       this.wallOffsetMs = this.options.clock.wallMs() - this.options.clock.monotonicMs()
+      this.lastClockReportMonoMs = this.options.clock.monotonicMs()
       this.timeline = createStreamTimeline({
         sampleRateHz: this.protocol.descriptor.sampleRateHz,
         counterModulus: this.protocol.counterModulus,
@@ -269,8 +273,20 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     this.lastParseReportMonoMs = nowMonoMs
   }
 
+  /**
+   * Stamps use the wall clock read once at connect; reporting its current offset lets an analysis
+   * map them to wall time if NTP moved the clock during a long recording.
+   */
+  private reportClock(nowMonoMs: number): void {
+    if (nowMonoMs - this.lastClockReportMonoMs < CLOCK_REPORT_MS) return
+    this.lastClockReportMonoMs = nowMonoMs
+    const wallMinusMonoMs = this.options.clock.wallMs() - nowMonoMs
+    this.emitEvent('clock', { wallMinusMonoMs, anchorWallMinusMonoMs: this.wallOffsetMs, wallDriftMs: wallMinusMonoMs - this.wallOffsetMs, periodMs: this.timeline?.periodMs ?? null })
+  }
+
   private checkStall(): void {
     if (this.currentState !== 'streaming') return
+    this.reportClock(this.options.clock.monotonicMs())
     const silentMs = this.options.clock.monotonicMs() - this.lastDataMonoMs
     if (silentMs > (this.options.stallTimeoutMs ?? 2000)) {
       const hint = this.protocol.silenceHint ? ` (${this.protocol.silenceHint})` : ''
