@@ -35,9 +35,9 @@ describe('headset guess from USB ids', () => {
   })
 })
 
-describe('finding a replugged adapter', () => {
-  const port = (path: string, vendorId: string | null, productId: string | null, serialNumber: string | null): DiscoveredPort => ({ path, manufacturer: null, serialNumber, vendorId, productId, guess: null })
+const port = (path: string, vendorId: string | null, productId: string | null, serialNumber: string | null): DiscoveredPort => ({ path, manufacturer: null, serialNumber, vendorId, productId, guess: null })
 
+describe('finding a replugged adapter', () => {
   it('follows the USB serial number to the new path, or the only adapter of the same model', () => {
     const ports = [port('/dev/ttyUSB1', '0403', '6015', 'DM00ABCD'), port('/dev/ttyUSB2', '0403', '6015', 'DM00XXXX'), port('/dev/ttyACM0', '2341', '0043', null)]
     expect(findReplacementPort(ports, { vendorId: '0403', productId: '6015', serialNumber: 'DM00ABCD' })).toBe('/dev/ttyUSB1')
