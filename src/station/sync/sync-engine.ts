@@ -174,6 +174,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   )
   const unquarantine = db.prepare('DELETE FROM sync_quarantine WHERE stream = ? AND local_id = ?')
   const highWater = db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').pluck()
+  const leftBelow = new Map(
+    [OUTBOX_STREAM, TOMBSTONE_STREAM, ...APPEND_STREAMS.map((s) => s.name)].map((t) => [t, db.prepare(`SELECT EXISTS (SELECT 1 FROM ${t} WHERE id > ? AND id <= ?)`).pluck()])
+  )
   const selectStmts = new Map(APPEND_STREAMS.map((s) => [s.name, db.prepare(s.selectSql).raw()]))
   const selectOutbox = db.prepare('SELECT id, entity, entity_id FROM sync_outbox WHERE id > ? ORDER BY id LIMIT ?').raw()
   const deleteOutbox = db.prepare('DELETE FROM sync_outbox WHERE id <= ?')
@@ -595,7 +598,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         try {
           await runPass()
           setState('idle')
-          if (streams.every((s) => cursorOf(s) >= target.get(s)!)) return
+          // Rows deleted before they were synced (a deleted session's samples) leave holes below the
+          // high-water mark, so "done" is: nothing left between the cursor and the mark.
+          if (streams.every((s) => !leftBelow.get(s)!.get(cursorOf(s), target.get(s)!))) return
         } catch (err) {
           const delay = recordFailure(err)
           await sleep(delay, opts.signal)

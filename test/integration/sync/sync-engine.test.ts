@@ -70,6 +70,23 @@ describe('sync engine against PostgreSQL', { timeout: 120_000 }, () => {
     expect((await central.query('SELECT notes FROM sessions WHERE id = $1', [sessionIds[0]])).rows[0].notes).toBe('driver yawned at 12 min')
   })
 
+  it('finishes when unsynced rows were deleted locally (a session deleted before it ever synced)', async () => {
+    const { central, local } = await setup()
+    const { sessionIds } = seedLocal(local.db, local.stationId, { sessions: 2, samplesPerSession: 1000 })
+    local.db.transaction(() => {
+      local.db.prepare('DELETE FROM sessions WHERE id = ?').run(sessionIds[1])
+      local.db.prepare("INSERT INTO tombstones (entity, entity_id, deleted_at) VALUES ('session', ?, ?)").run(sessionIds[1], nowIso())
+    })()
+    // A cursor reset as well: the outbox rows it pointed to are gone.
+    await engineFor(local, central.url).syncUntilCaughtUp()
+    local.db.exec('DELETE FROM sync_cursors')
+    await engineFor(local, central.url).syncUntilCaughtUp()
+    expect(await count(central, 'eeg_data')).toBe(1000)
+    expect(await count(central, 'sessions')).toBe(1)
+    const sums = await checksumsOf(local.db, central, local.stationId)
+    expect(sums.central).toEqual(sums.local)
+  })
+
   it('quarantines bad rows, reports them and syncs everything else', async () => {
     const { central, local } = await setup()
     seedLocal(local.db, local.stationId, { sessions: 1, samplesPerSession: 5000, eventsPerSession: 40 })
