@@ -3,6 +3,9 @@
  * Each pixel column shows the min-max envelope of the samples it covers, so the cost per frame is
  * bounded by (channels × window samples) reads and (channels × width) line segments, whatever the
  * sample rate, and no sample peak is lost to decimation.
+ * Measured alternatives (headless Chromium, software raster): blitting the old bitmap left and drawing
+ * only new columns, and filling one rectangle per column, were both 2-3× slower per frame than these
+ * stroked paths: a canvas drawing itself takes a snapshot copy, and thousands of rects cost more than a path.
  */
 import type { TraceBuffer } from './trace-buffer'
 

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest'
+import { PROTOCOL_VERSION } from '@shared/protocol/common'
+import { PointRing, TraceBuffer } from '@renderer/live/trace-buffer'
+import { decodeMessage } from '@renderer/live/protocol'
+import { SessionLive } from '@renderer/live/session-live'
+import { applyMonitorMessage, emptyMonitorState } from '@renderer/live/monitor-state'
+
+describe('TraceBuffer', () => {
+  it('keeps only the last window of samples, per channel, with a running mean', () => {
+    const buffer = new TraceBuffer(2, 10, 1) // 10 samples per channel
+    const values: number[] = []
+    for (let i = 0; i < 25; i++) values.push(i, 100 + i)
+    buffer.push(values, 25)
+    expect(buffer.written).toBe(25)
+    expect(buffer.at(0, 24)).toBe(24)
+    expect(buffer.at(1, 15)).toBe(115)
+    expect(buffer.mean(0)).toBeCloseTo((15 + 24) / 2)
+    expect(buffer.mean(1)).toBeCloseTo(100 + (15 + 24) / 2)
+  })
+
+  it('allocates once: two hours of pushes leave the same arrays in place', () => {
+    const buffer = new TraceBuffer(8, 250, 10)
+    const arrays = [...buffer.channels]
+    const block = new Float32Array(25 * 8).fill(3)
+    for (let i = 0; i < 2 * 3600 * 10; i++) buffer.push(block, 25)
+    expect(buffer.channels.every((channel, c) => channel === arrays[c] && channel.length === 2500)).toBe(true)
+    expect(buffer.mean(5)).toBeCloseTo(3)
+  })
+
+  it('turns non-finite samples into zeros instead of poisoning the mean', () => {
+    const buffer = new TraceBuffer(1, 4, 1)
+    buffer.push([1, Number.NaN, Number.POSITIVE_INFINITY, 1], 4)
+    expect(buffer.mean(0)).toBeCloseTo(0.5)
+  })
+})
+
+describe('PointRing', () => {
+  it('returns points oldest first and overwrites the oldest when full', () => {
+    const ring = new PointRing(3)
+    for (let i = 1; i <= 5; i++) ring.push(i * 1000, i)
+    expect(ring.size).toBe(3)
+    expect(ring.point(0)).toEqual([3000, 3])
+    expect(ring.latest()).toEqual([5000, 5])
+  })
+})
+
+const v = PROTOCOL_VERSION
+
+describe('live view decoding (protocol v1)', () => {
+  it('feeds EEG into the ring buffers with channel names and rate from device.status, counting gaps', () => {
+    const live = new SessionLive()
+    live.apply(
+      decodeMessage({
+        v,
+        type: 'device.status',
+        state: 'streaming',
+        kind: 'simulated',
+        model: 'Sim',
+        channelNames: ['Fp1', 'Fp2'],
+        sampleRateHz: 250,
+        quality: ['good', 'noisy'],
+        stats: { samplesReceived: 10, samplesDropped: 0, gaps: 0, parseErrors: 0, reconnects: 0 }
+      })
+    )
+    const batch = (firstSampleSeq: number) => ({ v, type: 'eeg.samples', sessionId: 's', firstSampleSeq, channelCount: 2, tMs: [0, 4, 8], samplesUv: [[1, 2], [3, 4], [5, 6]], receivedAtMs: 0 })
+    live.apply(decodeMessage(batch(0)))
+    live.apply(decodeMessage(batch(0))) // duplicate: ignored
+    live.apply(decodeMessage(batch(10))) // 7 samples missing
+    expect(live.traces?.sampleRateHz).toBe(250)
+    expect(live.traces?.written).toBe(6)
+    expect(live.traces?.at(1, 5)).toBe(6)
+    expect(live.snapshot.channelNames).toEqual(['Fp1', 'Fp2'])
+    expect(live.snapshot.quality).toEqual(['good', 'noisy'])
+    expect(live.snapshot.gaps).toBe(1)
+    live.dispose()
+  })
+
+  it('reads score, level, band shares and tiles from fatigue.update, and tracks alerts and their acknowledgement', () => {
+    const live = new SessionLive()
+    const relative = { delta: 0.1, theta: 0.3, alpha: 0.4, beta: 0.2 }
+    live.apply(
+      decodeMessage({
+        v,
+        type: 'fatigue.update',
+        sessionId: 's',
+        tMs: 1000,
+        score: 72.5,
+        level: 'severe',
+        bandPowers: [
+          { channel: 'Fp1', absoluteUv2: relative, relative },
+          { channel: 'Fp2', absoluteUv2: relative, relative: { delta: 0.3, theta: 0.3, alpha: 0.2, beta: 0.2 } }
+        ],
+        indices: { perclosP80: 0.12, blinksPerMin: 14, sdlpM: 0.21, pvtMeanRtMs: 420, kss: 8 },
+        cleanFraction: 1
+      })
+    )
+    expect(live.snapshot.fatigueScore).toBe(72.5)
+    expect(live.snapshot.fatigueLevel).toBe('severe')
+    expect(live.snapshot.bandPowers.delta).toBeCloseTo(0.2)
+    expect(live.snapshot.tiles).toEqual({ perclos: 0.12, blinkRatePerMin: 14, sdlpM: 0.21, reactionTimeMs: 420, kss: 8 })
+    expect(live.fatigue.latest()).toEqual([1000, 72.5])
+
+    live.apply(decodeMessage({ v, type: 'alert.raised', alert: { id: 'a1', sessionId: 's', tMs: 900, type: 'kss_high', severity: 'severe', score: 72.5, message: 'KSS 8' } }))
+    live.apply(decodeMessage({ v, type: 'alert.raised', alert: { id: 'a2', sessionId: 's', tMs: 950, type: 'perclos', severity: 'warning', score: null, message: 'PERCLOS' } }))
+    expect(live.snapshot.alerts.map((a) => a.id)).toEqual(['a2', 'a1'])
+    live.apply(decodeMessage({ v, type: 'alert.acknowledged', sessionId: 's', alertId: 'a1', acknowledgedAt: '2026-01-01T00:00:00.000Z', acknowledgedBy: 'u' }))
+    expect(live.snapshot.alerts.find((a) => a.id === 'a1')?.acknowledgedAtMs).toBe(Date.parse('2026-01-01T00:00:00.000Z'))
+    live.dispose()
+  })
+
+  it('ignores message types it does not show and junk', () => {
+    expect(decodeMessage({ v, type: 'pong', id: 1, serverTimeMs: 0 })).toEqual({ kind: 'ignored' })
+    expect(decodeMessage(null)).toEqual({ kind: 'ignored' })
+    expect(decodeMessage('text')).toEqual({ kind: 'ignored' })
+  })
+})
+
+describe('monitor state', () => {
+  const summary = (sessionId: string, status = 'recording') => ({
+    sessionId,
+    name: `Session ${sessionId}`,
+    participantCode: `P-${sessionId}`,
+    status,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    recordedBy: null,
+    eegSource: 'headset',
+    signalQuality: ['good', 'good'],
+    fatigueLevel: 'moderate',
+    fatigueScore: 45,
+    alertCount: 1,
+    viewers: 2,
+    producers: 0,
+    rates: { eegSamplesPerS: 250, faceEventsPerS: 0, gameEventsPerS: 0 }
+  })
+
+  it('takes membership from snapshots, keeps the newest alert per session, and drops ended sessions', () => {
+    let state = applyMonitorMessage(emptyMonitorState(), { v, type: 'monitor.snapshot', tMs: 0, sessions: [summary('a'), summary('b')] })
+    expect(state.snapshot?.map((c) => c.participantCode)).toEqual(['P-a', 'P-b'])
+    state = applyMonitorMessage(state, { v, type: 'alert.raised', alert: { id: 'x', sessionId: 'a', tMs: 5, type: 'microsleep', severity: 'severe', score: 80, message: 'Eyes closed' } })
+    state = applyMonitorMessage(state, { v, type: 'alert.raised', alert: { id: 'old', sessionId: 'a', tMs: 1, type: 'perclos', severity: 'warning', score: 50, message: 'older' } })
+    expect(state.newestAlert.get('a')?.id).toBe('x')
+    state = applyMonitorMessage(state, { v, type: 'session.status', sessionId: 'b', status: 'completed' })
+    expect(state.snapshot?.map((c) => c.sessionId)).toEqual(['a'])
+    const unchanged = applyMonitorMessage(state, { v, type: 'pong', id: null, serverTimeMs: 0 })
+    expect(unchanged).toBe(state)
+  })
+})
