@@ -8,12 +8,13 @@
  *   3. Ingest ceiling: producers send as fast as acks allow (a window of unacked messages), as JSON
  *      and as binary EEG frames; samples/s committed, against a raw better-sqlite3 loop inserting the
  *      same rows into the same schema in this process, measured in the same run. Target: ≥ 0.5 × raw.
- * Usage: npm run bench -- fanout   (FANOUT_SECONDS=10 to change the duration of runs 1 and 2)
+ * Usage: npm run bench -- fanout   (FANOUT_SECONDS=10 to change the duration of runs 1 and 2,
+ * FANOUT_PROFILE=DIR for a CPU profile of the station)
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -32,7 +33,8 @@ const INGEST_WINDOW = 16
 
 interface StationInfo {
   url: string
-  sessionId: string
+  /** Sessions marked recording: [0] for the fan-out runs, one more per ingest producer. */
+  sessionIds: string[]
   token: string
   pid: number
 }
@@ -51,14 +53,17 @@ async function runStation(): Promise<void> {
   await station.start()
   const { db, stationId } = station.ctx
   const userId = newId()
-  const sessionId = newId()
+  const sessionIds = Array.from({ length: 1 + INGEST_PRODUCERS }, () => newId())
   const now = nowIso()
   db.prepare("INSERT INTO users (id, email, role, password_hash, created_at, updated_at) VALUES (?, 'bench@lab.test', 'admin', 'x', ?, ?)").run(userId, now, now)
-  db.prepare(
+  // Straight into the database: the REST lifecycle allows one recording session at a time, and the
+  // ingest producers get a session each so they do not receive each other's data.
+  const insertSession = db.prepare(
     "INSERT INTO sessions (id, station_id, name, participant_code, status, started_at, created_by, created_at, updated_at) VALUES (?, ?, 'bench', 'B01', 'recording', ?, ?, ?, ?)"
-  ).run(sessionId, stationId, now, userId, now, now)
+  )
+  for (const id of sessionIds) insertSession.run(id, stationId, now, userId, now, now)
   const { token } = await signAccessToken(station.ctx, { id: userId })
-  console.log(JSON.stringify({ url: station.url, sessionId, token, pid: process.pid } satisfies StationInfo))
+  console.log(JSON.stringify({ url: station.url, sessionIds, token, pid: process.pid } satisfies StationInfo))
   const stop = async (): Promise<void> => {
     await station.stop()
     rmSync(dataDir, { recursive: true, force: true })
@@ -94,8 +99,8 @@ const perCpu = (perS: number, cpuPct: number): number => perS / (cpuPct / 100)
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
-function connect(info: StationInfo): Promise<WebSocket> {
-  const ws = new WebSocket(`${info.url.replace(/^http/, 'ws')}/api/v1/ws/session/${info.sessionId}`, ['bearer', info.token])
+function connect(info: StationInfo, session = 0): Promise<WebSocket> {
+  const ws = new WebSocket(`${info.url.replace(/^http/, 'ws')}/api/v1/ws/session/${info.sessionIds[session]}`, ['bearer', info.token])
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(ws))
     ws.once('error', reject)
@@ -198,7 +203,7 @@ async function fanout(info: StationInfo, firstSeq: number, withStalled: boolean,
 }
 
 async function ingest(info: StationInfo, firstSeq: number, format: 'json' | 'binary'): Promise<{ samplesPerS: number; cpuPct: number }> {
-  const producers = await Promise.all(Array.from({ length: INGEST_PRODUCERS }, () => connect(info)))
+  const producers = await Promise.all(Array.from({ length: INGEST_PRODUCERS }, (_, p) => connect(info, 1 + p)))
   // Prepared batches: the producer side should not be what limits the figure.
   const templates = Array.from({ length: 8 }, (_, i) => JSON.parse(batchMessage(0, i * INGEST_BATCH, INGEST_BATCH, Date.now())) as { tMs: number[]; samplesUv: number[][] })
   const flat = templates.map((m) => Float32Array.from(m.samplesUv.flat()))
@@ -280,8 +285,10 @@ async function rawInsert(seconds: number): Promise<{ rowsPerS: number; cpuPct: n
 
 async function main(): Promise<void> {
   const here = fileURLToPath(import.meta.url)
-  const tsx = join(dirname(here), '..', 'node_modules', 'tsx', 'dist', 'cli.mjs')
-  const child = spawn(process.execPath, [tsx, here, '--station'], { stdio: ['pipe', 'pipe', 'inherit'] })
+  // FANOUT_PROFILE=DIR writes the station's CPU profile there (open it in Chrome DevTools).
+  const profile = process.env.FANOUT_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FANOUT_PROFILE}`] : []
+  // tsx as a loader (not its CLI, which would add a wrapper process): the pid is the station's own.
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', here, '--station'], { stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
   const info = JSON.parse((await lines.next()).value as string) as StationInfo
   /** The station's event-loop delay since the previous call. */
