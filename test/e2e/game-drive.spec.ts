@@ -1,7 +1,7 @@
 /**
  * The driving game end to end: a real station, a researcher's session recording the pvt-10min
- * scenario, the participant's /drive page in Chromium, the operator's commands over the session
- * WebSocket. Keyboard driving for a few seconds must land in the station's SQLite as telemetry at
+ * scenario, the participant's /drive page in Chromium, the operator's Drive control in the live view
+ * (its commands travel over the session WebSocket). Keyboard driving for a few seconds must land in the station's SQLite as telemetry at
  * ≥ 20 Hz, a stimulus, and a response whose performance.now() reaction time is plausible.
  */
 import { readFileSync } from 'node:fs'
@@ -27,8 +27,8 @@ interface Envelope {
   event: { kind: string; [key: string]: unknown }
 }
 
-/** The operator's side: a session WebSocket that sends drive commands and collects broadcast game events. */
-async function openOperator(url: string, sessionId: string, token: string) {
+/** A script on the session WebSocket collecting the broadcast game events (as a researcher's client would). */
+async function openObserver(url: string, sessionId: string, token: string) {
   const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/v1/ws/session/${sessionId}?token=${encodeURIComponent(token)}`)
   const received: Envelope[] = []
   socket.on('message', (data) => {
@@ -39,14 +39,7 @@ async function openOperator(url: string, sessionId: string, token: string) {
     socket.once('open', () => onOpen())
     socket.once('error', reject)
   })
-  let seq = 0
-  return {
-    received,
-    command(command: 'start' | 'pause' | 'resume' | 'end') {
-      socket.send(JSON.stringify({ type: 'game.events', v: 1, seq: seq++, events: [{ tMs: Date.now(), event: { kind: 'drive_command', command } }] }))
-    },
-    close: () => socket.close()
-  }
+  return { received, close: () => socket.close() }
 }
 
 /** Events as sorted key-sorted JSON, less the browser-measured RT that a replay cannot know. */
@@ -54,7 +47,9 @@ function canonical(events: Record<string, unknown>[]): string[] {
   return events.map(({ reactionTimeMs: _rt, ...rest }) => JSON.stringify(rest, Object.keys(rest).sort())).sort()
 }
 
-test('keyboard driving reaches the station: telemetry ≥ 20 Hz, a stimulus and a response with a plausible reaction time', async ({ page }) => {
+test('keyboard driving reaches the station: telemetry ≥ 20 Hz, a stimulus and a response with a plausible reaction time', async ({ page, context, browser }) => {
+  // two pages (the live view draws EEG traces) on a shared 2-core machine
+  test.setTimeout(180_000)
   const researcher = await registerAndLogin(station.url, { role: 'researcher' })
   const headers = { 'content-type': 'application/json', ...authHeader(researcher.accessToken) }
   const created = await fetch(`${station.url}/api/v1/sessions`, {
@@ -67,42 +62,55 @@ test('keyboard driving reaches the station: telemetry ≥ 20 Hz, a stimulus and 
   const recording = await fetch(`${station.url}/api/v1/sessions/${sessionId}`, { method: 'PATCH', headers, body: JSON.stringify({ status: 'recording' }) })
   expect(recording.status).toBe(200)
 
-  // the participant screen is signed in as the researcher (the lab's own machine)
-  await page.addInitScript((tokens) => {
-    // runs in the page; the test's tsconfig has no DOM types
-    const storage = (globalThis as unknown as { localStorage: { setItem(key: string, value: string): void } }).localStorage
-    storage.setItem('vigil.auth', JSON.stringify({ ...tokens, token_type: 'bearer', expires_in: 900, refreshAfterMs: Date.now() + 600_000 }))
-  }, { access_token: researcher.accessToken, refresh_token: researcher.refreshToken })
+  // the participant screen and the operator's live view (its own window, so neither is a background
+  // tab whose animation frames get throttled) are signed in as the researcher (the lab's own machine)
+  const operatorContext = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  for (const c of [context, operatorContext]) {
+    await c.addInitScript((tokens) => {
+      const storage = (globalThis as unknown as { localStorage: { setItem(key: string, value: string): void } }).localStorage
+      storage.setItem('vigil.auth', JSON.stringify({ ...tokens, token_type: 'bearer', expires_in: 900, refreshAfterMs: Date.now() + 600_000 }))
+    }, { access_token: researcher.accessToken, refresh_token: researcher.refreshToken })
+  }
   await page.setViewportSize({ width: 1280, height: 720 })
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`))
-  // the operator watches before the participant screen opens, so it sees the screen announce itself
-  const operator = await openOperator(station.url, sessionId, researcher.accessToken)
+  // the operator's live view (with the Drive control) and a script watching the session's game events
+  // are open before the participant screen, so both see it announce itself
+  const live = await operatorContext.newPage()
+  await live.goto(`${station.url}/sessions/${sessionId}/live`)
+  const control = live.getByTestId('drive-control')
+  await expect(control).toBeVisible({ timeout: 30_000 })
+  const observer = await openObserver(station.url, sessionId, researcher.accessToken)
   await page.goto(`${station.url}/drive/${sessionId}`)
+  await page.bringToFront()
   const game = page.getByTestId('drive-game')
   await expect(game).toHaveAttribute('data-status', 'ready', { timeout: 30_000 })
   try {
-    await expect.poll(() => operator.received.some((e) => e.event.kind === 'drive_ready'), { timeout: 10_000 }).toBe(true)
-    operator.command('start')
+    await expect(control).toHaveAttribute('data-status', 'ready', { timeout: 10_000 })
+    await control.getByRole('button', { name: 'Start drive' }).click()
     await expect(game).toHaveAttribute('data-status', 'running', { timeout: 10_000 })
+    await expect(control).toHaveAttribute('data-status', 'running', { timeout: 10_000 })
 
     // weave a little with the keyboard until the first stimulus (2-10 s after the start), then answer it
-    const deadline = Date.now() + 20_000
+    const deadline = Date.now() + 40_000
     let keyIndex = 0
-    while (!operator.received.some((e) => e.event.kind === 'stimulus_shown') && Date.now() < deadline) {
+    while (!observer.received.some((e) => e.event.kind === 'stimulus_shown') && Date.now() < deadline) {
       const key = keyIndex++ % 2 === 0 ? 'ArrowLeft' : 'ArrowRight'
       await page.keyboard.down(key)
       await page.waitForTimeout(120)
       await page.keyboard.up(key)
       await page.waitForTimeout(150)
     }
-    expect(operator.received.some((e) => e.event.kind === 'stimulus_shown')).toBe(true)
+    expect(observer.received.some((e) => e.event.kind === 'stimulus_shown')).toBe(true)
     await page.keyboard.press('Space')
-    await expect.poll(() => operator.received.some((e) => e.event.kind === 'response'), { timeout: 10_000 }).toBe(true)
+    await expect.poll(() => observer.received.some((e) => e.event.kind === 'response'), { timeout: 10_000 }).toBe(true)
     await page.screenshot({ path: 'test-results/screenshots/game-drive.png' })
-    operator.command('end')
+    await control.getByRole('button', { name: 'End drive' }).click()
+    await control.getByRole('button', { name: 'Confirm end' }).click()
     await expect(game).toHaveAttribute('data-status', 'ended', { timeout: 10_000 })
+    await expect(control).toHaveAttribute('data-status', 'ended', { timeout: 10_000 })
   } finally {
-    operator.close()
+    observer.close()
+    await operatorContext.close()
   }
 
   // stored: read the station's own SQLite (WAL allows a reader next to the running station)
@@ -131,7 +139,7 @@ test('keyboard driving reaches the station: telemetry ≥ 20 Hz, a stimulus and 
     test.info().annotations.push({ type: 'measured', description: `telemetry ${(states.length / spanS).toFixed(1)} Hz; RT ${response.reactionTimeMs.toFixed(1)} ms (sim ${response.simReactionTimeMs.toFixed(1)} ms)` })
     expect(response.stimulusId).toBe(shown[0].stimulusId)
     expect(response.via).toBe('button')
-    // the answer went out after the operator saw the broadcast: tens to hundreds of ms, not frames or seconds
+    // the answer went out after the observer saw the broadcast: tens to hundreds of ms, not frames or seconds
     expect(response.reactionTimeMs).toBeGreaterThan(20)
     expect(response.reactionTimeMs).toBeLessThan(3000)
     // the simulation's own RT (step-quantised, onset at the step rather than the paint) tells the same story
