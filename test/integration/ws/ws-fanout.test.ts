@@ -200,7 +200,10 @@ describe('session stream: fan-out, acknowledgements, slow and dead clients', () 
     await Promise.all([alive.next('hello'), dead.next('hello')])
     const before = hub.stats().connections
     hub.heartbeat()
-    await delay(100)
+    // Two round trips: the station's ping frame precedes the first pong message on the wire, and the
+    // client's automatic pong precedes its second ping message, so the station has seen that pong.
+    await alive.sync()
+    await alive.sync()
     hub.heartbeat()
     expect((await dead.closed).code).toBe(1006)
     expect(hub.stats().connections).toBeLessThanOrEqual(before - 1)
