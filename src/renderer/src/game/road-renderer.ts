@@ -197,10 +197,11 @@ export function createRoadRenderer(scenario: Scenario, road: Road, options: Road
   return { draw }
 }
 
+/** The PVT light: above the road, below the KSS prompt's band at the top, so both can show at once. */
 function drawLight(ctx: CanvasRenderingContext2D, width: number, height: number) {
-  const r = height * 0.055
+  const r = height * 0.045
   const x = width / 2
-  const y = height * 0.14
+  const y = height * 0.31
   ctx.fillStyle = 'rgba(255,40,20,0.25)'
   ctx.beginPath()
   ctx.arc(x, y, r * 1.8, 0, Math.PI * 2)
