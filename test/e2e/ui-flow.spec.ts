@@ -18,7 +18,7 @@ let page: Page
 let sessionId = ''
 
 test.describe.configure({ mode: 'serial' })
-test.setTimeout(90_000)
+test.setTimeout(150_000)
 
 test.beforeAll(async ({ browser }) => {
   station = await startE2eStation(['--sim-fatigue-minutes', '0.2'])
@@ -177,6 +177,7 @@ test('stopping the session asks first, completes it and takes it off the monitor
 test('devices, sync and users pages show the station as it is', async () => {
   await nav(page, 'Devices').click()
   await expect(page.getByTestId('device-status-state')).toHaveText('streaming')
+  await expect(page.getByText(/No serial ports found|\/dev\//).first()).toBeVisible({ timeout: 20_000 })
   await page.screenshot({ path: `${SHOTS}/ui-devices.png` })
   await nav(page, 'Sync').click()
   await expect(page.getByTestId('sync-state')).toHaveText('disabled')

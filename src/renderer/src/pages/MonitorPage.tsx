@@ -129,7 +129,7 @@ export function MonitorPage() {
                     )}
                   </span>
                   <span className="card-alert">
-                    {alert ? `${alert.level}: ${alert.message}` : card.alertCount ? `${card.alertCount} alerts` : 'no alerts'}
+                    {alert ? `${alert.level}: ${alert.message}` : card.alertCount ? `${card.alertCount} alert${card.alertCount === 1 ? '' : 's'}` : 'no alerts'}
                   </span>
                 </Link>
               </li>
