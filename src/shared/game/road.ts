@@ -45,7 +45,7 @@ export function createRoad(scenario: Scenario): Road {
     let wasStraight = false
     extend = () => {
       const lengthM = prng.uniform(profile.segmentLengthM.min, profile.segmentLengthM.max)
-      // never two bends in a row without a straight between them when straights are wanted at all
+      // after a bend comes a straight (when straights are wanted at all): highway bends are separated
       const isStraight = !wasStraight && profile.straightFraction > 0 ? true : prng.next() < profile.straightFraction
       const sign = prng.next() < 0.5 ? -1 : 1
       const curvature = isStraight ? 0 : sign * prng.uniform(0.3, 1) * profile.maxCurvaturePerM

@@ -23,7 +23,10 @@ const roadProfileSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('generated'),
-    /** Share of segments that are straight (SDLP is read on straights). */
+    /**
+     * Chance that a segment after a straight is straight again; after a bend always comes a straight
+     * (when this is > 0), so the share of straights is 1 / (2 - straightFraction). SDLP is read on straights.
+     */
     straightFraction: z.number().min(0).max(1),
     segmentLengthM: rangeSchema,
     maxCurvaturePerM: z.number().min(0).max(0.01)
