@@ -81,9 +81,11 @@ export function createFatigueService(deps: FatigueServiceDeps): FatigueService {
     try {
       alerts = store(sessionId, out)
     } catch (err) {
-      // Typically the session was deleted under us: forget its engine.
-      logger.error({ err, sessionId }, 'storing fatigue output failed; dropping the session engine')
-      engines.delete(sessionId)
+      // A deleted session: forget its engine. Anything else (disk full, busy): keep the engine and its
+      // baseline; this second's rows are lost, which the log says.
+      const gone = !repository.sessionExists(sessionId)
+      logger.error({ err, sessionId }, gone ? 'session deleted; dropping its fatigue engine' : 'storing fatigue output failed; rows of this update lost')
+      if (gone) engines.delete(sessionId)
       return
     }
     for (const update of out.updates) events.emit('fatigue.update', toWireUpdate(sessionId, update))
