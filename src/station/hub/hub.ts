@@ -359,6 +359,7 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
       return refuse('SESSION_NOT_RECORDING', `The session is ${channel.status}; data is accepted while it is recording`)
     }
     if (seq <= conn.lastSeq) return refuse('BAD_REQUEST', `seq ${seq} is not greater than the previous seq ${conn.lastSeq}`)
+    if (recorder.storageError) return refuse(recorder.storageError.code, recorder.storageError.message)
     // With a headset connected, a recording session takes EEG from it alone (one sample sequence per session).
     if (type === 'eeg.samples' && recorder.boundSessionId === channel.id && devices.status().state !== 'disconnected') {
       return refuse('CONFLICT', "This session records the station's headset; it does not take EEG from clients")

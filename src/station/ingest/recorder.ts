@@ -6,11 +6,13 @@
  * its `onCommitted` callback runs only after the transaction holding it committed, which is what a
  * producer's `ack` waits for. `flush()` commits everything handed in so far (what "stop" waits for).
  */
+import type { VigilError } from '../../shared/errors'
 import type { Marker } from '../../shared/protocol/common'
 import type { SampleBlock } from '../devices/types'
 import type { StationEventBus, TimedEvent } from '../events'
 import type { Logger } from '../logger'
 import type { LocalDatabase } from '../storage/database'
+import { storageErrorOf } from '../sync/storage-errors'
 
 export interface WriteOptions {
   /** Id of the producing WebSocket connection, passed on with the event so it is not echoed back. */
@@ -22,6 +24,11 @@ export interface WriteOptions {
 export interface Recorder {
   /** The session the headset's samples go to, or null when nothing records. */
   readonly boundSessionId: string | null
+  /**
+   * Set while the database refuses writes (disk full, read-only). Capture from the headset stops
+   * (unbound), producers are refused, and queued rows stay queued until a flush succeeds again.
+   */
+  readonly storageError: VigilError | null
   bind(sessionId: string | null): void
   /**
    * Queues EEG for a session (used for headset samples and WebSocket producers alike). Sample
@@ -55,10 +62,16 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
   const seqOffsets = new Map<string, { offset: number; lastDeviceSeq: number; nextSeq: number }>()
   let pending: PendingWrite[] = []
   let timer: NodeJS.Timeout | null = null
+  let storageError: VigilError | null = null
   const insertEeg = db.prepare('INSERT OR IGNORE INTO eeg_samples (session_id, seq, t_ms, values_f32) VALUES (?, ?, ?, ?)')
-  const insertFace = db.prepare('INSERT INTO face_events (session_id, t_ms, kind, data_json) VALUES (?, ?, ?, ?)')
-  const insertGame = db.prepare('INSERT INTO game_events (session_id, t_ms, kind, data_json) VALUES (?, ?, ?, ?)')
+  // Re-sent events (same session, time and kind) are ignored: see migrations/local/003_event_identity.sql.
+  const insertFace = db.prepare('INSERT OR IGNORE INTO face_events (session_id, t_ms, kind, data_json) VALUES (?, ?, ?, ?)')
+  const insertGame = db.prepare('INSERT OR IGNORE INTO game_events (session_id, t_ms, kind, data_json) VALUES (?, ?, ?, ?)')
   const insertMarker = db.prepare('INSERT OR IGNORE INTO markers (uid, session_id, t_ms, label, value, created_by) VALUES (?, ?, ?, ?, ?, ?)')
+  const faceStored = db.prepare('SELECT 1 FROM face_events WHERE session_id = ? AND t_ms = ? AND kind = ?').pluck()
+  const gameStored = db.prepare('SELECT 1 FROM game_events WHERE session_id = ? AND t_ms = ? AND kind = ?').pluck()
+  /** Drops events already stored (a producer re-sending after a lost ack), so fatigue and viewers see each once. */
+  const unseen = (stored: typeof faceStored, sessionId: string, list: TimedEvent[]) => list.filter((e) => stored.get(sessionId, e.tMs, e.kind) === undefined)
   const maxSeq = db.prepare('SELECT max(seq) AS seq FROM eeg_samples WHERE session_id = ?')
   const sessionExists = db.prepare('SELECT 1 FROM sessions WHERE id = ?').pluck()
 
@@ -90,6 +103,16 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
     try {
       commit(batch)
     } catch (err) {
+      const storage = storageErrorOf(err, 'Recording stopped')
+      if (storage) {
+        // SQLite rolled the transaction back, so the file is intact. Stop taking headset data and keep
+        // what is queued (producers' batches stay unacked, so they keep their copies too).
+        if (!storageError) logger.error({ err: storage, session: bound }, storage.message)
+        storageError = storage
+        bound = null
+        pending = batch.concat(pending)
+        return
+      }
       // A session deleted while its rows were queued fails the whole batch on its foreign key: drop
       // those rows (nothing can own them any more) and keep the rest, or one bad row would block all.
       const kept = batch.filter((w) => sessionExists.get(w.sessionId) !== undefined)
@@ -100,6 +123,8 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
       logger.error({ err }, 'session data write failed; will retry')
       throw err
     }
+    if (storageError) logger.warn('the station database accepts writes again; queued rows are committed')
+    storageError = null
     for (const write of batch) write.onCommitted?.()
   }
 
@@ -127,6 +152,9 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
     get boundSessionId() {
       return bound
     },
+    get storageError() {
+      return storageError
+    },
     bind(sessionId) {
       bound = sessionId
     },
@@ -134,11 +162,13 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
       pending.push({ stream: 'eeg', sessionId, block, onCommitted: write.onCommitted })
       events.emit('session.eeg', sessionId, block, write.origin)
     },
-    writeFace(sessionId, list, write = {}) {
+    writeFace(sessionId, all, write = {}) {
+      const list = unseen(faceStored, sessionId, all)
       pending.push({ stream: 'face', sessionId, events: list, onCommitted: write.onCommitted })
       for (const e of list) events.emit('session.face', sessionId, e, write.origin)
     },
-    writeGame(sessionId, list, write = {}) {
+    writeGame(sessionId, all, write = {}) {
+      const list = unseen(gameStored, sessionId, all)
       pending.push({ stream: 'game', sessionId, events: list, onCommitted: write.onCommitted })
       for (const e of list) events.emit('session.game', sessionId, e, write.origin)
     },
