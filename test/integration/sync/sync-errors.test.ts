@@ -3,7 +3,8 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { storageErrorOf } from '../../../src/station/sync/storage-errors'
 import { backoffDelayMs } from '../../../src/station/sync/sync-engine'
-import { createTestLocal, seeded, type TestLocal } from './sync-helpers'
+import { createRandom } from '../../../src/shared/random'
+import { createTestLocal, type TestLocal } from './sync-helpers'
 
 let local: TestLocal | null = null
 afterEach(() => {
@@ -55,7 +56,7 @@ describe('local storage errors', () => {
 
 describe('retry pacing', () => {
   it('doubles up to the cap, with jitter within [ceiling/2, ceiling]', () => {
-    const rnd = seeded(7)
+    const rnd = createRandom(7)
     for (let attempt = 1; attempt <= 20; attempt++) {
       const ceiling = Math.min(60_000, 1000 * 2 ** (attempt - 1))
       const d = backoffDelayMs(attempt, 1000, 60_000, rnd)

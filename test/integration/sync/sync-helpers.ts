@@ -14,6 +14,7 @@ import { openLocalDatabase, type LocalDatabase } from '../../../src/station/stor
 import { centralChecksums, localChecksums, type Checksums } from '../../../src/station/sync/checksum'
 import { migrateCentral } from '../../../src/station/sync/central-migrations'
 import { createSyncEngine, type SyncEngineOptions } from '../../../src/station/sync/sync-engine'
+import { createRandom } from '../../../src/shared/random'
 
 export const ADMIN_URL = process.env.VIGIL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
@@ -81,18 +82,6 @@ export function createTestLocal(): TestLocal {
   }
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const iso = (ms: number) => new Date(ms).toISOString()
 
 export interface SeedOptions {
@@ -118,7 +107,7 @@ export function seedLocal(db: LocalDatabase, stationId: string, o: SeedOptions =
   const channels = o.channels ?? 8
   const rateHz = o.sampleRateHz ?? 250
   const events = o.eventsPerSession ?? 20
-  const rnd = seeded(o.seed ?? 1)
+  const rnd = createRandom(o.seed ?? 1)
   const startMs = o.startMs ?? Date.UTC(2026, 10, 1, 9, 0, 0)
   const userId = newId()
   const sessionIds: string[] = []

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createRandom } from '../../../src/station/devices/simulated/simulated-eeg'
+import { createRandom } from '../../../src/shared/random'
 import { createFatigueEngine, type EngineOutput, type FatigueEngine } from '../../../src/station/fatigue/engine'
 import type { FaceInput } from '../../../src/station/fatigue/types'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createRandom } from '../../../src/station/devices/simulated/simulated-eeg'
+import { createRandom } from '../../../src/shared/random'
 import { bandPowers, DEFAULT_BANDS, ratioIndices } from '../../../src/station/signal/band-power'
 import { createPeriodogram, hannWindow, integrateBand, nextPowerOfTwo, welch } from '../../../src/station/signal/welch'
 

@@ -5,6 +5,7 @@
  */
 import { SerialPort } from 'serialport'
 import type { PtyPair } from './pty-pair'
+import { createRandom } from '../../../shared/random'
 
 export interface EmulatorFaults {
   /** Probability that a frame is not sent (default 0). */
@@ -44,20 +45,8 @@ export interface SerialEmulator {
   stop(): Promise<void>
 }
 
-/** mulberry32: small, seedable, good enough for fault injection. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export function createSerialEmulator(options: SerialEmulatorOptions): SerialEmulator {
-  const random = seededRandom(options.seed ?? 1)
+  const random = createRandom(options.seed ?? 1)
   const burstMs = options.burstMs ?? 16
   let port: SerialPort | null = null
   let timer: NodeJS.Timeout | null = null

@@ -8,19 +8,8 @@
  * Same config and seed → the same samples, bit for bit.
  */
 import type { SimulatedHeadsetConfig } from '../../config'
+import { createRandom } from '../../../shared/random'
 import { STANDARD_CHANNEL_NAMES } from '../types'
-
-/** mulberry32: small, fast, good enough for signal synthesis; deterministic across platforms. */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function gaussian(random: () => number): number {
   // Box-Muller; 1 - u avoids log(0).
