@@ -87,8 +87,12 @@ export function SessionDetailPage({ sessionId }: { sessionId: string }) {
             <Tile label="Alerts" value={s.counters.alerts.toLocaleString()} />
             <Tile label="Markers" value={String(s.markers.length)} />
           </div>
-          <h3>Sync to central database</h3>
-          <SyncSummary status={sync.data} error={sync.error} />
+          {can('admin', 'researcher') && (
+            <>
+              <h3>Sync to central database</h3>
+              <SyncSummary status={sync.data} error={sync.error} />
+            </>
+          )}
         </section>
       </div>
       <div className="grid-2">
