@@ -24,6 +24,8 @@ export interface SessionProducerOptions<T extends EventMessageType> {
   onStatus?(status: SocketStatus, detail?: string): void
   /** A station `error` reply (e.g. SESSION_NOT_RECORDING): that batch was not stored. */
   onError?(code: string, message: string): void
+  /** The station committed a batch (e.g. to clear an error shown after a refusal). */
+  onAck?(): void
 }
 
 export interface SessionProducer<T extends EventMessageType> {
@@ -50,6 +52,7 @@ export function createSessionProducer<T extends EventMessageType>(options: Sessi
         const ack = ackMessageSchema.safeParse(message)
         if (!ack.success) return
         while (unacked.length > 0 && unacked[0].seq <= ack.data.seq) stats.acked += unacked.shift()!.events.length
+        options.onAck?.()
         return
       }
       if (type === 'error') {
