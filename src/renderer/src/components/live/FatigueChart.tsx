@@ -8,6 +8,7 @@ export const LEVEL_BANDS = [
   { from: 70, to: 100, color: 'rgba(255, 107, 97, 0.20)', label: 'severe' }
 ]
 const SCORE_MAX = 100
+const PAD_PX = 5
 const MIN_SPAN_MS = 5 * 60_000
 
 /** The fatigue score over the session so far (at least the last five minutes), over the level bands. */
@@ -27,34 +28,40 @@ export function FatigueChart({ live }: { live: SessionLive }) {
       if (canvas.width !== Math.floor(w * ratio) || canvas.height !== Math.floor(h * ratio)) {
         canvas.width = Math.floor(w * ratio)
         canvas.height = Math.floor(h * ratio)
-    }
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0)
-    ctx.clearRect(0, 0, w, h)
-    for (const band of LEVEL_BANDS) {
-      ctx.fillStyle = band.color
-      ctx.fillRect(0, h * (1 - band.to / SCORE_MAX), w, (h * (band.to - band.from)) / SCORE_MAX)
-    }
-    const size = history.size
-    if (size === 0) return
-    const [newestMs] = history.point(size - 1)
-    const [oldestMs] = history.point(0)
-    const spanMs = Math.max(MIN_SPAN_MS, newestMs - oldestMs)
-    const startMs = newestMs - spanMs
-    ctx.strokeStyle = '#e8eef5'
-    ctx.lineWidth = 2
-    ctx.beginPath()
-    // At most one point per pixel column: two hours at 1 Hz would otherwise be 7200 segments.
-    const step = Math.max(1, Math.floor(size / w))
-    for (let i = 0; i < size; i += step) {
-      const [tMs, score] = history.point(i)
-      const x = ((tMs - startMs) / spanMs) * w
-      const y = h * (1 - Math.max(0, Math.min(1, score / SCORE_MAX)))
-      if (i === 0) ctx.moveTo(x, y)
-      else ctx.lineTo(x, y)
-    }
-    const [lastMs, lastScore] = history.point(size - 1)
-    ctx.lineTo(((lastMs - startMs) / spanMs) * w, h * (1 - Math.max(0, Math.min(1, lastScore / SCORE_MAX))))
-    ctx.stroke()
+      }
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0)
+      ctx.clearRect(0, 0, w, h)
+      // A few pixels of padding so scores of 0 and 100 stay visible instead of on the edge.
+      const yOf = (score: number) => PAD_PX + (h - 2 * PAD_PX) * (1 - Math.max(0, Math.min(1, score / SCORE_MAX)))
+      for (const band of LEVEL_BANDS) {
+        ctx.fillStyle = band.color
+        ctx.fillRect(0, yOf(band.to), w, yOf(band.from) - yOf(band.to))
+      }
+      const size = history.size
+      if (size === 0) return
+      const [newestMs] = history.point(size - 1)
+      const [oldestMs] = history.point(0)
+      const spanMs = Math.max(MIN_SPAN_MS, newestMs - oldestMs)
+      const startMs = newestMs - spanMs
+      const xOf = (tMs: number) => PAD_PX + ((tMs - startMs) / spanMs) * (w - 2 * PAD_PX)
+      ctx.strokeStyle = '#e8eef5'
+      ctx.lineWidth = 2
+      ctx.beginPath()
+      // At most one point per pixel column: two hours at 1 Hz would otherwise be 7200 segments.
+      const step = Math.max(1, Math.floor(size / w))
+      for (let i = 0; i < size; i += step) {
+        const [tMs, score] = history.point(i)
+        if (i === 0) ctx.moveTo(xOf(tMs), yOf(score))
+        else ctx.lineTo(xOf(tMs), yOf(score))
+      }
+      const [lastMs, lastScore] = history.point(size - 1)
+      ctx.lineTo(xOf(lastMs), yOf(lastScore))
+      ctx.stroke()
+      // The newest value as a dot, so a single update is visible too.
+      ctx.fillStyle = '#ffffff'
+      ctx.beginPath()
+      ctx.arc(xOf(lastMs), yOf(lastScore), PAD_PX - 1, 0, Math.PI * 2)
+      ctx.fill()
     }
     draw()
     // Redrawn on the live state's (throttled) change notifications, not per frame.
