@@ -17,6 +17,7 @@ import { newId } from './ids'
 import { createLogger, type Logger } from './logger'
 import { loadOrCreateJwtSecret } from './secrets'
 import { buildServer, listeningPort, type VigilServer } from './server/app'
+import { pauseInterruptedSessions } from './sessions/sessions.service'
 import { LOCAL_DB_FILE, openLocalDatabase, type LocalDatabase } from './storage/database'
 import { createSyncEngine } from './sync/sync-engine'
 
@@ -110,6 +111,8 @@ export function createStation(config: StationConfig, options: StationOptions = {
         jwtSecret: loadOrCreateJwtSecret(config.dataDir),
         startedAtMs: clock.wallMs()
       }
+      // Before the headset or any client can bind the recorder to a session again.
+      pauseInterruptedSessions(ctx)
 
       if (config.device.kind !== 'none') {
         await devices.connect({ kind: config.device.kind, path: config.device.path, baudRate: config.device.baudRate })

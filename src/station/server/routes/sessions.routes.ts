@@ -24,7 +24,6 @@ import {
   deleteVisibleSession,
   findVisibleSession,
   listVisibleSessions,
-  pauseInterruptedSessions,
   updateVisibleSession
 } from '../../sessions/sessions.service'
 import { bearerSecurity } from '../plugins/auth'
@@ -65,8 +64,6 @@ const errors = { 401: errorResponseSchema, 403: errorResponseSchema, 404: errorR
 
 export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
-  // The server is built once per station start, before anything can bind the recorder.
-  pauseInterruptedSessions(app.ctx)
   // onRequest: anonymous callers are refused before their body is even parsed or validated.
   app.addHook('onRequest', app.authenticate)
 
