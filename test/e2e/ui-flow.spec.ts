@@ -5,7 +5,7 @@
  * session from the monitor and from a second browser, stop it. Screenshots go to test-results/screenshots.
  */
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test'
-import WebSocket from 'ws'
+import { WebSocket } from 'ws'
 import { startE2eStation, type E2eStation } from './station-process'
 
 const ADMIN = { email: 'operator@lab.test', password: 'correct horse battery', fullName: 'Lab Operator' }

@@ -115,23 +115,24 @@ describe('live view decoding (protocol v1)', () => {
   })
 })
 
+const summary = (sessionId: string, status = 'recording') => ({
+  sessionId,
+  name: `Session ${sessionId}`,
+  participantCode: `P-${sessionId}`,
+  status,
+  startedAt: '2026-01-01T00:00:00.000Z',
+  recordedBy: null,
+  eegSource: 'headset',
+  signalQuality: ['good', 'good'],
+  fatigueLevel: 'moderate',
+  fatigueScore: 45,
+  alertCount: 1,
+  viewers: 2,
+  producers: 0,
+  rates: { eegSamplesPerS: 250, faceEventsPerS: 0, gameEventsPerS: 0 }
+})
+
 describe('monitor state', () => {
-  const summary = (sessionId: string, status = 'recording') => ({
-    sessionId,
-    name: `Session ${sessionId}`,
-    participantCode: `P-${sessionId}`,
-    status,
-    startedAt: '2026-01-01T00:00:00.000Z',
-    recordedBy: null,
-    eegSource: 'headset',
-    signalQuality: ['good', 'good'],
-    fatigueLevel: 'moderate',
-    fatigueScore: 45,
-    alertCount: 1,
-    viewers: 2,
-    producers: 0,
-    rates: { eegSamplesPerS: 250, faceEventsPerS: 0, gameEventsPerS: 0 }
-  })
 
   it('takes membership from snapshots, keeps the newest alert per session, and drops ended sessions', () => {
     let state = applyMonitorMessage(emptyMonitorState(), { v, type: 'monitor.snapshot', tMs: 0, sessions: [summary('a'), summary('b')] })
