@@ -60,7 +60,7 @@ async function drive(clip: string | null, frames: number): Promise<Browser> {
     ([access, refresh]) => localStorage.setItem('vigil.auth', JSON.stringify({ access_token: access, refresh_token: refresh, token_type: 'bearer', expires_in: 900, refreshAfterMs: Date.now() + 600_000 })),
     [accessToken, refreshToken]
   )
-  await page.goto(`${station.url}/drive/${sessionId}?faceFrames=${frames}&facePreview=1&faceBackend=cpu`)
+  await page.goto(`${station.url}/drive/${sessionId}?faceFrames=${frames}&faceBackend=cpu`)
   await expect(page.getByTestId('face-panel')).toBeVisible()
   await expect(page.getByTestId('face-status')).toHaveAttribute('data-status', /stopped|no_face|camera_unavailable|permission_denied|error/, { timeout: 150_000 })
   return browser

@@ -15,6 +15,8 @@ export interface FaceCameraPanelProps {
   backend?: 'webgl' | 'cpu'
 }
 
+const HIDDEN_VIDEO = { position: 'absolute', width: 2, height: 2, opacity: 0, pointerEvents: 'none' } as const
+
 const STATUS_TEXT: Record<FaceTrackerStatusReport['status'], string> = {
   starting: 'Starting camera…',
   loading_models: 'Loading face models…',
@@ -114,7 +116,9 @@ export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true
         )}
         {isOn && <span className="camera-on-indicator" data-testid="camera-on">● Camera on</span>}
       </div>
-      <video ref={videoRef} muted playsInline className="face-preview" hidden={!showPreview} />
+      {/* Without a preview the video stays rendered (tiny, transparent): a display:none video may not
+          decode frames, and the tracker would wait forever. */}
+      <video ref={videoRef} muted playsInline className={showPreview ? 'face-preview' : 'face-preview-off'} style={showPreview ? undefined : HIDDEN_VIDEO} />
       <p className={`face-status face-status-${report.status}`} data-testid="face-status" data-status={report.status}>
         {STATUS_TEXT[report.status]}
         {report.backend && ` · ${report.backend} · ${report.achievedRateHz.toFixed(1)} Hz`}
