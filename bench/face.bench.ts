@@ -11,7 +11,7 @@
  */
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { chromium } from '@playwright/test'
 import { authHeader, registerAndLogin } from '../test/helpers/auth'
 import { ensureFaceClips } from '../test/helpers/face-clips'
 import { chromiumArgs } from '../test/playwright.config'
@@ -37,6 +37,8 @@ async function main(): Promise<void> {
       const args = [...chromiumArgs, `--use-file-for-fake-video-capture=${clip}`, ...(backend === 'webgl' ? ['--enable-unsafe-swiftshader'] : [])]
       const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args })
       const page = await browser.newPage()
+      page.on('crash', () => console.error(`${backend}: the page crashed`))
+      page.on('pageerror', (err) => console.error(`${backend}: page error: ${err.message}`))
       await page.goto(station.url)
       await page.evaluate(
         `localStorage.setItem('vigil.auth', JSON.stringify({ access_token: ${JSON.stringify(admin.accessToken)}, refresh_token: ${JSON.stringify(admin.refreshToken)}, expires_in: 900, refreshAfterMs: Date.now() + 600000 }))`
