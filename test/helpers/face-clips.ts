@@ -25,7 +25,13 @@ function astronautPng(): string {
   if (existsSync(extracted)) return extracted
   // Only the .deb is fetched (no matplotlib/scipy); the image is extracted from it.
   mkdirSync(cacheDir, { recursive: true })
-  execFileSync('apt-get', ['download', 'python3-skimage'], { cwd: cacheDir, stdio: 'ignore' })
+  try {
+    execFileSync('apt-get', ['download', 'python3-skimage'], { cwd: cacheDir, stdio: 'ignore' })
+  } catch {
+    // A fresh machine may have no package lists yet: fetch them once and try again.
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' })
+    execFileSync('apt-get', ['download', 'python3-skimage'], { cwd: cacheDir, stdio: 'ignore' })
+  }
   const deb = readdirSync(cacheDir).find((f) => f.startsWith('python3-skimage') && f.endsWith('.deb'))
   if (!deb) throw new Error('could not download python3-skimage for the test face (apt-get download python3-skimage)')
   execFileSync('dpkg', ['-x', join(cacheDir, deb), join(cacheDir, 'deb')])
