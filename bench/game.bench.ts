@@ -18,6 +18,7 @@ import { scenarioSchema } from '../src/shared/schemas/scenario'
 import monotonous from '../resources/scenarios/monotonous-60min.json' with { type: 'json' }
 import { chromiumArgs } from '../test/playwright.config'
 import { authHeader, registerAndLogin } from '../test/helpers/auth'
+import { signInBrowser } from '../test/helpers/browser-auth'
 import { startE2eStation } from '../test/e2e/station-process'
 
 const SIM_SECONDS = 600
@@ -118,10 +119,7 @@ async function benchBrowser() {
     await fetch(`${station.url}/api/v1/sessions/${session.id}`, { method: 'PATCH', headers, body: JSON.stringify({ status: 'recording' }) })
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 })
-    await page.addInitScript((tokens) => {
-      const storage = (globalThis as unknown as { localStorage: { setItem(key: string, value: string): void } }).localStorage
-      storage.setItem('vigil.auth', JSON.stringify({ ...tokens, token_type: 'bearer', expires_in: 900, refreshAfterMs: Date.now() + 600_000 }))
-    }, { access_token: researcher.accessToken, refresh_token: researcher.refreshToken })
+    await signInBrowser(page, researcher)
 
     // baselines first, on a blank page of the same size: what headless rAF and a full-screen fill cost here
     await page.goto(`${station.url}/api/v1/health`)

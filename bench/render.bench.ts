@@ -14,6 +14,8 @@
 import { loadavg } from 'node:os'
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core'
 import { chromiumArgs } from '../test/playwright.config'
+import { authHeader, registerAndLogin } from '../test/helpers/auth'
+import { signInBrowser } from '../test/helpers/browser-auth'
 import { startE2eStation, type E2eStation } from '../test/e2e/station-process'
 
 const SECONDS = Number(process.env.RENDER_SECONDS ?? 15)
@@ -56,18 +58,13 @@ async function heapMb(cdp: CDPSession): Promise<number> {
 }
 
 async function openLiveView(browser: Browser, station: E2eStation): Promise<{ page: Page; cdp: CDPSession }> {
-  const api = `${station.url}/api/v1`
-  const credentials = { email: `bench-${Date.now()}@lab.test`, password: 'correct horse battery' }
-  await fetch(`${api}/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(credentials) })
-  const login = await fetch(`${api}/auth/login`, { method: 'POST', body: new URLSearchParams({ username: credentials.email, password: credentials.password }) })
-  const tokens = (await login.json()) as { access_token: string; expires_in: number }
-  const auth = { Authorization: `Bearer ${tokens.access_token}`, 'Content-Type': 'application/json' }
-  const created = (await (await fetch(`${api}/sessions`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'render bench', participant_code: 'BENCH' }) })).json()) as { id: string }
-  await fetch(`${api}/sessions/${created.id}`, { method: 'PATCH', headers: auth, body: JSON.stringify({ status: 'recording' }) })
+  const user = await registerAndLogin(station.url, { role: 'researcher' })
+  const headers = { 'content-type': 'application/json', ...authHeader(user.accessToken) }
+  const created = (await (await fetch(`${station.url}/api/v1/sessions`, { method: 'POST', headers, body: JSON.stringify({ name: 'render bench', participant_code: 'BENCH' }) })).json()) as { id: string }
+  await fetch(`${station.url}/api/v1/sessions/${created.id}`, { method: 'PATCH', headers, body: JSON.stringify({ status: 'recording' }) })
 
   const context = await browser.newContext({ viewport: VIEWPORT })
-  // The app's token store (src/renderer/src/api/token-store.ts), so the page opens signed in.
-  await context.addInitScript(`localStorage.setItem('vigil.auth', ${JSON.stringify(JSON.stringify({ ...tokens, refreshAfterMs: Date.now() + 10 * 60_000 }))})`)
+  await signInBrowser(context, user)
   const page = await context.newPage()
   const cdp = await context.newCDPSession(page)
   await cdp.send('Performance.enable')

@@ -8,7 +8,9 @@ import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { chromium, expect, test, type Browser } from '@playwright/test'
 import { authHeader, registerAndLogin } from '../helpers/auth'
+import { signInBrowser } from '../helpers/browser-auth'
 import { ensureFaceClips } from '../helpers/face-clips'
+import { waitForFaceRun, type FaceRun } from '../helpers/face-page'
 import { chromiumArgs } from '../playwright.config'
 import { startE2eStation, type E2eStation } from './station-process'
 
@@ -51,19 +53,14 @@ function storedFaceEvents(afterId = 0): StoredFaceEvent[] {
 }
 
 /** Opens the participant's Drive page in a Chromium whose camera is `clip` (or no camera at all). */
-async function drive(clip: string | null, frames: number): Promise<Browser> {
+async function drive(clip: string | null, frames: number): Promise<{ browser: Browser; run: FaceRun }> {
   const args = clip ? [...chromiumArgs, `--use-file-for-fake-video-capture=${clip}`] : chromiumArgs.filter((a) => !a.includes('fake-device'))
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args })
   const page = await browser.newPage()
-  await page.goto(station.url)
-  await page.evaluate(
-    ([access, refresh]) => localStorage.setItem('vigil.auth', JSON.stringify({ access_token: access, refresh_token: refresh, token_type: 'bearer', expires_in: 900, refreshAfterMs: Date.now() + 600_000 })),
-    [accessToken, refreshToken]
-  )
+  await signInBrowser(page, { accessToken, refreshToken })
   await page.goto(`${station.url}/drive/${sessionId}?faceFrames=${frames}&faceBackend=cpu`)
   await expect(page.getByTestId('face-panel')).toBeVisible()
-  await expect(page.getByTestId('face-status')).toHaveAttribute('data-status', /stopped|no_face|camera_unavailable|permission_denied|error/, { timeout: 150_000 })
-  return browser
+  return { browser, run: await waitForFaceRun(page, frames, 300_000) }
 }
 
 function meanEar(events: StoredFaceEvent[]): number {
@@ -76,7 +73,9 @@ test('a face on camera reaches the station as features, and eye openness drops w
   const clips = ensureFaceClips()
 
   let t0 = Date.now()
-  const open = await drive(clips.eyesOpen, 3)
+  const { browser: open, run: openRun } = await drive(clips.eyesOpen, 3)
+  expect(openRun.status).toBe('stopped')
+  expect(openRun.detectMs).toHaveLength(3)
   console.log(`face e2e: eyes-open run took ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   await expect.poll(() => storedFaceEvents().filter((e) => e.kind === 'frame').length, { timeout: 20_000 }).toBeGreaterThanOrEqual(3)
   await open.close()
@@ -91,7 +90,8 @@ test('a face on camera reaches the station as features, and eye openness drops w
 
   const lastOpenId = openEvents[openEvents.length - 1].id
   t0 = Date.now()
-  const closed = await drive(clips.eyesClosed, 3)
+  const { browser: closed, run: closedRun } = await drive(clips.eyesClosed, 3)
+  expect(closedRun.status).toBe('stopped')
   console.log(`face e2e: eyes-closed run took ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   await expect.poll(() => storedFaceEvents(lastOpenId).filter((e) => e.kind === 'frame').length, { timeout: 20_000 }).toBeGreaterThanOrEqual(3)
   await closed.close()
@@ -107,7 +107,9 @@ test('without a camera the station is told so, not left in silence', async () =>
   test.setTimeout(120_000)
   const before = storedFaceEvents()
   const lastId = before.length > 0 ? before[before.length - 1].id : 0
-  const browser = await drive(null, 1)
+  const { browser, run } = await drive(null, 1)
+  expect(run.status).toBe('camera_unavailable')
+  expect(run.detectMs).toHaveLength(0)
   await expect.poll(() => storedFaceEvents(lastId).map((e) => e.data.status), { timeout: 20_000 }).toContain('no_camera')
   await browser.close()
 })

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3'
 import { WebSocket } from 'ws'
 import { expect, test } from '@playwright/test'
 import { authHeader, registerAndLogin } from '../helpers/auth'
+import { signInBrowser } from '../helpers/browser-auth'
 import { replayDrive, type InputLog, type InputLogEntry } from '../../src/shared/game'
 import { scenarioSchema } from '../../src/shared/schemas/scenario'
 import { startE2eStation, type E2eStation } from './station-process'
@@ -66,10 +67,7 @@ test('keyboard driving reaches the station: telemetry ≥ 20 Hz, a stimulus and 
   // tab whose animation frames get throttled) are signed in as the researcher (the lab's own machine)
   const operatorContext = await browser.newContext({ viewport: { width: 1280, height: 800 } })
   for (const c of [context, operatorContext]) {
-    await c.addInitScript((tokens) => {
-      const storage = (globalThis as unknown as { localStorage: { setItem(key: string, value: string): void } }).localStorage
-      storage.setItem('vigil.auth', JSON.stringify({ ...tokens, token_type: 'bearer', expires_in: 900, refreshAfterMs: Date.now() + 600_000 }))
-    }, { access_token: researcher.accessToken, refresh_token: researcher.refreshToken })
+    await signInBrowser(c, researcher)
   }
   await page.setViewportSize({ width: 1280, height: 720 })
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`))
