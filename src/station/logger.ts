@@ -1,15 +1,16 @@
 /**
- * Structured logging (pino). Tokens never reach a log line: query-string `token=` values and
- * Authorization headers are redacted here, in one place.
+ * Structured logging (pino). Tokens never reach a log line: query-string `token=` values, one-time
+ * download link ids (`/downloads/<id>`) and Authorization headers are redacted here, in one place.
  */
 import pino, { type Logger } from 'pino'
 
 export type { Logger }
 
 const TOKEN_IN_QUERY = /([?&](?:token|access_token|refresh_token)=)[^&]*/gi
+const DOWNLOAD_LINK = /(\/downloads\/)[^/?#]+/g
 
 export function redactUrl(url: string): string {
-  return url.replace(TOKEN_IN_QUERY, '$1[redacted]')
+  return url.replace(TOKEN_IN_QUERY, '$1[redacted]').replace(DOWNLOAD_LINK, '$1[redacted]')
 }
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

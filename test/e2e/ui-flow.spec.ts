@@ -2,9 +2,10 @@
  * The operator's day against a real headless station with the simulated headset: sign in, create and
  * start a session, watch the EEG move, see a fatigue value and an alert (from a participant's KSS answer
  * sent by a WebSocket producer, as the driving game would), acknowledge it, drop a marker, follow the
- * session from the monitor and from a second browser, stop it. Screenshots go to test-results/screenshots.
+ * session from the monitor and from a second browser, stop it, download it. Screenshots go to test-results/screenshots.
  */
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import { readFileSync } from 'node:fs'
 import { WebSocket } from 'ws'
 import { startE2eStation, type E2eStation } from './station-process'
 
@@ -172,6 +173,30 @@ test('stopping the session asks first, completes it and takes it off the monitor
   await nav(page, 'Sessions').click()
   await expect(page.getByTestId('session-row').filter({ hasText: PARTICIPANT })).toContainText('completed')
   await page.screenshot({ path: `${SHOTS}/ui-sessions.png` })
+})
+
+test('the completed session downloads from its page as BDF+ and as a CSV zip', async () => {
+  await page.goto(`${station.url}/sessions/${sessionId}`)
+  const panel = page.getByTestId('export-panel')
+  await expect(panel).toBeVisible()
+  await expect(panel.getByTestId('export-download')).toBeEnabled()
+  const bdfDownload = page.waitForEvent('download')
+  await panel.getByTestId('export-download').click()
+  const bdf = await bdfDownload
+  expect(bdf.suggestedFilename()).toMatch(/^vigil_sub-\w+_ses-1\.bdf$/)
+  const bdfBytes = readFileSync(await bdf.path())
+  expect(bdfBytes.subarray(0, 8)).toEqual(Buffer.from([0xff, ...Buffer.from('BIOSEMI')]))
+  expect(bdfBytes.subarray(192, 196).toString()).toBe('BDF+')
+  await expect(page.getByTestId('export-started')).toContainText(bdf.suggestedFilename())
+  await page.screenshot({ path: `${SHOTS}/ui-session-export.png` })
+
+  await panel.getByTestId('export-format').selectOption('csv')
+  await expect(panel.getByTestId('export-fill-gaps')).toHaveCount(0)
+  const csvDownload = page.waitForEvent('download')
+  await panel.getByTestId('export-download').click()
+  const csv = await csvDownload
+  expect(csv.suggestedFilename()).toMatch(/\.zip$/)
+  expect(readFileSync(await csv.path()).subarray(0, 2).toString()).toBe('PK')
 })
 
 test('devices, sync and users pages show the station as it is', async () => {

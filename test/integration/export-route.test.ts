@@ -1,7 +1,7 @@
 import { unzipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseEdf } from '../helpers/edf-reader'
-import { authHeader, forgetStation, registerAndLogin, type LoggedInUser } from '../helpers/auth'
+import { authHeader, forgetStation, registerAndLogin, stationAdmin, type LoggedInUser } from '../helpers/auth'
 import { seedExportSession } from '../helpers/export-session'
 import { startTestStation, type TestStation } from '../helpers/station'
 
@@ -23,6 +23,8 @@ describe('GET /api/v1/sessions/:id/export', () => {
   })
 
   const url = (format: string) => `${t.baseUrl}/api/v1/sessions/${sessionId}/export?format=${format}`
+  const link = (user: LoggedInUser, body: Record<string, unknown>, id = sessionId) =>
+    fetch(`${t.baseUrl}/api/v1/sessions/${id}/export/link`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeader(user.accessToken) }, body: JSON.stringify(body) })
 
   it('streams a BDF+ with its exact length and a download name to someone who may read the session', async () => {
     const res = await fetch(url('bdf'), { headers: authHeader(owner.accessToken) })
@@ -66,5 +68,45 @@ describe('GET /api/v1/sessions/:id/export', () => {
     expect(await foreign.json()).toMatchObject({ detail: 'Session not found' })
     const bad = await fetch(url('xdf'), { headers: authHeader(owner.accessToken) })
     expect(bad.status).toBe(422)
+  })
+
+  describe('through a one-time link (what the browser uses)', () => {
+    it('downloads once without an Authorization header, then the link is spent', async () => {
+      const res = await link(owner, { format: 'edf', gaps: 'fill' })
+      expect(res.status).toBe(200)
+      const answer = (await res.json()) as { url: string; file_name: string; expires_in: number }
+      expect(answer).toMatchObject({ file_name: 'vigil_sub-P07_ses-1.edf', expires_in: 60 })
+      expect(answer.url).toMatch(/^\/api\/v1\/downloads\/[A-Za-z0-9_-]{43}$/)
+      const download = await fetch(`${t.baseUrl}${answer.url}`)
+      expect(download.status).toBe(200)
+      expect(download.headers.get('content-disposition')).toBe('attachment; filename="vigil_sub-P07_ses-1.edf"')
+      const file = parseEdf(Buffer.from(await download.arrayBuffer()))
+      expect(file.header.reserved).toBe('EDF+C')
+      expect(file.records).toHaveLength(6)
+      const again = await fetch(`${t.baseUrl}${answer.url}`)
+      expect(again.status).toBe(404)
+      expect(((await again.json()) as { detail: string }).detail).toMatch(/already used or expired/)
+    })
+
+    it('checks access and options when the link is asked for: 401, 404, 422, 409 for an empty session', async () => {
+      const anonymous = await fetch(`${t.baseUrl}/api/v1/sessions/${sessionId}/export/link`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+      expect(anonymous.status).toBe(401)
+      expect((await link(student, {})).status).toBe(404)
+      expect((await link(owner, { format: 'xdf' })).status).toBe(422)
+      const created = await fetch(`${t.baseUrl}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeader(owner.accessToken) }, body: JSON.stringify({ name: 'empty', participant_code: 'P08' }) })
+      const empty = await link(owner, { format: 'bdf' }, ((await created.json()) as { id: string }).id)
+      expect(empty.status).toBe(409)
+      expect(await empty.json()).toMatchObject({ code: 'EXPORT_EMPTY_SESSION' })
+    })
+
+    it('dies with the account behind it: a link of a user deactivated meanwhile is 404', async () => {
+      const researcher = await registerAndLogin(t.baseUrl, { role: 'researcher' })
+      const admin = stationAdmin(t.baseUrl)!
+      const { url: linkUrl } = (await (await link(researcher, { format: 'csv' })).json()) as { url: string }
+      const deactivated = await fetch(`${t.baseUrl}/api/v1/users/${researcher.user.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json', ...authHeader(admin.accessToken) }, body: JSON.stringify({ is_active: false }) })
+      expect(deactivated.status).toBe(200)
+      expect((await fetch(`${t.baseUrl}${linkUrl}`)).status).toBe(404)
+      expect((await fetch(`${t.baseUrl}/api/v1/downloads/made-up-link`)).status).toBe(404)
+    })
   })
 })

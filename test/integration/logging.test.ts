@@ -10,7 +10,7 @@ describe('logs', () => {
   let station: Station
   afterAll(() => station?.stop())
 
-  it('never contain tokens from query strings or Authorization headers, even at debug level', async () => {
+  it('never contain tokens from query strings, download links or Authorization headers, even at debug level', async () => {
     const sink = new Writable({
       write(chunk, _encoding, done) {
         lines.push(String(chunk))
@@ -22,11 +22,14 @@ describe('logs', () => {
     await station.start()
     await fetch(`${station.url}/api/v1/health?token=SECRET-QUERY-TOKEN`, { headers: { authorization: 'Bearer SECRET-HEADER-TOKEN' } })
     await fetch(`${station.url}/api/v1/ws/monitor?access_token=SECRET-WS-TOKEN`)
+    await fetch(`${station.url}/api/v1/downloads/SECRET-LINK-ID?x=1`)
     await new Promise((r) => setTimeout(r, 100))
     const log = lines.join('')
     expect(log).toContain('/api/v1/health?token=[redacted]')
     expect(log).not.toContain('SECRET-QUERY-TOKEN')
     expect(log).not.toContain('SECRET-HEADER-TOKEN')
     expect(log).not.toContain('SECRET-WS-TOKEN')
+    expect(log).toContain('/api/v1/downloads/[redacted]?x=1')
+    expect(log).not.toContain('SECRET-LINK-ID')
   })
 })

@@ -1,4 +1,4 @@
-/** Query of `GET /sessions/:id/export`: which file to produce. */
+/** Query of `GET /sessions/:id/export` (body of `POST /sessions/:id/export/link`): which file to produce. */
 import { z } from 'zod'
 
 export const exportFormatSchema = z.enum(['bdf', 'edf', 'csv', 'bids']).meta({
@@ -14,3 +14,13 @@ export const exportQuerySchema = z.object({
   gaps: z.enum(['discontinuous', 'fill']).optional()
 })
 export type ExportQuery = z.infer<typeof exportQuerySchema>
+
+/** Answer of `POST /sessions/:id/export/link`: a one-time URL a browser can download from without a token. */
+export const exportLinkSchema = z
+  .object({
+    url: z.string().meta({ description: 'Path of the download, relative to the station (GET, no Authorization header needed); valid once' }),
+    file_name: z.string(),
+    expires_in: z.number().int().meta({ description: 'Seconds until the link expires' })
+  })
+  .meta({ id: 'ExportLink' })
+export type ExportLink = z.infer<typeof exportLinkSchema>

@@ -2,6 +2,7 @@
 import { api, request } from './http'
 import type { TokenPair } from './token-store'
 import type { DeviceConnectBody, devicePortListSchema, DeviceStatusResponse } from '@shared/schemas/devices'
+import type { ExportLink, ExportQuery } from '@shared/schemas/export'
 import type { sessionCreateSchema } from '@shared/schemas/sessions'
 import type { SyncStatus } from '@shared/schemas/sync'
 import type { z } from 'zod'
@@ -38,7 +39,8 @@ export const sessionsApi = {
   // No t_ms: the station stamps the marker with its own clock, which a remote browser's clock may not match.
   addMarker: (id: string, label: string, value: string | null = null) => api.post<Marker>(`/sessions/${id}/markers`, { label, value }),
   alerts: (id: string) => api.get<Page<Alert>>(`/sessions/${id}/alerts`, { limit: 200 }),
-  ackAlert: (id: string, alertId: string) => api.post<Alert>(`/sessions/${id}/alerts/${alertId}/ack`, {})
+  ackAlert: (id: string, alertId: string) => api.post<Alert>(`/sessions/${id}/alerts/${alertId}/ack`, {}),
+  exportLink: (id: string, options: Partial<ExportQuery>) => api.post<ExportLink>(`/sessions/${id}/export/link`, options)
 }
 
 export const devicesApi = {

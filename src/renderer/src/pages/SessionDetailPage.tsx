@@ -4,6 +4,7 @@ import { ApiError } from '../api/http'
 import type { SyncStatus } from '@shared/schemas/sync'
 import type { Alert } from '../api/types'
 import { useAuth } from '../auth/auth-context'
+import { ExportPanel } from '../components/ExportPanel'
 import { SessionActions } from '../components/SessionActions'
 import { ConfirmDialog, EmptyState, ErrorNote, Skeleton, StatusBadge, formatDuration, formatTime } from '../components/ui/ui'
 import { useNow } from '../hooks/use-now'
@@ -116,6 +117,7 @@ export function SessionDetailPage({ sessionId }: { sessionId: string }) {
           {alerts.isLoading && !alerts.data ? <Skeleton lines={2} label="Loading alerts" /> : <AlertList alerts={alerts.data?.data ?? []} />}
         </section>
       </div>
+      <ExportPanel sessionId={s.id} hasSamples={s.counters.samples > 0} />
       {can('admin', 'researcher') && (
         <section className="panel danger-zone">
           <h3>Delete</h3>

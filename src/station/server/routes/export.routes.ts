@@ -1,25 +1,56 @@
 /**
  * GET /sessions/:id/export?format=bdf|edf|csv|bids: the session as a standard file, streamed.
+ * POST /sessions/:id/export/link + GET /downloads/:id: the same file through a one-time link, for
+ * browsers (a native download cannot send the bearer header; see src/station/export/download-links.ts).
  * Whoever may read the session may export it (students: their own sessions); an invisible session
  * is 404 like everywhere else.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { Readable } from 'node:stream'
-import { exportQuerySchema } from '../../../shared/schemas/export'
+import { z } from 'zod'
+import { VigilError } from '../../../shared/errors'
+import { exportLinkSchema, exportQuerySchema, type ExportQuery } from '../../../shared/schemas/export'
 import { sessionIdParamsSchema } from '../../../shared/schemas/sessions'
-import { prepareSessionExport } from '../../export/session-export'
+import { findUserById } from '../../auth/users.repository'
+import type { AuthUser } from '../../auth/types'
+import type { StationContext } from '../../context'
+import { createDownloadLinks } from '../../export/download-links'
+import { prepareSessionExport, type SessionExport } from '../../export/session-export'
 import { VIGIL_VERSION } from '../../paths'
 import { findVisibleSession } from '../../sessions/sessions.service'
 import { bearerSecurity } from '../plugins/auth'
 
+const ERRORS_DESCRIPTION = 'Errors as elsewhere: 401, 404 (unknown or not yours), 422 (bad format), 409 `EXPORT_EMPTY_SESSION` when nothing was recorded.'
+
+function prepare(ctx: StationContext, user: AuthUser, sessionId: string, query: ExportQuery): Promise<SessionExport> {
+  const session = findVisibleSession(ctx, user, sessionId)
+  return prepareSessionExport(ctx.db, session.id, query.format, {
+    powerLineHz: ctx.config.fatigue.mainsHz,
+    vigilVersion: VIGIL_VERSION,
+    bidsEegFormat: query.bids_eeg,
+    gaps: query.gaps
+  })
+}
+
+function sendExport(reply: FastifyReply, job: SessionExport): FastifyReply {
+  const file = job.download()
+  reply.type(file.contentType)
+  reply.header('content-disposition', `attachment; filename="${file.name}"`)
+  reply.header('cache-control', 'no-store')
+  if (file.sizeBytes !== null) reply.header('content-length', String(file.sizeBytes))
+  // Byte mode: the stream pulls the next chunk (one database page) only when the socket drained.
+  return reply.send(Readable.from(file.chunks(), { objectMode: false }))
+}
+
 export async function exportRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
-  app.addHook('preHandler', app.authenticate)
+  const links = createDownloadLinks<{ sessionId: string; job: SessionExport }>(app.ctx.clock)
 
   app.get(
     '/sessions/:id/export',
     {
+      onRequest: app.authenticate,
       schema: {
         tags: ['sessions'],
         summary: 'Download a session as BDF+, EDF+, CSV (zip) or a BIDS-EEG dataset (zip)',
@@ -27,29 +58,57 @@ export async function exportRoutes(fastify: FastifyInstance): Promise<void> {
           'Streamed as an attachment. BDF+/EDF+ carry annotations for markers, game events, face events (blinks, eye closures, yawns, with durations), alerts and headset gaps; ' +
           'the CSV zip adds the ~1 Hz fatigue updates (_fatigue.csv), the BIDS zip has them under derivatives/vigil/. ' +
           'dropped samples make the file discontinuous (BDF+D/EDF+D). BDF and EDF responses have a Content-Length; zips are chunked. ' +
-          'Errors as elsewhere: 401, 404 (unknown or not yours), 422 (bad format), 409 `EXPORT_EMPTY_SESSION` when nothing was recorded.',
+          ERRORS_DESCRIPTION,
         security: bearerSecurity,
         params: sessionIdParamsSchema,
         querystring: exportQuerySchema
         // No response schema: the body is a byte stream, which Fastify sends without serialising.
       }
     },
+    async (request, reply) => sendExport(reply, await prepare(app.ctx, request.user, request.params.id, request.query))
+  )
+
+  app.post(
+    '/sessions/:id/export/link',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['sessions'],
+        summary: 'Prepare an export and get a one-time download link for it (for browsers)',
+        description:
+          'Same options and errors as `GET /sessions/:id/export`, checked now. The answer is a URL that a browser can open without an Authorization header: ' +
+          'valid for 60 s, once, for the user who asked. 429 with more than 20 unused links. ' +
+          ERRORS_DESCRIPTION,
+        security: bearerSecurity,
+        params: sessionIdParamsSchema,
+        body: exportQuerySchema,
+        response: { 200: exportLinkSchema }
+      }
+    },
+    async (request) => {
+      const job = await prepare(app.ctx, request.user, request.params.id, request.body)
+      const link = links.issue(request.user.id, { sessionId: request.params.id, job })
+      return { url: `/api/v1/downloads/${link.id}`, file_name: job.download().name, expires_in: Math.round((link.expiresAtMs - app.ctx.clock.wallMs()) / 1000) }
+    }
+  )
+
+  app.get(
+    '/downloads/:id',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Download through a one-time link from `POST /sessions/:id/export/link` (no Authorization header)',
+        description: '404 when the link is unknown, used or expired, or when its user may no longer read the session (signed out everywhere, deactivated, session deleted).',
+        params: z.object({ id: z.string().min(1).max(100) })
+      }
+    },
     async (request, reply) => {
-      const { ctx } = app
-      const session = findVisibleSession(ctx, request.user, request.params.id)
-      const job = await prepareSessionExport(ctx.db, session.id, request.query.format, {
-        powerLineHz: ctx.config.fatigue.mainsHz,
-        vigilVersion: VIGIL_VERSION,
-        bidsEegFormat: request.query.bids_eeg,
-        gaps: request.query.gaps
-      })
-      const file = job.download()
-      reply.type(file.contentType)
-      reply.header('content-disposition', `attachment; filename="${file.name}"`)
-      reply.header('cache-control', 'no-store')
-      if (file.sizeBytes !== null) reply.header('content-length', String(file.sizeBytes))
-      // Byte mode: the stream pulls the next chunk (one database page) only when the socket drained.
-      return reply.send(Readable.from(file.chunks(), { objectMode: false }))
+      const { userId, issuedAtMs, payload } = links.redeem(request.params.id)
+      // The link is only as good as the account behind it, checked again now.
+      const user = findUserById(app.ctx.db, userId)
+      if (!user || !user.isActive || issuedAtMs < user.tokensValidAfterMs) throw new VigilError('NOT_FOUND', 'Download link unknown, already used or expired; start the export again')
+      findVisibleSession(app.ctx, { id: user.id, email: user.email, role: user.role, fullName: user.fullName }, payload.sessionId)
+      return sendExport(reply, payload.job)
     }
   )
 }

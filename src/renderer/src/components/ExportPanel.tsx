@@ -1,0 +1,77 @@
+/**
+ * Download a session as BDF+/EDF+/CSV/BIDS. The station prepares the export and answers a one-time
+ * link (POST /sessions/:id/export/link); the browser then downloads it natively, straight to disk with
+ * its own progress, however large the file. See docs/export.md.
+ */
+import { useState } from 'react'
+import { sessionsApi } from '../api/endpoints'
+import type { ExportQuery } from '@shared/schemas/export'
+import { ErrorNote } from './ui/ui'
+
+const FORMATS: { value: ExportQuery['format']; label: string; hint: string }[] = [
+  { value: 'bdf', label: 'BDF+ (24-bit)', hint: 'Full resolution; MNE, EEGLAB, EDFbrowser. Markers, game and face events and alerts as annotations.' },
+  { value: 'edf', label: 'EDF+ (16-bit)', hint: 'For tools that read only EDF; amplitudes are quantised to 16 bits per channel range.' },
+  { value: 'csv', label: 'CSV (zip)', hint: 'Samples, events and ~1 Hz fatigue values as three CSV files.' },
+  { value: 'bids', label: 'BIDS-EEG (zip)', hint: 'A BIDS dataset with sidecars, events and a fatigue derivative.' }
+]
+
+type State = { phase: 'idle' } | { phase: 'preparing' } | { phase: 'started'; fileName: string } | { phase: 'failed'; error: Error }
+
+export function ExportPanel({ sessionId, hasSamples }: { sessionId: string; hasSamples: boolean }) {
+  const [format, setFormat] = useState<ExportQuery['format']>('bdf')
+  const [fillGaps, setFillGaps] = useState(false)
+  const [state, setState] = useState<State>({ phase: 'idle' })
+  const hasGapChoice = format === 'bdf' || format === 'edf'
+
+  const download = async () => {
+    setState({ phase: 'preparing' })
+    try {
+      const link = await sessionsApi.exportLink(sessionId, { format, ...(hasGapChoice && fillGaps ? { gaps: 'fill' } : {}) })
+      // A plain link click: the browser (or Electron) streams the file to disk and shows its progress.
+      const anchor = document.createElement('a')
+      anchor.href = link.url
+      anchor.download = link.file_name
+      document.body.append(anchor)
+      anchor.click()
+      anchor.remove()
+      setState({ phase: 'started', fileName: link.file_name })
+    } catch (err) {
+      setState({ phase: 'failed', error: err as Error })
+    }
+  }
+
+  return (
+    <section className="panel" aria-labelledby="export-title" data-testid="export-panel">
+      <h3 id="export-title">Export</h3>
+      <div className="export-form">
+        <label>
+          Format
+          <select value={format} onChange={(e) => setFormat(e.target.value as ExportQuery['format'])} data-testid="export-format">
+            {FORMATS.map((f) => (
+              <option key={f.value} value={f.value}>
+                {f.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {hasGapChoice && (
+          <label className="radio" title="Headset drop-outs are left out (BDF+D/EDF+D) unless filled with 0 µV for readers that ignore discontinuous files">
+            <input type="checkbox" checked={fillGaps} onChange={(e) => setFillGaps(e.target.checked)} data-testid="export-fill-gaps" />
+            Fill headset gaps with 0 µV
+          </label>
+        )}
+        <button type="button" className="btn btn-primary" disabled={!hasSamples || state.phase === 'preparing'} onClick={() => void download()} data-testid="export-download">
+          {state.phase === 'preparing' ? 'Preparing…' : 'Download'}
+        </button>
+      </div>
+      <p className="muted">{FORMATS.find((f) => f.value === format)?.hint}</p>
+      {!hasSamples && <p className="muted">Nothing to export yet: this session has no EEG samples.</p>}
+      {state.phase === 'started' && (
+        <p data-testid="export-started">
+          Download of <span className="mono">{state.fileName}</span> started.
+        </p>
+      )}
+      {state.phase === 'failed' && <ErrorNote error={state.error} />}
+    </section>
+  )
+}
