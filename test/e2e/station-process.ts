@@ -16,8 +16,13 @@ export interface E2eStation {
 
 const root = resolve(import.meta.dirname, '..', '..')
 
-export async function startE2eStation(extraArgs: string[] = []): Promise<E2eStation> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'))
+/**
+ * `extraArgs` come last, so they override the defaults (e.g. `--port 8790` to restart on a known port).
+ * With `options.dataDir` the station uses (and stop() keeps) that folder, so a test can restart a
+ * station over the same data; without it a throwaway folder is made and removed on stop().
+ */
+export async function startE2eStation(extraArgs: string[] = [], options: { dataDir?: string } = {}): Promise<E2eStation> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'vigil-e2e-'))
   const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'src', 'cli', 'index.ts'), '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs], {
     cwd: root,
     env: { ...process.env, VIGIL_ALLOW_REGISTRATION: 'true' },
@@ -51,7 +56,7 @@ export async function startE2eStation(extraArgs: string[] = []): Promise<E2eStat
         child.kill('SIGTERM')
         await exited
       }
-      rmSync(dataDir, { recursive: true, force: true })
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true })
     }
   }
 }

@@ -77,8 +77,9 @@ function Shell() {
           </nav>
         )}
         <span className="header-spacer" />
-        <span className={`device-state device-${health?.device.state ?? 'unknown'}`} data-testid="device-state" title="Headset">
-          {health ? `${health.device.kind ?? 'no headset'}: ${health.device.state}` : isReachable === false ? 'station unreachable' : '…'}
+        {/* An unreachable station's last answer is stale: say so instead of showing it as current. */}
+        <span className={`device-state device-${isReachable === false ? 'unknown' : (health?.device.state ?? 'unknown')}`} data-testid="device-state" title="Headset">
+          {isReachable === false ? 'station unreachable' : health ? `${health.device.kind ?? 'no headset'}: ${health.device.state}` : '…'}
         </span>
         <span className="samples" title="Samples received from the headset">
           <span data-testid="samples-received">{health?.device.samples_received ?? 0}</span> samples
@@ -96,7 +97,7 @@ function Shell() {
       </header>
       {isReachable === false && (
         <div className="banner banner-bad" role="alert" data-testid="offline-banner">
-          The station cannot be reached. Retrying every 2 s; recording continues on the station.
+          The station cannot be reached. Retrying every 2 s. If only the network is down, the station keeps recording.
         </div>
       )}
       <main className="app-main" id="main" tabIndex={-1}>
