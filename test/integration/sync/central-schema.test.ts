@@ -2,7 +2,7 @@
  * SQL-level checks of migrations/central: the plain-PostgreSQL branch always, the TimescaleDB branch
  * wherever the extension is installed and preloaded (skipped, with the reason in its name, elsewhere).
  */
-import { mkdtempSync, rmSync, writeFileSync, copyFileSync, readdirSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync, copyFileSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Client } from 'pg'
@@ -98,6 +98,78 @@ describe('central schema', { timeout: 120_000 }, () => {
     local.db.exec('DELETE FROM sync_cursors')
     await engineFor(local, c.url).syncUntilCaughtUp()
     expect((await c.query<{ n: number }>('SELECT count(*)::int AS n FROM eeg_data')).rows[0].n).toBe(250)
+  })
+
+  // Where TimescaleDB is absent (as on CI here) its branch is still checked at the SQL level: PL/pgSQL
+  // must accept the block (its validator parses every statement), and the block, run against stand-ins
+  // with TimescaleDB 2.x's function signatures (sql/ddl_api.sql, sql/policy_api.sql upstream; "any"
+  // parameters become anyelement), must make the calls and views the real extension would be given.
+  // Four statements plain PostgreSQL cannot run (the extension itself, timescaledb.* storage options)
+  // are cut out, each asserted to be present, so a change to the migration fails here loudly.
+  it.skipIf(tsdb)('TimescaleDB branch, SQL-level without the extension: parses, and calls hypertable/compression/aggregate APIs with their real signatures', async () => {
+    const c = await central()
+    const migration = readFileSync(join(findMigrationsDir('central'), '001_initial.sql'), 'utf8')
+    const block = /DO \$tsdb\$\n([\s\S]*?)\n\$tsdb\$;/.exec(migration)?.[1]
+    expect(block, 'the TimescaleDB DO block').toBeTruthy()
+
+    // 1. Parses: a syntax error anywhere in the branch makes CREATE FUNCTION fail (and the check has teeth).
+    const asFunction = (name: string, body: string) => `CREATE FUNCTION pg_temp.${name}() RETURNS void LANGUAGE plpgsql AS $fn$\n${body}\n$fn$`
+    await c.query(asFunction('tsdb_branch', block!))
+    await expect(c.query(asFunction('tsdb_branch_broken', block!.replace('GROUP BY 1, 2\n  WITH NO DATA', 'GROUP 1, 2\n  WITH NO DATA')))).rejects.toThrow(/syntax error/)
+
+    // 2. Runs against stand-ins that record their arguments.
+    await c.query(`
+      CREATE SCHEMA tsdb_stub;
+      CREATE TABLE tsdb_stub.calls (n serial, fn text, rel text, args text);
+      CREATE FUNCTION tsdb_stub.create_hypertable(relation regclass, time_column_name name, partitioning_column name = NULL,
+          number_partitions integer = NULL, associated_schema_name name = NULL, associated_table_prefix name = NULL,
+          chunk_time_interval anyelement = NULL::bigint, create_default_indexes boolean = true, if_not_exists boolean = false,
+          partitioning_func regproc = NULL, migrate_data boolean = false, chunk_target_size text = NULL)
+        RETURNS void LANGUAGE sql AS $$ INSERT INTO tsdb_stub.calls (fn, rel, args) VALUES ('create_hypertable', relation::text, time_column_name || ' ' || chunk_time_interval::text) $$;
+      CREATE FUNCTION tsdb_stub.add_compression_policy(hypertable regclass, compress_after anyelement, if_not_exists boolean = false)
+        RETURNS integer LANGUAGE sql AS $$ INSERT INTO tsdb_stub.calls (fn, rel, args) VALUES ('add_compression_policy', hypertable::text, compress_after::text) RETURNING n $$;
+      CREATE FUNCTION tsdb_stub.add_continuous_aggregate_policy(continuous_aggregate regclass, start_offset anyelement, end_offset anyelement,
+          schedule_interval interval, if_not_exists boolean = false)
+        RETURNS integer LANGUAGE sql AS $$ INSERT INTO tsdb_stub.calls (fn, rel, args) VALUES ('add_continuous_aggregate_policy', continuous_aggregate::text, start_offset::text || ' ' || end_offset::text || ' ' || schedule_interval::text) RETURNING n $$;
+      CREATE FUNCTION tsdb_stub.time_bucket(bucket_width interval, ts timestamptz) RETURNS timestamptz LANGUAGE sql IMMUTABLE
+        AS $$ SELECT to_timestamp(floor(extract(epoch FROM ts) / extract(epoch FROM bucket_width)) * extract(epoch FROM bucket_width)) $$;
+    `)
+    const cuts: [RegExp, string][] = [
+      [/IF NOT EXISTS \(SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'\)\s+OR current_setting\('shared_preload_libraries'\) NOT LIKE '%timescaledb%' THEN/, 'IF false THEN'],
+      [/CREATE EXTENSION IF NOT EXISTS timescaledb;/, ''],
+      [/ALTER TABLE eeg_data SET \(timescaledb\.compress[^;]*;/, ''],
+      [/EXECUTE format\('ALTER TABLE %I SET \(timescaledb\.compress[^;]*;/, ''],
+      [/ WITH \(timescaledb\.continuous\)/, ''],
+      [/ALTER MATERIALIZED VIEW fatigue_per_minute SET \(timescaledb\.materialized_only = false\);/, '']
+    ]
+    let runnable = block!
+    for (const [pattern, replacement] of cuts) {
+      expect(pattern.test(runnable), `the migration still contains ${pattern}`).toBe(true)
+      runnable = runnable.replace(pattern, replacement)
+    }
+    // As on a TimescaleDB server, the plain-PostgreSQL block's view does not exist.
+    const run = async (license: string | null) => {
+      await c.query('DROP VIEW IF EXISTS fatigue_per_minute; DROP MATERIALIZED VIEW IF EXISTS fatigue_per_minute; TRUNCATE tsdb_stub.calls')
+      await c.query(license ? `SET timescaledb.license = '${license}'` : 'RESET timescaledb.license')
+      await c.query(`SET search_path = public, tsdb_stub; DO $run$\n${runnable}\n$run$; RESET search_path`)
+      return (await c.query<{ fn: string; rel: string; args: string }>('SELECT fn, rel, args FROM tsdb_stub.calls ORDER BY n')).rows
+    }
+    const hypertables = [
+      { fn: 'create_hypertable', rel: 'eeg_data', args: 'time 1 day' },
+      ...['face_events', 'game_events', 'alerts', 'markers', 'fatigue_metrics', 'device_events'].map((rel) => ({ fn: 'create_hypertable', rel, args: 'time 7 days' }))
+    ]
+    // Apache-only build: hypertables, and a plain view over time_bucket.
+    expect(await run(null)).toEqual(hypertables)
+    expect((await c.query<{ k: string }>("SELECT relkind AS k FROM pg_class WHERE relname = 'fatigue_per_minute'")).rows[0].k).toBe('v')
+    // Timescale-licensed build: also compression policies and the continuous aggregate with its refresh policy.
+    expect(await run('timescale')).toEqual([
+      ...hypertables,
+      { fn: 'add_compression_policy', rel: 'eeg_data', args: '7 days' },
+      ...['face_events', 'game_events', 'fatigue_metrics', 'device_events'].map((rel) => ({ fn: 'add_compression_policy', rel, args: '30 days' })),
+      { fn: 'add_continuous_aggregate_policy', rel: 'fatigue_per_minute', args: '30 days 00:01:00 00:05:00' }
+    ])
+    const columns = (await c.query<{ c: string }>("SELECT attname AS c FROM pg_attribute WHERE attrelid = 'fatigue_per_minute'::regclass AND attnum > 0 ORDER BY attnum")).rows.map((r) => r.c)
+    expect(columns).toEqual(['bucket', 'session_id', 'updates', 'avg_score', 'min_score', 'max_score'])
   })
 
   it('migrations are applied once, and a database changed by an unknown migration is refused', async () => {
