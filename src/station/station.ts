@@ -115,8 +115,10 @@ export function createStation(config: StationConfig, options: StationOptions = {
       pauseInterruptedSessions(ctx)
 
       if (config.device.kind !== 'none') {
-        await devices.connect({ kind: config.device.kind, path: config.device.path, baudRate: config.device.baudRate })
+        // A missing or busy port must not keep the operator out of the UI: the station starts and keeps trying it.
+        await devices.connectConfigured({ kind: config.device.kind, path: config.device.path, baudRate: config.device.baudRate })
       }
+      // disconnect() also ends that background wait.
       started.push({ name: 'device', stop: () => devices.disconnect() })
 
       server = await buildServer(ctx)
