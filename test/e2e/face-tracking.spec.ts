@@ -58,7 +58,8 @@ async function drive(clip: string | null, frames: number): Promise<{ browser: Br
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args })
   const page = await browser.newPage()
   await signInBrowser(page, { accessToken, refreshToken })
-  await page.goto(`${station.url}/drive/${sessionId}?faceFrames=${frames}&faceBackend=cpu`)
+  // The participant's default backend choice: with --disable-gpu there is no hardware WebGL, so WASM.
+  await page.goto(`${station.url}/drive/${sessionId}?faceFrames=${frames}`)
   await expect(page.getByTestId('face-panel')).toBeVisible()
   return { browser, run: await waitForFaceRun(page, frames, 300_000) }
 }
@@ -76,6 +77,7 @@ test('a face on camera reaches the station as features, and eye openness drops w
   const { browser: open, run: openRun } = await drive(clips.eyesOpen, 3)
   expect(openRun.status).toBe('stopped')
   expect(openRun.detectMs).toHaveLength(3)
+  expect(openRun.text).toContain('· wasm ·')
   console.log(`face e2e: eyes-open run took ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   await expect.poll(() => storedFaceEvents().filter((e) => e.kind === 'frame').length, { timeout: 20_000 }).toBeGreaterThanOrEqual(3)
   await open.close()

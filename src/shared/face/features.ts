@@ -10,6 +10,22 @@
 
 export type Point = readonly [number, number, number?]
 
+/** tfjs backends the renderer's face tracker can run on (`?faceBackend=` forces one). */
+export const FACE_BACKENDS = ['webgl', 'wasm', 'cpu'] as const
+export type FaceBackend = (typeof FACE_BACKENDS)[number]
+/** What WebGL the browser offers: a GPU, a software rasteriser (SwiftShader, llvmpipe), or none. */
+export type WebGlKind = 'hardware' | 'software' | 'none'
+
+/**
+ * Backends to try, best first. A real GPU makes WebGL fastest; without one, tfjs' WASM backend (SIMD)
+ * beats WebGL on a software rasteriser and the plain-JS CPU backend by several times (bench/face).
+ */
+export function faceBackendOrder(forced: FaceBackend | undefined, webGl: WebGlKind): FaceBackend[] {
+  if (forced) return forced === 'cpu' ? ['cpu'] : [forced, 'cpu']
+  if (webGl === 'hardware') return ['webgl', 'wasm', 'cpu']
+  return webGl === 'software' ? ['wasm', 'webgl', 'cpu'] : ['wasm', 'cpu']
+}
+
 /** Mesh indices of the six EAR points, p1..p6, for each eye (MediaPipe FaceMesh topology). */
 export const EYE_LANDMARKS = {
   left: [33, 160, 158, 133, 153, 144],

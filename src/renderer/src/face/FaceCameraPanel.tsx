@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react'
-import type { FaceFeatureEvent, FaceFrameFeatures } from '@shared/face/features'
+import type { FaceBackend, FaceFeatureEvent, FaceFrameFeatures } from '@shared/face/features'
 import { listCameras, openCamera, startFaceTracker, type FaceTracker, type FaceTrackerStatusReport } from './face-tracker'
 
 export interface FaceCameraPanelProps {
@@ -12,7 +12,7 @@ export interface FaceCameraPanelProps {
   autoStart?: boolean
   maxRateHz?: number
   maxFrames?: number
-  backend?: 'webgl' | 'cpu'
+  backend?: FaceBackend
 }
 
 const HIDDEN_VIDEO = { position: 'absolute', width: 2, height: 2, opacity: 0, pointerEvents: 'none' } as const

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react'
-import type { FaceFeatureEvent, FaceFrameFeatures } from '@shared/face/features'
+import { FACE_BACKENDS, type FaceFeatureEvent, type FaceFrameFeatures } from '@shared/face/features'
 import type { FaceEvent } from '@shared/protocol/common'
 import { createSessionProducer, type SessionProducer } from '../api/session-producer'
 import type { DriveSlotProps } from '../drive-slots'
@@ -21,7 +21,7 @@ const WIRE_STATUS: Partial<Record<FaceTrackerStatusReport['status'], Extract<Fac
 /**
  * Face tracking on the participant's Drive page: features (never images) go to the session's
  * WebSocket as `face.events`. The participant sees that the camera is on; the preview is optional.
- * Query `?faceFrames=N` limits the number of analysed frames and `?faceBackend=cpu|webgl` forces a
+ * Query `?faceFrames=N` limits the number of analysed frames and `?faceBackend=cpu|wasm|webgl` forces a
  * tfjs backend (tests and benches on slow CPUs).
  */
 export function FaceDriveSlot({ sessionId }: DriveSlotProps) {
@@ -31,7 +31,7 @@ export function FaceDriveSlot({ sessionId }: DriveSlotProps) {
   const params = new URLSearchParams(window.location.search)
   const maxFrames = params.has('faceFrames') ? Number(params.get('faceFrames')) : undefined
   const forcedBackend = params.get('faceBackend')
-  const backend = forcedBackend === 'cpu' || forcedBackend === 'webgl' ? forcedBackend : undefined
+  const backend = FACE_BACKENDS.find((b) => b === forcedBackend)
 
   useEffect(() => {
     const p = createSessionProducer({ sessionId, type: 'face.events', flushIntervalMs: 250 })

@@ -3,14 +3,18 @@
  * (`/api/v1/face-models/`), so no request leaves the machine. Only features leave this module, never
  * images: the video frame is read by the detector and by a 32×24 luminance probe, then dropped.
  *
- * Backend: WebGL when the browser offers it, else tfjs' CPU backend (slow but honest); the one in use
- * is reported with the achieved detection rate.
+ * Backend: WebGL on a real GPU, else tfjs' WASM backend, with the plain-JS CPU backend as the last
+ * resort (see `faceBackendOrder` in src/shared/face/features.ts); the one in use is reported with the achieved detection rate. The WASM
+ * binaries, like the models, come from the station.
  */
 import type { Config, Human } from '@vladmandic/human'
 import {
   createFaceFeatureTracker,
   eyeAspectRatio,
   mouthAspectRatio,
+  faceBackendOrder,
+  type WebGlKind,
+  type FaceBackend,
   type FaceFeatureEvent,
   type FaceFeatureOptions,
   type FaceFrameFeatures,
@@ -51,8 +55,8 @@ export interface FaceTrackerOptions extends FaceTrackerCallbacks {
   features?: Partial<FaceFeatureOptions>
   /** Stop after this many detections (tests on slow CPUs). */
   maxFrames?: number
-  /** Force a tfjs backend (tests and benches); by default WebGL when available, else CPU. */
-  backend?: 'webgl' | 'cpu'
+  /** Force a tfjs backend (tests and benches; CPU stays the fallback); by default see `faceBackendOrder`. */
+  backend?: FaceBackend
   /** Wall-clock source for event times (UTC ms); performance.now() drives the pacing. */
   nowMs?: () => number
 }
@@ -86,13 +90,20 @@ const FACE_ONLY: Partial<Config> = {
 
 const toDeg = (rad: number | undefined) => (rad === undefined ? undefined : (rad * 180) / Math.PI)
 
-function canUseWebGl(): boolean {
+/** The WebGL the browser offers, if any, and whether it is a software rasteriser (no usable GPU). */
+function webGlKind(): WebGlKind {
   try {
-    return Boolean(document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl'))
+    const canvas = document.createElement('canvas')
+    const gl = canvas.getContext('webgl2') ?? canvas.getContext('webgl')
+    if (!gl) return 'none'
+    const info = gl.getExtension('WEBGL_debug_renderer_info')
+    const renderer = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : ''
+    return /swiftshader|llvmpipe|softpipe|software/i.test(renderer) ? 'software' : 'hardware'
   } catch {
-    return false
+    return 'none'
   }
 }
+
 
 /** Asks for the camera; maps browser errors to the statuses the operator sees. */
 export async function openCamera(deviceId?: string): Promise<MediaStream> {
@@ -158,18 +169,23 @@ export function startFaceTracker(options: FaceTrackerOptions): FaceTracker {
   const done = (async () => {
     report('loading_models')
     const { default: HumanClass } = await import('@vladmandic/human')
-    const preferred = options.backend ?? (canUseWebGl() ? 'webgl' : 'cpu')
-    let human: Human = new HumanClass({ ...FACE_ONLY, modelBasePath, backend: preferred })
-    try {
-      await human.load()
-      await human.tf.ready()
-    } catch (err) {
-      if (preferred === 'cpu') throw err
-      // WebGL can exist yet fail (blocked GPU, software rendering off): fall back to the CPU backend.
-      human = new HumanClass({ ...FACE_ONLY, modelBasePath, backend: 'cpu' })
-      await human.load()
-      await human.tf.ready()
+    let human: Human | null = null
+    let lastError: unknown = null
+    // The first backend that starts wins: WebGL can exist yet fail (blocked GPU), WASM can fail to
+    // compile (very old browser); tfjs' plain-JS CPU backend always works, slowly.
+    for (const candidate of faceBackendOrder(options.backend, webGlKind())) {
+      try {
+        const attempt = new HumanClass({ ...FACE_ONLY, modelBasePath, wasmPath: modelBasePath, backend: candidate })
+        await attempt.load()
+        await attempt.tf.ready()
+        if (attempt.tf.getBackend() !== candidate) throw new Error(`tfjs started ${attempt.tf.getBackend()} instead of ${candidate}`)
+        human = attempt
+        break
+      } catch (err) {
+        lastError = err
+      }
     }
+    if (!human) throw lastError instanceof Error ? lastError : new Error('no tfjs backend could start')
     backend = human.tf.getBackend()
     let frames = 0
     while (loop.running && frames < maxFrames) {
@@ -201,9 +217,12 @@ export function startFaceTracker(options: FaceTrackerOptions): FaceTracker {
         })
         options.onFrame?.(frame)
         for (const event of events) options.onEvent?.(event)
-        const luma = meanLuma()
-        if (!hasMesh) report(luma !== null && luma < POOR_LIGHT_LUMA ? 'poor_lighting' : 'no_face', luma !== null ? `mean luminance ${luma.toFixed(0)}` : undefined)
-        else report(frame.calibrated ? 'tracking' : 'calibrating')
+        if (hasMesh) report(frame.calibrated ? 'tracking' : 'calibrating')
+        else {
+          // Only a lost face needs the luminance probe (a frame read back from the video costs a few ms).
+          const luma = meanLuma()
+          report(luma !== null && luma < POOR_LIGHT_LUMA ? 'poor_lighting' : 'no_face', luma !== null ? `mean luminance ${luma.toFixed(0)}` : undefined)
+        }
       }
       const wait = 1000 / maxRateHz - (performance.now() - started)
       if (wait > 0) await new Promise((r) => setTimeout(r, wait))

@@ -1,7 +1,8 @@
 /**
- * Serves the face-tracking models (BlazeFace, FaceMesh, Iris) to the renderer from the installed
- * @vladmandic/human package, so face tracking works offline: no CDN or model hub is ever asked.
- * Only the files of the face stack are exposed (an allow-list, not a directory listing).
+ * Serves the face-tracking models (BlazeFace, FaceMesh, Iris) from the installed @vladmandic/human
+ * package and tfjs' WASM backend binaries from @tensorflow/tfjs-backend-wasm (the version Human
+ * bundles), so face tracking works offline: no CDN or model hub is ever asked (Human's default
+ * wasmPath is a CDN). Only the files of the face stack are exposed (an allow-list, not a listing).
  */
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
@@ -12,30 +13,36 @@ import { z } from 'zod'
 import { VigilError } from '../../../shared/errors'
 
 export const FACE_MODEL_FILES = ['blazeface.json', 'blazeface.bin', 'facemesh.json', 'facemesh.bin', 'iris.json', 'iris.bin'] as const
+/** tfjs picks one by the browser's features; the threaded build needs cross-origin isolation, which the station does not set. */
+export const FACE_WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const
 
-function humanModelsDir(): string {
-  // The package's "require" export is dist/human.node.js; models/ sits beside dist/.
-  const entry = createRequire(import.meta.url).resolve('@vladmandic/human')
-  return join(dirname(entry), '..', 'models')
+const resolvePackage = (name: string) => createRequire(import.meta.url).resolve(name)
+
+function pathOf(file: (typeof FACE_MODEL_FILES)[number] | (typeof FACE_WASM_FILES)[number]): string {
+  // Human's "require" export is dist/human.node.js, with models/ beside dist/; the WASM binaries sit beside tfjs-backend-wasm's main file in dist/.
+  if (file.endsWith('.wasm')) return join(dirname(resolvePackage('@tensorflow/tfjs-backend-wasm')), file)
+  return join(dirname(resolvePackage('@vladmandic/human')), '..', 'models', file)
 }
+
+const CONTENT_TYPES: Record<string, string> = { json: 'application/json', bin: 'application/octet-stream', wasm: 'application/wasm' }
 
 export async function faceModelRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
-  const dir = humanModelsDir()
   app.get(
     '/face-models/:file',
     {
       schema: {
         tags: ['face'],
-        summary: 'Face-tracking model files for the renderer (served locally, never from a CDN)',
-        params: z.object({ file: z.enum(FACE_MODEL_FILES) })
+        summary: 'Face-tracking model files and tfjs WASM binaries for the renderer (served locally, never from a CDN)',
+        params: z.object({ file: z.enum([...FACE_MODEL_FILES, ...FACE_WASM_FILES]) })
       }
     },
     async (request, reply) => {
-      const path = join(dir, request.params.file)
-      if (!existsSync(path)) throw new VigilError('NOT_FOUND', `Model file ${request.params.file} is missing from the installed @vladmandic/human package`)
+      const { file } = request.params
+      const path = pathOf(file)
+      if (!existsSync(path)) throw new VigilError('NOT_FOUND', `${file} is missing from the installed ${file.endsWith('.wasm') ? '@tensorflow/tfjs-backend-wasm' : '@vladmandic/human'} package`)
       reply.header('Cache-Control', 'public, max-age=86400')
-      reply.type(request.params.file.endsWith('.json') ? 'application/json' : 'application/octet-stream')
+      reply.type(CONTENT_TYPES[file.split('.').pop()!])
       return reply.send(createReadStream(path))
     }
   )
