@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events'
 import type { Alert, AlertAcknowledged, FatigueUpdate, Marker, SyncStatus } from '../shared/protocol/common'
+import type { Role } from './auth/types'
 import type { DeviceEvent, DeviceStatus, SampleBlock } from './devices/types'
 
 /** A timestamped face or game event as stored (`kind` + free-form `data`, validated upstream). */
@@ -40,6 +41,11 @@ export interface StationEvents {
   'sync.statusChanged': [status: SyncStatus]
   /** A session was created, changed status or was deleted (payload: the session id and new status). */
   'session.changed': [sessionId: string, status: string | null]
+  /**
+   * A user's tokens were all revoked (password change, deactivation) or their role changed: open
+   * WebSockets, which checked the token only when they opened, must follow at once.
+   */
+  'user.changed': [change: { userId: string; role: Role; isRevoked: boolean }]
 }
 
 export type StationEventName = keyof StationEvents

@@ -152,11 +152,13 @@ export function createAuthService(ctx: StationContext, options: AuthServiceOptio
         patch.passwordHash = await hasher.hash(input.password)
         Object.assign(patch, revokeEverything(user.id, ctx.clock.wallMs()))
       }
-      return updateUser(ctx.db, user.id, patch, nowIso(ctx.clock.wallMs()))!
+      const updated = updateUser(ctx.db, user.id, patch, nowIso(ctx.clock.wallMs()))!
+      if (patch.tokensValidAfterMs !== undefined) ctx.events.emit('user.changed', { userId: user.id, role: updated.role, isRevoked: true })
+      return updated
     },
 
     adminUpdate(actorId, userId, input) {
-      return ctx.db.transaction(() => {
+      const { before, updated, isRevoked } = ctx.db.transaction(() => {
         const user = findUserById(ctx.db, userId)
         if (!user) throw new VigilError('NOT_FOUND', 'User not found')
         const patch: UserPatch = {}
@@ -168,8 +170,11 @@ export function createAuthService(ctx: StationContext, options: AuthServiceOptio
           throw new VigilError('CONFLICT', user.id === actorId ? 'You are the last active admin of this station' : 'Cannot remove the last active admin')
         }
         if (input.isActive === false && user.isActive) Object.assign(patch, revokeEverything(user.id, ctx.clock.wallMs()))
-        return updateUser(ctx.db, user.id, patch, nowIso(ctx.clock.wallMs()))!
+        return { before: user, updated: updateUser(ctx.db, user.id, patch, nowIso(ctx.clock.wallMs()))!, isRevoked: patch.tokensValidAfterMs !== undefined }
       })()
+      // After the commit: what open connections are told must already be what a new request would see.
+      if (isRevoked || updated.role !== before.role) ctx.events.emit('user.changed', { userId: updated.id, role: updated.role, isRevoked })
+      return updated
     },
 
     close() {

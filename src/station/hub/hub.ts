@@ -258,6 +258,22 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
       const frame = encode({ type: 'sync.status', ...status })
       for (const conn of connections) conn.send(frame, 'live', 'sync')
     },
+    'user.changed': ({ userId, role, isRevoked }) => {
+      for (const conn of connections) {
+        if (conn.user.id !== userId) continue
+        // The token this connection opened with no longer works anywhere else; nor does it here.
+        if (isRevoked) {
+          conn.close(CLOSE_CODES.AUTH_REVOKED, 'signed out everywhere (password changed or account deactivated)')
+          continue
+        }
+        // A new role: monitors filter by it on their next snapshot; a session connection is re-checked now.
+        conn.user = { ...conn.user, role }
+        if (!conn.sessionId) continue
+        const channel = channels.get(conn.sessionId)
+        if (!channel || !canReadSession(conn.user, channel)) conn.close(CLOSE_CODES.SESSION_GONE, 'session no longer visible with the new role')
+        else conn.canWrite = canWriteSession(conn.user, channel)
+      }
+    },
     'session.changed': (sessionId, status) => {
       const frame = encode({ type: 'session.status', sessionId, status })
       toMonitors(sessionId, frame)
