@@ -167,6 +167,19 @@ describe('auth: registration, login and tokens', () => {
     expect((await call(t, 'POST', '/auth/refresh', { json: { refresh_token: student.refreshToken } })).status).toBe(200)
   })
 
+  it('lets a client whose refresh response was lost retry with the same token, once its successor is unused', async () => {
+    const first = await login(t.baseUrl, student.user.email)
+    const lost = await call(t, 'POST', '/auth/refresh', { json: { refresh_token: first.refreshToken } })
+    expect(lost.status).toBe(200) // ...but imagine the answer never arrived
+    const retry = await call(t, 'POST', '/auth/refresh', { json: { refresh_token: first.refreshToken } })
+    expect(retry.status).toBe(200)
+    expect((await call(t, 'GET', '/users/me', { token: retry.body.access_token as string })).status).toBe(200)
+    // The answer that went astray is worthless now: whoever presents it revokes the login.
+    const astray = await call(t, 'POST', '/auth/refresh', { json: { refresh_token: lost.body.refresh_token } })
+    expect(astray.body.code).toBe('AUTH_TOKEN_REVOKED')
+    expect((await call(t, 'POST', '/auth/refresh', { json: { refresh_token: retry.body.refresh_token } })).status).toBe(401)
+  })
+
   it('refuses an access token as a refresh token and stores refresh tokens only hashed', async () => {
     const res = await call(t, 'POST', '/auth/refresh', { json: { refresh_token: admin.accessToken.slice(0, 200) } })
     expect(res.status).toBe(401)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { VigilError } from '../../src/shared/errors'
 import { createPasswordHasher, prehashPassword } from '../../src/station/auth/password-hasher'
-import { issueRefreshToken, rotateRefreshToken } from '../../src/station/auth/refresh-tokens'
+import { issueRefreshToken, REFRESH_RETRY_GRACE_MS, rotateRefreshToken } from '../../src/station/auth/refresh-tokens'
 import { bearerTokenOf } from '../../src/station/auth/tokens'
 import { normalizeEmail } from '../../src/station/auth/users.repository'
 import { openLocalDatabase } from '../../src/station/storage/database'
@@ -56,18 +56,47 @@ describe('password hasher', () => {
 })
 
 describe('refresh token rotation', () => {
-  it('rotates within a family and revokes the family when a rotated token is reused', () => {
+  function freshDb() {
     const db = openLocalDatabase(':memory:')
     db.prepare("INSERT INTO users (id, email, role, password_hash, created_at, updated_at) VALUES ('u1', 'a@x', 'student', 'h', 'now', 'now')").run()
-    const first = issueRefreshToken(db, { userId: 'u1', nowMs: 0, ttlSec: 60 })
-    const second = rotateRefreshToken(db, first.token, 1000, 60)
+    return db
+  }
+
+  it('rotates within a family and revokes the family when a rotated token is reused after the grace window', () => {
+    const db = freshDb()
+    const first = issueRefreshToken(db, { userId: 'u1', nowMs: 0, ttlSec: 600 })
+    const second = rotateRefreshToken(db, first.token, 1000, 600)
     expect(second.userId).toBe('u1')
     expect(second.next.familyId).toBe(first.familyId)
-    expect(codeOf(() => rotateRefreshToken(db, first.token, 2000, 60))).toBe('AUTH_TOKEN_REVOKED')
-    expect(codeOf(() => rotateRefreshToken(db, second.next.token, 3000, 60))).toBe('AUTH_TOKEN_REVOKED')
-    expect(codeOf(() => rotateRefreshToken(db, 'unknown', 3000, 60))).toBe('AUTH_INVALID_TOKEN')
+    expect(codeOf(() => rotateRefreshToken(db, first.token, 1000 + REFRESH_RETRY_GRACE_MS + 1, 600))).toBe('AUTH_TOKEN_REVOKED')
+    expect(codeOf(() => rotateRefreshToken(db, second.next.token, 40_000, 600))).toBe('AUTH_TOKEN_REVOKED')
+    expect(codeOf(() => rotateRefreshToken(db, 'unknown', 3000, 600))).toBe('AUTH_INVALID_TOKEN')
     const other = issueRefreshToken(db, { userId: 'u1', nowMs: 0, ttlSec: 60 })
     expect(codeOf(() => rotateRefreshToken(db, other.token, 61_000, 60))).toBe('AUTH_TOKEN_EXPIRED')
+    db.close()
+  })
+
+  it('lets a client whose refresh response was lost retry within the grace window; the lost token then counts as reuse', () => {
+    const db = freshDb()
+    const first = issueRefreshToken(db, { userId: 'u1', nowMs: 0, ttlSec: 600 })
+    const lost = rotateRefreshToken(db, first.token, 1000, 600) // the response never reached the client
+    const retried = rotateRefreshToken(db, first.token, 5000, 600)
+    expect(retried.next.familyId).toBe(first.familyId)
+    expect(retried.next.token).not.toBe(lost.next.token)
+    // The client goes on with the retried pair.
+    const third = rotateRefreshToken(db, retried.next.token, 10_000, 600)
+    // Had someone else held the lost token, presenting it now shows two holders: the login is revoked.
+    expect(codeOf(() => rotateRefreshToken(db, lost.next.token, 12_000, 600))).toBe('AUTH_TOKEN_REVOKED')
+    expect(codeOf(() => rotateRefreshToken(db, third.next.token, 13_000, 600))).toBe('AUTH_TOKEN_REVOKED')
+    db.close()
+  })
+
+  it('treats a retry as reuse once the successor has been used: a stolen token is still caught', () => {
+    const db = freshDb()
+    const first = issueRefreshToken(db, { userId: 'u1', nowMs: 0, ttlSec: 600 })
+    const second = rotateRefreshToken(db, first.token, 1000, 600)
+    rotateRefreshToken(db, second.next.token, 2000, 600) // the legitimate client moved on
+    expect(codeOf(() => rotateRefreshToken(db, first.token, 3000, 600))).toBe('AUTH_TOKEN_REVOKED') // within the window, still reuse
     db.close()
   })
 })
