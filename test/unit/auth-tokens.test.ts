@@ -55,13 +55,13 @@ describe('password hasher', () => {
   })
 })
 
-describe('refresh token rotation', () => {
-  function freshDb() {
-    const db = openLocalDatabase(':memory:')
-    db.prepare("INSERT INTO users (id, email, role, password_hash, created_at, updated_at) VALUES ('u1', 'a@x', 'student', 'h', 'now', 'now')").run()
-    return db
-  }
+function freshDb() {
+  const db = openLocalDatabase(':memory:')
+  db.prepare("INSERT INTO users (id, email, role, password_hash, created_at, updated_at) VALUES ('u1', 'a@x', 'student', 'h', 'now', 'now')").run()
+  return db
+}
 
+describe('refresh token rotation', () => {
   it('rotates within a family and revokes the family when a rotated token is reused after the grace window', () => {
     const db = freshDb()
     const first = issueRefreshToken(db, { userId: 'u1', nowMs: 0, ttlSec: 600 })

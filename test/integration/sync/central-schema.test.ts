@@ -27,6 +27,11 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!()
 })
 
+/** A PL/pgSQL function whose body is `body`: creating it makes PostgreSQL's validator parse every statement. */
+function asFunction(name: string, body: string): string {
+  return `CREATE FUNCTION pg_temp.${name}() RETURNS void LANGUAGE plpgsql AS $fn$\n${body}\n$fn$`
+}
+
 async function central(migrate = true): Promise<TestCentral> {
   const c = await createTestCentral(migrate)
   cleanups.push(() => c.drop())
@@ -113,7 +118,6 @@ describe('central schema', { timeout: 120_000 }, () => {
     expect(block, 'the TimescaleDB DO block').toBeTruthy()
 
     // 1. Parses: a syntax error anywhere in the branch makes CREATE FUNCTION fail (and the check has teeth).
-    const asFunction = (name: string, body: string) => `CREATE FUNCTION pg_temp.${name}() RETURNS void LANGUAGE plpgsql AS $fn$\n${body}\n$fn$`
     await c.query(asFunction('tsdb_branch', block!))
     await expect(c.query(asFunction('tsdb_branch_broken', block!.replace('GROUP BY 1, 2\n  WITH NO DATA', 'GROUP 1, 2\n  WITH NO DATA')))).rejects.toThrow(/syntax error/)
 

@@ -26,6 +26,17 @@ describe('WebSocket upgrade: authentication, Origin and visibility', () => {
     await t.close()
   })
 
+  const patch = (path: string, token: string, body: Record<string, unknown>) =>
+    fetch(`${t.baseUrl}/api/v1${path}`, { method: 'PATCH', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) })
+
+  /** `user` watching the monitor and the shared session. */
+  async function monitorAndSession(user: LoggedInUser): Promise<{ monitor: TestClient; session: TestClient }> {
+    const monitor = await TestClient.connect(t.baseUrl, '/ws/monitor', { token: user.accessToken })
+    const session = await TestClient.connect(t.baseUrl, `/ws/session/${sessionId}`, { token: user.accessToken })
+    await Promise.all([monitor.next('hello'), session.next('hello')])
+    return { monitor, session }
+  }
+
   it('refuses a missing token with 401 AUTH_MISSING_TOKEN before upgrading', async () => {
     const refusal = await TestClient.refused(t.baseUrl, `/ws/session/${sessionId}`)
     expect(refusal).toMatchObject({ status: 401, body: { code: 'AUTH_MISSING_TOKEN' } })
@@ -111,27 +122,17 @@ describe('WebSocket upgrade: authentication, Origin and visibility', () => {
   })
 
   describe('follows account changes at once, not when the token expires', () => {
-    const patch = (path: string, token: string, body: Record<string, unknown>) =>
-      fetch(`${t.baseUrl}/api/v1${path}`, { method: 'PATCH', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) })
-
-    async function watcher(user: LoggedInUser): Promise<{ monitor: TestClient; session: TestClient }> {
-      const monitor = await TestClient.connect(t.baseUrl, '/ws/monitor', { token: user.accessToken })
-      const session = await TestClient.connect(t.baseUrl, `/ws/session/${sessionId}`, { token: user.accessToken })
-      await Promise.all([monitor.next('hello'), session.next('hello')])
-      return { monitor, session }
-    }
-
     it('closes every connection of a deactivated user, or of one who changed their password, with 4003; others stay', async () => {
       const bystander = await TestClient.connect(t.baseUrl, `/ws/session/${sessionId}`, { token: owner.accessToken })
       await bystander.next('hello')
 
       const deactivated = await userWith(t.baseUrl, 'researcher')
-      const a = await watcher(deactivated)
+      const a = await monitorAndSession(deactivated)
       expect((await patch(`/users/${deactivated.user.id}`, admin.accessToken, { is_active: false })).status).toBe(200)
       for (const c of [a.monitor, a.session]) expect(await c.closed).toMatchObject({ code: CLOSE_CODES.AUTH_REVOKED, reason: expect.stringMatching(/signed out everywhere/) })
 
       const careful = await userWith(t.baseUrl, 'researcher')
-      const b = await watcher(careful)
+      const b = await monitorAndSession(careful)
       expect((await patch('/users/me', careful.accessToken, { password: 'a brand new passphrase', current_password: careful.password })).status).toBe(200)
       for (const c of [b.monitor, b.session]) expect((await c.closed).code).toBe(CLOSE_CODES.AUTH_REVOKED)
 
@@ -142,7 +143,7 @@ describe('WebSocket upgrade: authentication, Origin and visibility', () => {
 
     it('applies a new role to open connections: a researcher made student loses a session that is not theirs, keeps the monitor', async () => {
       const demoted = await userWith(t.baseUrl, 'researcher')
-      const c = await watcher(demoted)
+      const c = await monitorAndSession(demoted)
       // As a researcher they see the student owner's recording (started in beforeAll) on the monitor.
       const before = await c.monitor.next('monitor.snapshot', (m) => m.sessions.some((x) => x.sessionId === sessionId), 10_000)
       expect(before.sessions.map((x) => x.sessionId)).toContain(sessionId)
