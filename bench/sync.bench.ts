@@ -1,21 +1,26 @@
 /**
  * Sync throughput, SQLite → PostgreSQL (issue 7). One recording of 8-channel 250 Hz EEG (default one hour:
  * 900,000 samples) is generated into a temporary SQLite, then moved into fresh, migrated central
- * databases (same schema, keys and indexes every time) four ways, in the same run:
+ * databases (same schema, keys and indexes every time) several ways, in the same run:
  *   - raw text COPY: rows read with better-sqlite3 and COPY'd as text straight into eeg_data
  *     (no staging, no dedupe, no cursor: not retry-safe), 50,000 rows per COPY;
  *   - raw binary COPY: the same with PostgreSQL's binary format (Vigil's encoder, nothing else);
- *   - the sync engine, method `copy` (binary COPY into a temp table + INSERT ... ON CONFLICT DO NOTHING,
- *     cursor committed locally after each central commit), batches of 5,000 rows (the default);
+ *   - the sync engine, method `copy` (cursor committed locally after each central commit), batches of
+ *     5,000 rows (the default): new rows by binary COPY straight into eeg_data, replays through the
+ *     staging table + INSERT ... ON CONFLICT DO NOTHING;
+ *   - the same engine replaying every row (all duplicates);
  *   - the sync engine, method `unnest` (INSERT ... SELECT unnest(...) ON CONFLICT DO NOTHING).
+ * The machine is shared, so raw binary COPY, engine and replay run in SYNC_BENCH_ROUNDS interleaved rounds
+ * (default 3); each figure is the median over rounds and each ratio the median of the per-round ratios
+ * (engine and baseline measured back to back). Text COPY and unnest run once, in the first round.
  * The engine's time for all rows is the catch-up time of a recording made offline.
- * Also printed: bytes per sample of eeg_data (heap + indexes) after the load.
+ * Also printed: the load average, and bytes per sample of eeg_data (heap + indexes) after the load.
  *
- *   npm run bench -- sync                          (SYNC_BENCH_SECONDS=600 for a 10-minute recording)
+ *   npm run bench -- sync        (SYNC_BENCH_SECONDS=600 for a 10-minute recording, SYNC_BENCH_ROUNDS=1 for one round)
  * Target: ≥ 100,000 EEG rows/s through the engine and ≥ 0.5 × raw COPY.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -30,6 +35,7 @@ import { EEG_STREAM } from '../src/station/sync/streams'
 import { createSyncEngine, type IngestMethod } from '../src/station/sync/sync-engine'
 
 const SECONDS = Number(process.env.SYNC_BENCH_SECONDS ?? 3600)
+const ROUNDS = Math.max(1, Number(process.env.SYNC_BENCH_ROUNDS ?? 3))
 const RATE_HZ = 250
 const CHANNELS = 8
 const RAW_CHUNK = 50_000
@@ -53,11 +59,18 @@ async function freshCentral(tag: string): Promise<string> {
   const name = `vigil_sync_bench_${tag}_${process.pid}`
   await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
   await admin(`CREATE DATABASE ${name}`)
-  created.push(name)
+  if (!created.includes(name)) created.push(name)
   const url = urlOf(name)
   await migrateCentral(url)
   return url
 }
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ')
 
 function seed(db: LocalDatabase, stationId: string): number {
   const samples = SECONDS * RATE_HZ
@@ -154,27 +167,47 @@ try {
   const db = openLocalDatabase(join(dir, 'bench.sqlite'))
   const stationId = newId()
   db.prepare("INSERT INTO station_meta (key, value) VALUES ('station_id', ?)").run(stationId)
-  let t = performance.now()
+  const t = performance.now()
   const rows = seed(db, stationId)
   console.log(`generated ${rows} EEG rows (${CHANNELS} ch × ${RATE_HZ} Hz × ${SECONDS} s) in ${((performance.now() - t) / 1000).toFixed(1)} s`)
 
-  const results: Array<{ name: string; seconds: number }> = []
-  results.push({ name: 'raw text COPY (not retry-safe)', seconds: await rawCopy(db, await freshCentral('rawtext'), 'text') })
-  results.push({ name: 'raw binary COPY (not retry-safe)', seconds: await rawCopy(db, await freshCentral('rawbin'), 'binary') })
-  const copyUrl = await freshCentral('copy')
-  results.push({ name: 'engine, copy (staging + ON CONFLICT)', seconds: await engineRun(db, stationId, copyUrl, 'copy') })
-  results.push({ name: 'engine, unnest + ON CONFLICT', seconds: await engineRun(db, stationId, await freshCentral('unnest'), 'unnest') })
-  t = performance.now()
-  const replaySeconds = await engineRun(db, stationId, copyUrl, 'copy')
-  results.push({ name: 'engine, copy, full replay (all duplicates)', seconds: replaySeconds })
-
-  const rawText = results[0].seconds
-  const rawBinary = results[1].seconds
-  console.log('\nmethod                                       rows/s     × raw text COPY   × raw binary COPY')
-  for (const r of results) {
-    console.log(`${r.name.padEnd(44)} ${String(Math.round(rows / r.seconds)).padStart(8)}   ${(rawText / r.seconds).toFixed(2).padStart(8)}          ${(rawBinary / r.seconds).toFixed(2).padStart(8)}`)
+  console.log(`load average at start: ${load()} (${ROUNDS} round(s))`)
+  // Seconds per method and round; text COPY and unnest only in the first round.
+  const runs = new Map<string, number[]>()
+  const record = (name: string, seconds: number) => {
+    runs.set(name, [...(runs.get(name) ?? []), seconds])
+    console.log(`  ${name.padEnd(44)} ${String(Math.round(rows / seconds)).padStart(8)} rows/s   (load ${load()})`)
   }
-  const engineSeconds = results[2].seconds
+  const RAW_TEXT = 'raw text COPY (not retry-safe)'
+  const RAW_BINARY = 'raw binary COPY (not retry-safe)'
+  const ENGINE = 'engine, copy (direct COPY, replays staged)'
+  const REPLAY = 'engine, copy, full replay (all duplicates)'
+  const UNNEST = 'engine, unnest + ON CONFLICT'
+  let copyUrl = ''
+  for (let round = 1; round <= ROUNDS; round++) {
+    console.log(`round ${round}`)
+    if (round === 1) record(RAW_TEXT, await rawCopy(db, await freshCentral('rawtext'), 'text'))
+    record(RAW_BINARY, await rawCopy(db, await freshCentral('rawbin'), 'binary'))
+    copyUrl = await freshCentral('copy')
+    record(ENGINE, await engineRun(db, stationId, copyUrl, 'copy'))
+    record(REPLAY, await engineRun(db, stationId, copyUrl, 'copy'))
+    if (round === 1) record(UNNEST, await engineRun(db, stationId, await freshCentral('unnest'), 'unnest'))
+  }
+
+  // Ratios per round (baseline and engine back to back), then the median; the first round's for one-offs.
+  const ratio = (name: string, base: string) => {
+    const mine = runs.get(name)!
+    const theirs = runs.get(base)!
+    return median(mine.map((s, i) => theirs[Math.min(i, theirs.length - 1)] / s))
+  }
+  console.log(`\nmedian of ${ROUNDS} round(s)                         rows/s     × raw text COPY   × raw binary COPY`)
+  for (const name of [RAW_TEXT, RAW_BINARY, ENGINE, REPLAY, UNNEST]) {
+    console.log(
+      `${name.padEnd(44)} ${String(Math.round(rows / median(runs.get(name)!))).padStart(8)}   ${ratio(name, RAW_TEXT).toFixed(2).padStart(8)}          ${ratio(name, RAW_BINARY).toFixed(2).padStart(8)}`
+    )
+  }
+  console.log(`load average at end: ${load()}`)
+  const engineSeconds = median(runs.get(ENGINE)!)
   const hourRows = 3600 * RATE_HZ
   const scaled = rows === hourRows ? '' : ` (extrapolated linearly from ${rows} rows)`
   console.log(`\ncatch-up of 1 h of 8-ch 250 Hz EEG recorded offline (${hourRows} rows): ${((engineSeconds * hourRows) / rows).toFixed(1)} s${scaled}`)

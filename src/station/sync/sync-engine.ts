@@ -11,8 +11,7 @@
  * - Anything else (network, server restart, disk full centrally) is transient: retried with exponential
  *   back-off and jitter, forever, resuming by itself when the database is back.
  */
-import { pipeline } from 'node:stream/promises'
-import { Readable } from 'node:stream'
+import { finished as streamFinished } from 'node:stream/promises'
 import { Client } from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { isVigilError, VigilError } from '../../shared/errors'
@@ -101,6 +100,14 @@ interface Item {
   central: Row
 }
 
+/** Rows of an append stream read in one go; `data` is their COPY payload (null: a row cannot be encoded). */
+interface AppendBatch {
+  raw: Row[]
+  central: Row[]
+  lastId: number
+  data?: Buffer | null
+}
+
 interface Quarantine {
   stream: string
   item: Item
@@ -112,6 +119,7 @@ const PRUNE_EVERY_MS = 3600_000
 const RATE_WINDOW_MS = 10_000
 const STATUS_EVENT_MIN_MS = 500
 const STOP_GRACE_MS = 3000
+const UNIQUE_VIOLATION = '23505'
 
 /**
  * Exponential back-off with equal jitter: the ceiling doubles per failed attempt up to `maxMs`; the delay
@@ -163,6 +171,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   let lastPruneMs = 0
   let lastStatusEventMs = 0
   const rateSamples: Array<{ atMs: number; rows: number }> = []
+  // Streams whose last batch met rows already central: they skip the direct COPY (see copyDirect).
+  const replaying = new Set<string>()
 
   const getCursor = db.prepare('SELECT last_id FROM sync_cursors WHERE stream = ?').pluck()
   const setCursor = db.prepare(
@@ -373,15 +383,65 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   // ---------------------------------------------------------------- streams
 
+  /** Reads (and for the direct COPY, encodes) the append-stream rows after `afterId`; null when there are none. */
+  function readAppendBatch(stream: AppendStream, afterId: number): AppendBatch | null {
+    const raw = selectStmts.get(stream.name)!.all(afterId, batchRows) as Row[]
+    if (raw.length === 0) return null
+    const central = raw.map((r) => stream.toCentral(r, stationId))
+    let data: Buffer | null | undefined
+    if (method === 'copy' && !replaying.has(stream.name)) {
+      try {
+        data = encodeCopyBinary(stream.columns, central)
+      } catch (err) {
+        if (!(err instanceof RowEncodeError)) throw err
+        data = null
+      }
+    }
+    return { raw, central, lastId: raw[raw.length - 1][0] as number, data }
+  }
+
+  /**
+   * Fast path of the `copy` method for rows new to the central database: one binary COPY straight into
+   * the table, without the staging table and `INSERT ... ON CONFLICT` (about half the central work).
+   * Safe because the table's key refuses a duplicate: a batch holding one fails whole and is rolled
+   * back, so nothing lands twice. Returns false when the server refused the batch for any reason
+   * (duplicates, bad rows): the staging path then decides, exactly as without this path.
+   * `onSent` runs once the rows are on the wire, while the server ingests them.
+   */
+  async function copyDirect(stream: AppendStream, batch: AppendBatch, onSent?: () => void): Promise<boolean> {
+    if (!batch.data) return false
+    const c = await connection()
+    try {
+      await c.query('BEGIN')
+      await copyInto(c, `COPY ${stream.centralTable} (${columnList(stream.columns)}) FROM STDIN (FORMAT binary)`, batch.data, onSent)
+      await recordStreamPosition(c, stream.name, batch.lastId)
+      await c.query('COMMIT')
+      return true
+    } catch (err) {
+      // A connection that cannot even roll back is gone: transient, retried like any other batch.
+      await c.query('ROLLBACK').catch(() => {
+        dropConnection()
+        throw err
+      })
+      // Duplicates come in runs (a replay after a lost acknowledgement): stage until a batch is all new.
+      if ((err as { code?: unknown }).code === UNIQUE_VIOLATION) replaying.add(stream.name)
+      return false
+    }
+  }
+
   /** One batch of an append-only stream; returns the number of local rows consumed. */
-  async function syncAppendBatch(stream: AppendStream): Promise<number> {
-    const raw = selectStmts.get(stream.name)!.all(cursorOf(stream.name), batchRows) as Row[]
-    if (raw.length === 0) return 0
-    const lastId = raw[raw.length - 1][0] as number
-    const items: Item[] = raw.map((r) => ({ localId: String(r[0]), local: r, central: stream.toCentral(r, stationId) }))
+  async function syncAppendBatch(stream: AppendStream, batch: AppendBatch, onSent?: () => void): Promise<number> {
+    const { raw, central, lastId } = batch
+    if (await copyDirect(stream, batch, onSent)) {
+      commitLocal(stream.name, lastId, [])
+      countRows(raw.length)
+      return raw.length
+    }
+    const items: Item[] = raw.map((r, i) => ({ localId: String(r[0]), local: r, central: central[i] }))
     const bad: Quarantine[] = []
     await writeIsolating(stream.name, items, bad, async (c, rows) => {
-      await insertRows(c, stream.centralTable, stream.columns, rows, 'ON CONFLICT DO NOTHING', method === 'copy')
+      const inserted = await insertRows(c, stream.centralTable, stream.columns, rows, 'ON CONFLICT DO NOTHING', method === 'copy')
+      if (inserted === rows.length) replaying.delete(stream.name)
       await recordStreamPosition(c, stream.name, lastId)
     })
     commitLocal(stream.name, lastId, bad)
@@ -389,9 +449,29 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     return raw.length
   }
 
+  /**
+   * Drains an append stream. The next batch is read and encoded while the server ingests the current
+   * one (SQLite reads block this thread, so they fill the wait instead of adding to it); it is used only
+   * if the current batch committed and no other engine moved the cursor meanwhile.
+   */
+  async function drainAppend(stream: AppendStream): Promise<void> {
+    let batch = readAppendBatch(stream, cursorOf(stream.name))
+    while (batch && !control.stopping) {
+      const current = batch
+      const isFull = current.raw.length >= batchRows
+      const ahead: { batch?: AppendBatch | null } = {}
+      await syncAppendBatch(stream, current, isFull ? () => (ahead.batch = readAppendBatch(stream, current.lastId)) : undefined)
+      if (!isFull) return
+      const cursor = cursorOf(stream.name)
+      batch = ahead.batch !== undefined && cursor === current.lastId ? ahead.batch : readAppendBatch(stream, cursor)
+    }
+  }
+
   async function upsertEntities(stream: string, items: Item[], bad: Quarantine[], columns: readonly CentralColumn[], table: string, conflict: string): Promise<void> {
     if (items.length === 0) return
-    await writeIsolating(stream, items, bad, (c, rows) => insertRows(c, table, columns, rows, conflict, false))
+    await writeIsolating(stream, items, bad, async (c, rows) => {
+      await insertRows(c, table, columns, rows, conflict, false)
+    })
   }
 
   /** Edits of users, sessions, alerts and markers, newest state of each entity once. */
@@ -501,7 +581,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     setState('syncing')
     await drain(syncOutboxBatch)
     await drain(syncTombstoneBatch)
-    for (const stream of APPEND_STREAMS) await drain(() => syncAppendBatch(stream))
+    for (const stream of APPEND_STREAMS) await drainAppend(stream)
     if (client) await client.query('UPDATE stations SET last_sync_at = now() WHERE station_id = $1', [stationId]).catch(() => undefined)
     lastSuccessAt = nowIso()
     failures = 0
@@ -645,8 +725,31 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 }
 
-async function copyInto(c: Client, sql: string, data: Buffer): Promise<void> {
-  await pipeline(Readable.from([data]), c.query(copyFrom(sql)))
+/**
+ * One COPY ... FROM STDIN of a complete payload. `onSent` runs once the payload has reached the socket
+ * (the write callback fires after pg-copy-streams flushed it) and the COPY end followed: the server is
+ * busy with it from then on. An error in `onSent` is swallowed: it only reads ahead.
+ */
+async function copyInto(c: Client, sql: string, data: Buffer, onSent?: () => void): Promise<void> {
+  const stream = c.query(copyFrom(sql))
+  const done = streamFinished(stream)
+  let sideWork: Promise<void> = Promise.resolve()
+  stream.write(data, (err) => {
+    if (err || !onSent) return
+    sideWork = new Promise((resolve) =>
+      setImmediate(() => {
+        try {
+          onSent()
+        } catch {
+          // Read ahead failed (e.g. the local database closed): the caller reads again, in order.
+        }
+        resolve()
+      })
+    )
+  })
+  stream.end()
+  await done
+  await sideWork
 }
 
 function columnList(columns: readonly CentralColumn[]): string {
@@ -660,16 +763,16 @@ function updateSet(columns: readonly CentralColumn[], keep: string[]): string {
     .join(', ')
 }
 
-async function insertRows(c: Client, table: string, columns: readonly CentralColumn[], rows: Row[], conflict: string, useCopy: boolean): Promise<void> {
+/** Returns the rows the conflict clause let through (inserted or updated). */
+async function insertRows(c: Client, table: string, columns: readonly CentralColumn[], rows: Row[], conflict: string, useCopy: boolean): Promise<number> {
   const cols = columnList(columns)
   if (useCopy) {
     const stage = `vigil_stage_${table}`
     await copyInto(c, `COPY ${stage} (${cols}) FROM STDIN (FORMAT binary)`, encodeCopyBinary(columns, rows))
-    await c.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${stage} ${conflict}`)
-  } else {
-    const { sql, params } = buildUnnestSelect(columns, rows)
-    await c.query(`INSERT INTO ${table} (${cols}) ${sql} ${conflict}`, params)
+    return (await c.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM ${stage} ${conflict}`)).rowCount ?? 0
   }
+  const { sql, params } = buildUnnestSelect(columns, rows)
+  return (await c.query(`INSERT INTO ${table} (${cols}) ${sql} ${conflict}`, params)).rowCount ?? 0
 }
 
 /** The compact status WebSocket clients get (src/shared/protocol/common.ts); REST has the full one. */
