@@ -26,6 +26,9 @@ export const syncStatusSchema = z
     /** Rows not yet committed centrally, per local table (plus `sync_outbox` edits and `tombstones`). */
     pending: z.record(z.string(), z.number().int()),
     pending_total: z.number().int(),
+    pending_exact: z
+      .boolean()
+      .describe('false when a table has more than 250,000 rows pending: its figure is then the id span (high-water mark − cursor), which overcounts rows deleted before they synced'),
     /** Rows committed centrally since this station started. */
     synced_total: z.number().int(),
     rows_per_s: z.number().describe('moving average over the last ~10 s of syncing'),

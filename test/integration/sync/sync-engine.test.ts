@@ -19,6 +19,25 @@ async function count(central: TestCentral, table: string): Promise<number> {
   return Number((await central.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n)
 }
 
+describe('pending rows in the status', () => {
+  it('are counted exactly up to the limit, then estimated from the id span (O(1)) and flagged', async () => {
+    const local = createTestLocal()
+    cleanups.push(() => local.close())
+    seedLocal(local.db, local.stationId, { sessions: 1, samplesPerSession: 3000, eventsPerSession: 20 })
+    // A deleted stretch below the high-water mark: the estimate cannot see it, the count can.
+    local.db.prepare('DELETE FROM eeg_samples WHERE id BETWEEN 1001 AND 1500').run()
+    const exact = engineFor(local, '', { exactCountLimit: 10_000 }).status()
+    expect(exact.pending.eeg_samples).toBe(2500)
+    expect(exact.pending_exact).toBe(true)
+    const estimated = engineFor(local, '', { exactCountLimit: 1000 }).status()
+    expect(estimated.pending.eeg_samples).toBe(3000)
+    expect(estimated.pending_exact).toBe(false)
+    // Small tables stay exact while a large one is estimated.
+    expect(estimated.pending.game_events).toBe(exact.pending.game_events)
+    expect(estimated.pending_total - exact.pending_total).toBe(500)
+  })
+})
+
 describe('sync engine against PostgreSQL', { timeout: 120_000 }, () => {
   for (const method of ['copy', 'unnest'] as const) {
     it(`moves every table exactly once (${method}), and a full replay adds nothing`, async () => {

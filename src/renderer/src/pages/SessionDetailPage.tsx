@@ -172,7 +172,7 @@ export function SyncSummary({ status, error }: { status: SyncStatus | undefined;
         ? 'No central database configured; data stays on this station.'
         : status.pending_total === 0
           ? `Station fully synced${status.last_success_at ? ` (last ${formatTime(status.last_success_at)})` : ''}.`
-          : `${status.pending_total.toLocaleString()} rows of this station waiting to sync (${status.state}).`}
+          : `${status.pending_exact ? '' : '≈ '}${status.pending_total.toLocaleString()} rows of this station waiting to sync (${status.state}).`}
       {status.last_error && <span className="text-bad"> Last error: {status.last_error.message}</span>}
     </p>
   )

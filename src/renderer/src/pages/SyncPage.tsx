@@ -60,7 +60,8 @@ export function SyncPage() {
           </div>
           <div className="tiles">
             <div className="tile">
-              <span className="tile-value" data-testid="sync-pending">
+              <span className="tile-value" data-testid="sync-pending" title={s.pending_exact ? undefined : 'Estimated from row ids: a large backlog is not counted row by row'}>
+                {s.pending_exact ? '' : '≈ '}
                 {s.pending_total.toLocaleString()}
               </span>
               <span className="tile-label">Pending rows</span>
