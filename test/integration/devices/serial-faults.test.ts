@@ -71,13 +71,13 @@ function lastSeq(blocks: SampleBlock[]): number {
 }
 
 describe('serial drivers under faults (socat pty, real serialport)', () => {
-  it('Cyton: sends "b", survives drops and garbage, and numbers every sample by its true position', async () => {
+  it('Cyton: sends "d" (channel defaults, gain 24) then "b", survives drops and garbage, and numbers every sample by its true position', async () => {
     const { driver, emulator, rec, events } = await rig(
       (pair) => createCytonEmulator({ pair, dropProbability: 0.03, garbageProbability: 0.2, seed: 7 }),
       (path) => createCytonDriver({ path, clock: systemClock })
     )
     await waitUntil(() => rec.samples() >= 600, 10_000, '600 samples')
-    expect(emulator.commands).toContain('b')
+    expect(emulator.commands.startsWith('db')).toBe(true)
     expectValues(rec.blocks, emulatedCytonUv)
     const stats = driver.stats()
     expect(stats.gaps).toBeGreaterThan(0)
@@ -109,6 +109,8 @@ describe('serial drivers under faults (socat pty, real serialport)', () => {
     // 1.3 s down at 250 Hz is more than one 256-sample wrap; values after the gap prove its size.
     expect(gap.data.size as number).toBeGreaterThan(300)
     expectValues(rec.blocks, emulatedCytonUv)
+    // Channel defaults again before the stream restarts: the board may have been power-cycled meanwhile.
+    expect(emulator.commands.match(/db/g)).toHaveLength(2)
   })
 
   it('Cyton: silence with the port still open trips the watchdog, which reopens the port and records the gap', async () => {

@@ -130,6 +130,16 @@ describe('Cyton parser', () => {
     )
   })
 
+  it('takes the board\'s text answer before the first packet as no error, but counts garbage once streaming', () => {
+    const packets = [0, 1, 2, 3].map((k) => ({ counter: k, counts: [k, 2, 3, 4, 5, 6, 7, 8] }))
+    const state = createCytonParser()
+    const answer = new TextEncoder().encode('updating channel settings to default$$$')
+    const rows = decodeAll(state, [concat([answer, stream(packets.slice(0, 2))]), concat([Uint8Array.of(0x11, 0x22), stream(packets.slice(2))])])
+    expect(rows.map((r) => r[0])).toEqual([0, 1, 2, 3])
+    expect(state.stats.garbageBytes).toBe(answer.length + 2)
+    expect(state.stats.resyncs).toBe(1) // the two bytes between packets, not the answer
+  })
+
   it('never throws on random bytes and accounts for every byte', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }), (chunks) => {

@@ -1,4 +1,4 @@
-/** OpenBCI Cyton / Cyton + Daisy over the USB dongle: 115200 baud, 'b' starts and 's' stops streaming. */
+/** OpenBCI Cyton / Cyton + Daisy over the USB dongle: 115200 baud, 'd' + 'b' start and 's' stops streaming. */
 import { serialModel } from '../models'
 import type { ParserStats } from '../protocol'
 import { SerialHeadsetDriver, type SerialDriverOptions, type SerialProtocol } from '../serial/serial.driver'
@@ -6,6 +6,12 @@ import { createCytonParser, decodeCyton, resetCytonParser } from './cyton.parser
 
 export const CYTON_START_STREAM = 'b'
 export const CYTON_STOP_STREAM = 's'
+/**
+ * Channel defaults (gain ×24, normal input, bias and SRB2 on), sent before every start: samples are
+ * scaled with gain 24, and another program (the OpenBCI GUI) may have left other gains on the board
+ * until its next power cycle. BrainFlow does the same at start-up. Firmware v2+ takes both back to back.
+ */
+export const CYTON_CHANNEL_DEFAULTS = 'd'
 
 export function createCytonProtocol(daisy: boolean): SerialProtocol {
   const kind = daisy ? 'cyton-daisy' : 'cyton'
@@ -16,7 +22,7 @@ export function createCytonProtocol(daisy: boolean): SerialProtocol {
     descriptor: { ...model.descriptor, baudRate: model.baudRate },
     defaultBaudRate: model.baudRate,
     counterModulus: parser.counterModulus,
-    startCommand: CYTON_START_STREAM,
+    startCommand: CYTON_CHANNEL_DEFAULTS + CYTON_START_STREAM,
     stopCommand: CYTON_STOP_STREAM,
     // The dongle answers even when the board is off or on another radio channel.
     silenceHint: 'is the board switched on, charged, and paired with this dongle?',

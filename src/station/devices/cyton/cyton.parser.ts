@@ -47,6 +47,11 @@ export interface CytonParserState {
   carry: Uint8Array
   carryLength: number
   isLocked: boolean
+  /**
+   * Whether a packet has been seen since the port opened. Bytes before the first one are the board's
+   * text answers ("updating channel settings to default$$$" after 'd'), not parse errors.
+   */
+  hasLocked: boolean
   /** Daisy: counter and µV of the even (Daisy-board) packet waiting for its odd partner. */
   pendingCounter: number
   readonly pendingUv: Float32Array
@@ -68,6 +73,7 @@ export function createCytonParser(options: CytonParserOptions = {}): CytonParser
     carry: new Uint8Array(CYTON_PACKET_BYTES * 2),
     carryLength: 0,
     isLocked: false,
+    hasLocked: false,
     pendingCounter: -1,
     pendingUv: new Float32Array(8),
     orphanPackets: 0,
@@ -84,6 +90,7 @@ export function setCytonGain(state: CytonParserState, channel: number, gain: num
 export function resetCytonParser(state: CytonParserState): void {
   state.carryLength = 0
   state.isLocked = false
+  state.hasLocked = false
   state.pendingCounter = -1
 }
 
@@ -114,6 +121,7 @@ export function decodeCyton(state: CytonParserState, chunk: Uint8Array): Decoded
         continue
       }
       state.isLocked = true
+      state.hasLocked = true
       stats.frames++
       const counter = buf[i + 1]
       if (!state.daisy) {
@@ -173,12 +181,12 @@ export function decodeCyton(state: CytonParserState, chunk: Uint8Array): Decoded
   }
 }
 
-/** Moves past `from` to the next 0xA0 (or the end), counting the skipped bytes as one resync. */
+/** Moves past `from` to the next 0xA0 (or the end), counting the skipped bytes as one resync once the stream has been locked. */
 function skipToHeader(state: CytonParserState, buf: Uint8Array, from: number): number {
   let j = buf.indexOf(CYTON_HEADER, from + 1)
   if (j < 0) j = buf.length
   state.stats.garbageBytes += j - from
-  state.stats.resyncs++
+  if (state.hasLocked) state.stats.resyncs++
   return j
 }
 

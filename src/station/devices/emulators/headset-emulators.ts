@@ -34,7 +34,10 @@ export interface HeadsetEmulatorOptions extends EmulatorFaults {
   burstMs?: number
 }
 
-/** Cyton: waits for 'b', 250 packets/s. With `daisy`, packets alternate boards (even = Daisy). */
+/**
+ * Cyton: waits for 'b', 250 packets/s, and answers 'd' in text as firmware v3 does. With `daisy`,
+ * packets alternate boards (even = Daisy).
+ */
 export function createCytonEmulator(options: HeadsetEmulatorOptions & { daisy?: boolean }): SerialEmulator {
   const counts = new Float64Array(8)
   return createSerialEmulator({
@@ -42,6 +45,7 @@ export function createCytonEmulator(options: HeadsetEmulatorOptions & { daisy?: 
     frameRateHz: 250,
     startCommand: 'b',
     stopCommand: 's',
+    replies: { d: 'updating channel settings to default$$$' },
     encodeFrame(index) {
       const row = options.daisy ? index >> 1 : index
       const channelBase = options.daisy && index % 2 === 0 ? 8 : 0

@@ -25,6 +25,8 @@ export interface SerialEmulatorOptions extends EmulatorFaults {
   /** Streams only after receiving this command byte (Cyton 'b'); 'stopCommand' pauses it. */
   startCommand?: string
   stopCommand?: string
+  /** Text the device answers to a command byte (Cyton 'd' → "updating channel settings to default$$$"). */
+  replies?: Readonly<Record<string, string>>
   /** Frames per write (default: what accumulates in 16 ms). */
   burstMs?: number
   baudRate?: number
@@ -65,6 +67,10 @@ export function createSerialEmulator(options: SerialEmulatorOptions): SerialEmul
     p.on('data', (data: Buffer) => {
       const text = data.toString('latin1')
       commands += text
+      for (const char of text) {
+        const reply = options.replies?.[char]
+        if (reply) p.write(Buffer.from(reply, 'latin1'))
+      }
       if (options.startCommand && text.includes(options.startCommand) && !isStreaming) {
         isStreaming = true
         streamStartMs = performance.now()
