@@ -1,9 +1,11 @@
 /**
  * The station serves the built React app. `npm run station` builds it on first run and whenever a
  * renderer or shared source is newer than the build, so a fresh clone needs no separate build step.
+ * The build goes to a scratch folder and replaces `out/` part by part with renames, so a station
+ * already running from `out/renderer` never serves a half-written build.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 function newestMtimeMs(dir: string): number {
@@ -30,10 +32,24 @@ export function ensureRendererBuilt(root: string, log: (line: string) => void = 
     (existsSync(config) && statSync(config).mtimeMs > statSync(index).mtimeMs)
   if (stale) {
     log('Building the user interface (electron-vite build)...')
-    execFileSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'warn'], {
-      cwd: root,
-      stdio: 'inherit'
-    })
+    const scratch = join(root, 'out', `.build-${process.pid}`)
+    try {
+      execFileSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'warn', '--outDir', scratch], {
+        cwd: root,
+        stdio: 'inherit'
+      })
+      for (const part of readdirSync(scratch)) replaceWith(join(scratch, part), join(root, 'out', part))
+    } finally {
+      rmSync(scratch, { recursive: true, force: true })
+    }
   }
   return out
+}
+
+/** Puts `next` where `target` is with two renames: readers see the old folder (for a moment none) or the new one, never a half-written one. */
+export function replaceWith(next: string, target: string): void {
+  const old = `${target}.old-${process.pid}`
+  if (existsSync(target)) renameSync(target, old)
+  renameSync(next, target)
+  rmSync(old, { recursive: true, force: true })
 }
