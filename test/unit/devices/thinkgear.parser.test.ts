@@ -107,6 +107,10 @@ describe('ThinkGear parser', () => {
             else parts.splice(k, 1)
             if (parts.length === 0) return
           }
+          // The stream goes on after the faults (as a live one does): a damaged length byte near the end
+          // claims up to 170 bytes, and the parser rightly waits for them before it can reject the packet.
+          const tail = Array.from({ length: 22 }, (_, k) => ({ bytes: encodeThinkGearRaw(k), raw: k }))
+          parts.push(...tail)
           const state = createThinkGearParser()
           const { raw } = decodeAll(state, [concat(parts.map((p) => p.bytes))])
           const intact = parts.filter((p) => p.raw !== null).map((p) => p.raw)
