@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { driveWireEventSchema, gameEventSchema } from '../game/events'
+import { ALERT_SEVERITIES, FATIGUE_LEVELS as ASSESSED_FATIGUE_LEVELS } from '../schemas/fatigue'
 
 export const PROTOCOL_VERSION = 1
 
@@ -73,7 +74,8 @@ export const markerSchema = z.object({
 })
 export type Marker = z.infer<typeof markerSchema>
 
-export const FATIGUE_LEVELS = ['alert', 'moderate', 'severe', 'unknown'] as const
+/** The engine's levels (src/shared/schemas/fatigue.ts), plus `unknown` before any modality has data. */
+export const FATIGUE_LEVELS = [...ASSESSED_FATIGUE_LEVELS, 'unknown'] as const
 export const fatigueLevelSchema = z.enum(FATIGUE_LEVELS)
 export type FatigueLevel = z.infer<typeof fatigueLevelSchema>
 
@@ -95,7 +97,6 @@ export const fatigueUpdateSchema = z.object({
 })
 export type FatigueUpdate = z.infer<typeof fatigueUpdateSchema>
 
-export const ALERT_SEVERITIES = ['info', 'warning', 'severe'] as const
 export const alertSchema = z.object({
   id: z.string(),
   sessionId: z.string(),
