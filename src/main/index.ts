@@ -2,8 +2,9 @@
  * Electron main process: a thin shell over the station core. Builds config from Electron's userData,
  * starts the station, opens a window on the station's own URL, and stops the station before quitting.
  */
-import { app, BrowserWindow, ipcMain, shell } from 'electron'
+import { app, BrowserWindow, ipcMain, screen, shell } from 'electron'
 import { join } from 'node:path'
+import { isParticipantScreenUrl, participantWindowPlacement } from './participant-window'
 import { loadConfig } from '../station/config'
 import { VIGIL_VERSION } from '../station/paths'
 import { createStation, type Station } from '../station/station'
@@ -30,7 +31,28 @@ async function boot(): Promise<void> {
       additionalArguments: [`--vigil-station-url=${station.url}`, `--vigil-version=${VIGIL_VERSION}`]
     }
   })
-  await window.loadURL(station.url)
+  const stationUrl = station.url
+  // The participant's Drive page gets its own window, full screen on a second display when there is
+  // one; any other link leaves the app for the system browser rather than opening inside it.
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (!isParticipantScreenUrl(url, stationUrl)) {
+      if (/^https?:/.test(url)) void shell.openExternal(url)
+      return { action: 'deny' }
+    }
+    const operatorDisplay = screen.getDisplayMatching(window.getBounds())
+    const placement = participantWindowPlacement(screen.getAllDisplays(), operatorDisplay.id)
+    return {
+      action: 'allow',
+      overrideBrowserWindowOptions: {
+        ...placement,
+        backgroundColor: '#0f1419',
+        title: 'Vigil: participant screen',
+        autoHideMenuBar: true,
+        webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false }
+      }
+    }
+  })
+  await window.loadURL(stationUrl)
 }
 
 app.whenReady().then(boot, (err: unknown) => {

@@ -136,6 +136,18 @@ test('the M key drops a marker, which the session detail lists', async () => {
   await expect(page.getByTestId('alerts-list')).toContainText('severe')
 })
 
+test('the participant screen opens from the session page in its own window', async () => {
+  const popup = page.waitForEvent('popup')
+  await page.getByTestId('open-participant-screen').click()
+  const participant = await popup
+  await participant.waitForLoadState()
+  expect(new URL(participant.url()).pathname).toBe(`/drive/${sessionId}`)
+  // Signed in like the opener (same browser profile), with no operator navigation.
+  await expect(participant.getByTestId('face-panel')).toBeVisible()
+  await expect(participant.getByRole('navigation', { name: 'Main' })).toHaveCount(0)
+  await participant.close()
+})
+
 test('the monitor shows the session, and a second browser sees it live', async ({ browser }: { browser: Browser }) => {
   await nav(page, 'Monitor').click()
   const card = page.getByTestId('monitor-card').filter({ hasText: PARTICIPANT })

@@ -8,6 +8,7 @@ import { gameEventsMessageSchema } from '@shared/protocol/station-messages'
 import type { DriveCommand, DriveStatus } from '@shared/game'
 import { LiveSocket, type SocketStatus } from '../api/ws'
 import { driveCommandMessage } from './game-link'
+import { openParticipantScreen } from './participant-screen'
 import './game.css'
 
 interface DriveReport {
@@ -103,6 +104,9 @@ export function DriveControl({ sessionId }: { sessionId: string }) {
           Pause
         </button>
       )}
+      <button type="button" onClick={() => openParticipantScreen(sessionId)} title="The participant's Drive page, in its own window (full screen on a second display in the desktop app)">
+        Participant screen
+      </button>
       {isConfirmingEnd ? (
         <button type="button" onClick={() => send('end')} disabled={!can('end')}>
           Confirm end

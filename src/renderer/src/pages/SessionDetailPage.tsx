@@ -5,6 +5,7 @@ import type { SyncStatus } from '@shared/schemas/sync'
 import type { Alert } from '../api/types'
 import { useAuth } from '../auth/auth-context'
 import { ExportPanel } from '../components/ExportPanel'
+import { openParticipantScreen } from '../game/participant-screen'
 import { SessionActions } from '../components/SessionActions'
 import { ConfirmDialog, EmptyState, ErrorNote, Skeleton, StatusBadge, formatDuration, formatTime } from '../components/ui/ui'
 import { useNow } from '../hooks/use-now'
@@ -76,7 +77,13 @@ export function SessionDetailPage({ sessionId }: { sessionId: string }) {
             <dd className="notes">{s.notes || '—'}</dd>
           </dl>
           <p>
-            Participant screen: <Link to={`/drive/${s.id}`}>/drive/{s.id}</Link>
+            Participant screen:{' '}
+            <button type="button" className="btn btn-small" onClick={() => openParticipantScreen(s.id)} data-testid="open-participant-screen">
+              Open in its own window
+            </button>{' '}
+            <span className="muted">
+              or <Link to={`/drive/${s.id}`}>/drive/{s.id}</Link> on another machine
+            </span>
           </p>
         </section>
         <section className="panel" aria-labelledby="counters-title">

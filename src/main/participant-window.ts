@@ -1,0 +1,35 @@
+/**
+ * Where the desktop app puts the participant's Drive page: full screen on a display other than the
+ * operator's, or a normal window on the only display. Pure (no `electron` import), so it is tested in
+ * plain Node; src/main/index.ts feeds it Electron's `screen` data.
+ */
+export interface Rect {
+  x: number
+  y: number
+  width: number
+  height: number
+}
+
+export interface DisplayInfo {
+  id: number
+  bounds: Rect
+}
+
+/** Whether `url` is a Drive page of the station at `stationUrl` (anything else opens in the system browser). */
+export function isParticipantScreenUrl(url: string, stationUrl: string): boolean {
+  try {
+    const target = new URL(url)
+    return target.origin === new URL(stationUrl).origin && target.pathname.startsWith('/drive/')
+  } catch {
+    return false
+  }
+}
+
+export function participantWindowPlacement(displays: readonly DisplayInfo[], operatorDisplayId: number): Rect & { fullscreen: boolean } {
+  const other = displays.find((d) => d.id !== operatorDisplayId)
+  if (other) return { ...other.bounds, fullscreen: true }
+  const only = displays.find((d) => d.id === operatorDisplayId)?.bounds ?? { x: 0, y: 0, width: 1280, height: 800 }
+  const width = Math.min(1280, only.width)
+  const height = Math.min(800, only.height)
+  return { x: only.x + Math.round((only.width - width) / 2), y: only.y + Math.round((only.height - height) / 2), width, height, fullscreen: false }
+}
