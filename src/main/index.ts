@@ -4,7 +4,7 @@
  */
 import { app, BrowserWindow, ipcMain, screen, shell } from 'electron'
 import { join } from 'node:path'
-import { isParticipantScreenUrl, participantWindowPlacement } from './participant-window'
+import { isParticipantScreenUrl, isStationUrl, participantWindowPlacement } from './participant-window'
 import { loadConfig } from '../station/config'
 import { VIGIL_VERSION } from '../station/paths'
 import { createStation, type Station } from '../station/station'
@@ -51,6 +51,12 @@ async function boot(): Promise<void> {
         webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false }
       }
     }
+  })
+  // A link that would take the operator's window off the station opens in the system browser instead.
+  window.webContents.on('will-navigate', (event, url) => {
+    if (isStationUrl(url, stationUrl)) return
+    event.preventDefault()
+    if (/^https?:/.test(url)) void shell.openExternal(url)
   })
   await window.loadURL(stationUrl)
 }

@@ -15,14 +15,18 @@ export interface DisplayInfo {
   bounds: Rect
 }
 
-/** Whether `url` is a Drive page of the station at `stationUrl` (anything else opens in the system browser). */
-export function isParticipantScreenUrl(url: string, stationUrl: string): boolean {
+/** Whether `url` belongs to the station at `stationUrl`; the app's windows never navigate anywhere else. */
+export function isStationUrl(url: string, stationUrl: string): boolean {
   try {
-    const target = new URL(url)
-    return target.origin === new URL(stationUrl).origin && target.pathname.startsWith('/drive/')
+    return new URL(url).origin === new URL(stationUrl).origin
   } catch {
     return false
   }
+}
+
+/** Whether `url` is a Drive page of the station at `stationUrl` (anything else opens in the system browser). */
+export function isParticipantScreenUrl(url: string, stationUrl: string): boolean {
+  return isStationUrl(url, stationUrl) && new URL(url).pathname.startsWith('/drive/')
 }
 
 export function participantWindowPlacement(displays: readonly DisplayInfo[], operatorDisplayId: number): Rect & { fullscreen: boolean } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isParticipantScreenUrl, participantWindowPlacement } from '../../src/main/participant-window'
+import { isParticipantScreenUrl, isStationUrl, participantWindowPlacement } from '../../src/main/participant-window'
 
 describe('desktop app: the participant screen window', () => {
   const laptop = { id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 } }
@@ -22,5 +22,8 @@ describe('desktop app: the participant screen window', () => {
     expect(isParticipantScreenUrl('http://evil.example/drive/01a2-x', station)).toBe(false)
     expect(isParticipantScreenUrl('http://127.0.0.1:9999/drive/x', station)).toBe(false)
     expect(isParticipantScreenUrl('not a url', station)).toBe(false)
+    // The operator's own window stays on the station, whatever the page.
+    expect(isStationUrl('http://127.0.0.1:8787/docs', station)).toBe(true)
+    expect(isStationUrl('https://github.com/', station)).toBe(false)
   })
 })
