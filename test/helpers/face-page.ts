@@ -1,10 +1,11 @@
 /**
  * Waits for the Drive page's face tracker to finish a `?faceFrames=N` run, for the face e2e test and
  * bench/face. The panel starts as 'stopped', so the run counts as done only when the tracker has timed
- * N detector calls (User Timing `vigil.face.detect`, see src/renderer/src/face/face-tracker.ts) and
+ * N detector calls (User Timing `FACE_DETECT_MEASURE`, recorded by src/renderer/src/face/face-tracker.ts) and
  * stopped, or when it failed to start (no camera, permission denied, error).
  */
 import type { Page } from 'playwright-core'
+import { FACE_DETECT_MEASURE } from '../../src/shared/face/features'
 
 const STATUS = '[data-testid="face-status"]'
 const FAILED = ['error', 'camera_unavailable', 'permission_denied']
@@ -21,14 +22,14 @@ export interface FaceRun {
 }
 
 export async function waitForFaceRun(page: Page, frames: number, timeoutMs = 600_000): Promise<FaceRun> {
-  const finished = `(performance.getEntriesByName('vigil.face.detect', 'measure').length >= ${frames} && document.querySelector('${STATUS}')?.getAttribute('data-status') === 'stopped') || ${JSON.stringify(FAILED)}.includes(document.querySelector('${STATUS}')?.getAttribute('data-status'))`
+  const finished = `(performance.getEntriesByName('${FACE_DETECT_MEASURE}', 'measure').length >= ${frames} && document.querySelector('${STATUS}')?.getAttribute('data-status') === 'stopped') || ${JSON.stringify(FAILED)}.includes(document.querySelector('${STATUS}')?.getAttribute('data-status'))`
   // Polled from here: the station's CSP forbids the string eval behind page.waitForFunction's polling.
   const deadline = Date.now() + timeoutMs
   while ((await page.evaluate(finished)) !== true) {
     if (Date.now() > deadline) throw new Error(`face tracking did not finish ${frames} frames in ${timeoutMs / 1000} s; the panel says: ${await page.locator(STATUS).textContent()}`)
     await new Promise((r) => setTimeout(r, 250))
   }
-  const measures = (await page.evaluate(`performance.getEntriesByName('vigil.face.detect', 'measure').map((m) => [m.startTime, m.duration])`)) as [number, number][]
+  const measures = (await page.evaluate(`performance.getEntriesByName('${FACE_DETECT_MEASURE}', 'measure').map((m) => [m.startTime, m.duration])`)) as [number, number][]
   return {
     status: (await page.locator(STATUS).getAttribute('data-status')) ?? '',
     text: (await page.locator(STATUS).textContent()) ?? '',

@@ -13,6 +13,9 @@ export type Point = readonly [number, number, number?]
 /** tfjs backends the renderer's face tracker can run on (`?faceBackend=` forces one). */
 export const FACE_BACKENDS = ['webgl', 'wasm', 'cpu'] as const
 export type FaceBackend = (typeof FACE_BACKENDS)[number]
+/** User Timing name of each detector call in the renderer's tracker: DevTools shows it, tests and bench/face read it. */
+export const FACE_DETECT_MEASURE = 'vigil.face.detect'
+
 /** What WebGL the browser offers: a GPU, a software rasteriser (SwiftShader, llvmpipe), or none. */
 export type WebGlKind = 'hardware' | 'software' | 'none'
 

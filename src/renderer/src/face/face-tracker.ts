@@ -4,14 +4,15 @@
  * images: the video frame is read by the detector and by a 32×24 luminance probe, then dropped.
  *
  * Backend: WebGL on a real GPU, else tfjs' WASM backend, with the plain-JS CPU backend as the last
- * resort (see `faceBackendOrder` in src/shared/face/features.ts); the one in use is reported with the achieved detection rate. The WASM
- * binaries, like the models, come from the station.
+ * resort (`faceBackendOrder` in src/shared/face/features.ts); the one in use is reported with the
+ * achieved detection rate. The WASM binaries, like the models, come from the station.
  */
 import type { Config, Human } from '@vladmandic/human'
 import {
   createFaceFeatureTracker,
   eyeAspectRatio,
   mouthAspectRatio,
+  FACE_DETECT_MEASURE,
   faceBackendOrder,
   type WebGlKind,
   type FaceBackend,
@@ -104,7 +105,6 @@ function webGlKind(): WebGlKind {
   }
 }
 
-
 /** Asks for the camera; maps browser errors to the statuses the operator sees. */
 export async function openCamera(deviceId?: string): Promise<MediaStream> {
   if (!navigator.mediaDevices?.getUserMedia) throw Object.assign(new Error('This browser offers no camera access'), { status: 'camera_unavailable' as const })
@@ -122,14 +122,12 @@ export async function listCameras(): Promise<MediaDeviceInfo[]> {
   return (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput')
 }
 
-/** User Timing name of each detector call: DevTools' Timings track shows it, and bench/face reads it. */
-export const DETECT_MEASURE = 'vigil.face.detect'
 const MAX_DETECT_MEASURES = 1000
 
 function recordDetectTiming(start: number, end: number): void {
   // Bounded, so hours of tracking do not pile up timing entries.
-  if (performance.getEntriesByName(DETECT_MEASURE, 'measure').length >= MAX_DETECT_MEASURES) performance.clearMeasures(DETECT_MEASURE)
-  performance.measure(DETECT_MEASURE, { start, end })
+  if (performance.getEntriesByName(FACE_DETECT_MEASURE, 'measure').length >= MAX_DETECT_MEASURES) performance.clearMeasures(FACE_DETECT_MEASURE)
+  performance.measure(FACE_DETECT_MEASURE, { start, end })
 }
 
 export interface FaceTracker {
