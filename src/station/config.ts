@@ -69,6 +69,12 @@ const configSchema = z.object({
       mainsHz: z.union([z.literal(50), z.literal(60)]).default(50)
     })
     .prefault({}),
+  storage: z
+    .object({
+      /** Operators are warned when the data folder's disk has less free space than this (GB); 0 turns it off. */
+      lowDiskWarnGb: z.number().min(0).default(2)
+    })
+    .prefault({}),
   retention: z
     .object({
       /** Synced rows older than this may be pruned locally; 0 keeps everything. */
@@ -111,6 +117,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   { flag: 'central-url', env: 'VIGIL_CENTRAL_URL', path: 'central.url', kind: 'string', help: 'postgres:// URL of the central database (default: none, capture stays local)' },
   { flag: 'cors-origins', env: 'VIGIL_CORS_ORIGINS', path: 'server.corsOrigins', kind: 'list', help: 'comma-separated extra origins allowed for CORS and WebSockets' },
   { flag: 'allow-registration', env: 'VIGIL_ALLOW_REGISTRATION', path: 'auth.allowRegistration', kind: 'bool', help: 'allow self-registration (default true; the first account becomes admin)' },
+  { flag: 'low-disk-gb', env: 'VIGIL_LOW_DISK_GB', path: 'storage.lowDiskWarnGb', kind: 'number', help: "warn operators when the data folder's disk has less free space, in GB (default 2; 0: never)" },
   { flag: 'mains-hz', env: 'VIGIL_MAINS_HZ', path: 'fatigue.mainsHz', kind: 'int', help: 'mains frequency for the notch filter, 50 or 60 (default 50)' },
   { flag: 'log-level', env: 'VIGIL_LOG_LEVEL', path: 'log.level', kind: 'string', help: 'fatal|error|warn|info|debug|trace|silent (default info)' }
 ]

@@ -17,3 +17,17 @@ test('the station serves the app shell, which shows the simulated headset stream
   await expect.poll(async () => Number(await page.getByTestId('samples-received').textContent())).toBeGreaterThan(before)
   await page.screenshot({ path: 'test-results/screenshots/app-shell.png' })
 })
+
+test('operators are warned in every page when the station is running out of disk space', async ({ page }) => {
+  // A threshold no disk meets stands in for a full disk.
+  const strict = await startE2eStation(['--low-disk-gb', '1000000000', '--device', 'none'])
+  try {
+    await page.goto(strict.url)
+    const banner = page.getByTestId('disk-banner')
+    await expect(banner).toHaveAttribute('data-level', 'critical')
+    await expect(banner).toContainText(/nearly out of disk space: [\d.]+ [kMGT]?B free/)
+    await page.screenshot({ path: 'test-results/screenshots/app-shell-disk-low.png' })
+  } finally {
+    await strict.stop()
+  }
+})

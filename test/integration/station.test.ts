@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs'
+import { statfsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { JWT_SECRET_FILE } from '../../src/station/secrets'
@@ -18,6 +18,22 @@ describe('station with the simulated headset', () => {
     await new Promise((r) => setTimeout(r, 300))
     const second = (await (await fetch(`${t.baseUrl}/api/v1/health`)).json()) as { device: { samples_received: number } }
     expect(second.device.samples_received).toBeGreaterThan(first.device.samples_received)
+  })
+
+  it('reports the free space of the database disk in /api/v1/health, with a warning level', async () => {
+    const { storage } = (await (await fetch(`${t.baseUrl}/api/v1/health`)).json()) as { storage: { free_bytes: number; level: string } }
+    const onDisk = statfsSync(t.dataDir)
+    // Other processes write meanwhile: the same disk, give or take 1%.
+    expect(Math.abs(storage.free_bytes - onDisk.bavail * onDisk.bsize)).toBeLessThan(onDisk.blocks * onDisk.bsize * 0.01)
+    expect(storage.level).toBe(storage.free_bytes >= 2e9 ? 'ok' : storage.free_bytes >= 0.5e9 ? 'low' : 'critical')
+    // A threshold no disk meets: the station says so.
+    const strict = await startTestStation({ storage: { lowDiskWarnGb: 1e9 } })
+    try {
+      const health = (await (await fetch(`${strict.baseUrl}/api/v1/health`)).json()) as { storage: { level: string } }
+      expect(health.storage.level).toBe('critical')
+    } finally {
+      await strict.close()
+    }
   })
 
   it('serves OpenAPI 3 at /api/v1/openapi.json and Swagger UI at /docs', async () => {

@@ -1,6 +1,6 @@
 import { useEffect, type ReactNode } from 'react'
 import { useAuth, AuthProvider } from './auth/auth-context'
-import { Skeleton } from './components/ui/ui'
+import { formatBytes, Skeleton } from './components/ui/ui'
 import { useHealth } from './hooks/use-health'
 import { DevicesPage } from './pages/DevicesPage'
 import { DrivePage } from './pages/DrivePage'
@@ -98,6 +98,12 @@ function Shell() {
       {isReachable === false && (
         <div className="banner banner-bad" role="alert" data-testid="offline-banner">
           The station cannot be reached. Retrying every 2 s. If only the network is down, the station keeps recording.
+        </div>
+      )}
+      {isReachable !== false && health?.storage && health.storage.level !== 'ok' && (
+        <div className={`banner ${health.storage.level === 'critical' ? 'banner-bad' : 'banner-warn'}`} role="alert" data-testid="disk-banner" data-level={health.storage.level}>
+          {health.storage.level === 'critical' ? 'The station is nearly out of disk space' : 'Disk space is low on the station'}: {formatBytes(health.storage.free_bytes)} free. A
+          recording stops when the disk is full (nothing already stored is lost): free some space, or export and delete old sessions.
         </div>
       )}
       <main className="app-main" id="main" tabIndex={-1}>

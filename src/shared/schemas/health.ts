@@ -11,7 +11,14 @@ export const healthResponseSchema = z
       kind: z.string().nullable(),
       state: z.enum(['disconnected', 'connecting', 'streaming', 'reconnecting']),
       samples_received: z.number().int()
-    })
+    }),
+    storage: z
+      .object({
+        free_bytes: z.number().describe('free space on the disk holding the station database'),
+        level: z.enum(['ok', 'low', 'critical']).describe('low below --low-disk-gb, critical below a quarter of it')
+      })
+      .nullable()
+      .describe('null when the free space cannot be read')
   })
   .meta({ id: 'Health' })
 export type HealthResponse = z.infer<typeof healthResponseSchema>
