@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatBytes } from '@renderer/components/ui/ui'
+import { formatBytes } from '@renderer/components/ui/format-bytes'
 import { diskLevel } from '../../src/station/storage/disk-space'
 
 describe('disk space warning', () => {

@@ -1,6 +1,7 @@
 import { useEffect, type ReactNode } from 'react'
 import { useAuth, AuthProvider } from './auth/auth-context'
-import { formatBytes, Skeleton } from './components/ui/ui'
+import { formatBytes } from './components/ui/format-bytes'
+import { Skeleton } from './components/ui/ui'
 import { useHealth } from './hooks/use-health'
 import { DevicesPage } from './pages/DevicesPage'
 import { DrivePage } from './pages/DrivePage'
