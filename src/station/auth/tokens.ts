@@ -58,10 +58,18 @@ export async function verifyAccessToken(ctx: StationContext, token: string): Pro
     if (err instanceof joseErrors.JWTExpired) throw new VigilError('AUTH_TOKEN_EXPIRED', 'Token expired')
     throw new VigilError('AUTH_INVALID_TOKEN', 'Could not validate credentials')
   }
-  const user = findUserById(ctx.db, sub)
+  return activeUser(ctx, sub, Math.round(iatSec * 1000))
+}
+
+/**
+ * The user a credential issued at `issuedAtMs` acts for, if it still may: the account exists, is
+ * active and was not signed out everywhere since. Throws `VigilError` AUTH_* otherwise.
+ */
+export function activeUser(ctx: StationContext, userId: string, issuedAtMs: number): AuthUser {
+  const user = findUserById(ctx.db, userId)
   if (!user) throw new VigilError('AUTH_INVALID_TOKEN', 'Could not validate credentials')
   if (!user.isActive) throw new VigilError('AUTH_INACTIVE_USER', 'Inactive user')
-  if (Math.round(iatSec * 1000) < user.tokensValidAfterMs) throw new VigilError('AUTH_TOKEN_REVOKED', 'Token revoked')
+  if (issuedAtMs < user.tokensValidAfterMs) throw new VigilError('AUTH_TOKEN_REVOKED', 'Token revoked')
   return { id: user.id, email: user.email, role: user.role, fullName: user.fullName }
 }
 

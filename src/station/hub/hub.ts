@@ -267,11 +267,7 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
           continue
         }
         // A new role: monitors filter by it on their next snapshot; a session connection is re-checked now.
-        conn.user = { ...conn.user, role }
-        if (!conn.sessionId) continue
-        const channel = channels.get(conn.sessionId)
-        if (!channel || !canReadSession(conn.user, channel)) conn.close(CLOSE_CODES.SESSION_GONE, 'session no longer visible with the new role')
-        else conn.canWrite = canWriteSession(conn.user, channel)
+        applyUser(conn, { ...conn.user, role }, 'session no longer visible with the new role')
       }
     },
     'session.changed': (sessionId, status) => {
@@ -414,17 +410,28 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
     recorder.writeEeg(channel.id, block, { origin: conn.id, onCommitted: () => conn.committed(frame.seq) })
   }
 
+  /**
+   * Gives a connection its user as verified now (new token, new role): a session connection that user
+   * may no longer read closes with 4004, otherwise its write permission follows. False when closed.
+   */
+  function applyUser(conn: HubConnection, user: HubConnection['user'], reason: string): boolean {
+    conn.user = user
+    if (!conn.sessionId) return true
+    const channel = channels.get(conn.sessionId)
+    if (!channel || !canReadSession(user, channel)) {
+      conn.close(CLOSE_CODES.SESSION_GONE, reason)
+      return false
+    }
+    conn.canWrite = canWriteSession(user, channel)
+    return true
+  }
+
   function refreshAuth(conn: HubConnection, token: string): void {
     conn.auth.reauthenticate(token).then(
       ({ user, tokenExpiresAtMs }) => {
         if (!conn.isOpen) return
         if (user.id !== conn.user.id) return conn.close(CLOSE_CODES.AUTH_REVOKED, 'auth.refresh carried a token of another user')
-        conn.user = user
-        if (conn.sessionId) {
-          const channel = channels.get(conn.sessionId)
-          if (!channel || !canReadSession(user, channel)) return conn.close(CLOSE_CODES.SESSION_GONE, 'session no longer visible')
-          conn.canWrite = canWriteSession(user, channel)
-        }
+        if (!applyUser(conn, user, 'session no longer visible')) return
         conn.tokenExpiresAtMs = tokenExpiresAtMs
         scheduleExpiry(conn)
         conn.send(encode({ type: 'auth.refreshed', tokenExpiresAtMs }), 'reliable')

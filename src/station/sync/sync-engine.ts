@@ -204,6 +204,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     [OUTBOX_STREAM, TOMBSTONE_STREAM, ...APPEND_STREAMS.map((s) => s.name)].map((t) => [t, db.prepare(`SELECT count(*) FROM ${t} WHERE id > ?`).pluck()])
   )
 
+  // Status is read twice a second while syncing: its statements are prepared once.
+  const countQuarantined = db.prepare('SELECT count(*) FROM sync_quarantine').pluck()
+  const recentQuarantined = db.prepare('SELECT stream, local_id, error, quarantined_at FROM sync_quarantine ORDER BY id DESC LIMIT 5')
+
   function cursorOf(stream: string): number {
     return (getCursor.get(stream) as number | undefined) ?? 0
   }
@@ -220,8 +224,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
    * (AUTOINCREMENT high-water mark − cursor, O(1)): exact unless rows were deleted before they synced
    * (a deleted session), which it then overcounts.
    */
-  function pendingCounts(): { pending: Record<string, number>; isExact: boolean } {
+  function pendingCounts(): { pending: Record<string, number>; total: number; isExact: boolean } {
     const pending: Record<string, number> = {}
+    let total = 0
     let isExact = true
     for (const [table, stmt] of countAfter) {
       const cursor = cursorOf(table)
@@ -231,12 +236,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         pending[table] = span
         isExact = false
       }
+      total += pending[table]
     }
-    return { pending, isExact }
-  }
-
-  function pendingRows(): number {
-    return Object.values(pendingCounts().pending).reduce((a, b) => a + b, 0)
+    return { pending, total, isExact }
   }
 
   function rowsPerSecond(): number {
@@ -249,13 +251,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   function status(): SyncStatus {
-    const { pending, isExact } = pendingCounts()
-    const pendingTotal = Object.values(pending).reduce((a, b) => a + b, 0)
+    const { pending, total: pendingTotal, isExact } = pendingCounts()
     const rate = rowsPerSecond()
-    const quarantined = db.prepare('SELECT count(*) FROM sync_quarantine').pluck().get() as number
-    const recent = db
-      .prepare('SELECT stream, local_id, error, quarantined_at FROM sync_quarantine ORDER BY id DESC LIMIT 5')
-      .all() as QuarantinedRow[]
+    const quarantined = countQuarantined.get() as number
+    const recent = recentQuarantined.all() as QuarantinedRow[]
     return {
       state,
       central: maskUrl(url) ?? null,
@@ -694,7 +693,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const streams = [OUTBOX_STREAM, TOMBSTONE_STREAM, ...APPEND_STREAMS.map((s) => s.name)]
     // AUTOINCREMENT high-water marks: everything committed locally before now.
     const target = new Map(streams.map((s) => [s, (highWater.get(s) as number | undefined) ?? 0]))
-    const total = pendingRows()
+    const { total } = pendingCounts()
     const report = () => {
       if (!opts.onProgress) return
       const current = status()

@@ -12,7 +12,7 @@ import { z } from 'zod'
 import { VigilError } from '../../../shared/errors'
 import { exportLinkSchema, exportQuerySchema, type ExportQuery } from '../../../shared/schemas/export'
 import { sessionIdParamsSchema } from '../../../shared/schemas/sessions'
-import { findUserById } from '../../auth/users.repository'
+import { activeUser } from '../../auth/tokens'
 import type { AuthUser } from '../../auth/types'
 import type { StationContext } from '../../context'
 import { createDownloadLinks } from '../../export/download-links'
@@ -104,10 +104,14 @@ export async function exportRoutes(fastify: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { userId, issuedAtMs, payload } = links.redeem(request.params.id)
-      // The link is only as good as the account behind it, checked again now.
-      const user = findUserById(app.ctx.db, userId)
-      if (!user || !user.isActive || issuedAtMs < user.tokensValidAfterMs) throw new VigilError('NOT_FOUND', 'Download link unknown, already used or expired; start the export again')
-      findVisibleSession(app.ctx, { id: user.id, email: user.email, role: user.role, fullName: user.fullName }, payload.sessionId)
+      // The link is only as good as the account behind it, checked again now (as a token would be).
+      let user: AuthUser
+      try {
+        user = activeUser(app.ctx, userId, issuedAtMs)
+      } catch {
+        throw new VigilError('NOT_FOUND', 'Download link unknown, already used or expired; start the export again')
+      }
+      findVisibleSession(app.ctx, user, payload.sessionId)
       return sendExport(reply, payload.job)
     }
   )

@@ -16,18 +16,22 @@ export const FACE_MODEL_FILES = ['blazeface.json', 'blazeface.bin', 'facemesh.js
 /** tfjs picks one by the browser's features; the threaded build needs cross-origin isolation, which the station does not set. */
 export const FACE_WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const
 
-const resolvePackage = (name: string) => createRequire(import.meta.url).resolve(name)
-
-function pathOf(file: (typeof FACE_MODEL_FILES)[number] | (typeof FACE_WASM_FILES)[number]): string {
-  // Human's "require" export is dist/human.node.js, with models/ beside dist/; the WASM binaries sit beside tfjs-backend-wasm's main file in dist/.
-  if (file.endsWith('.wasm')) return join(dirname(resolvePackage('@tensorflow/tfjs-backend-wasm')), file)
-  return join(dirname(resolvePackage('@vladmandic/human')), '..', 'models', file)
+/** Where each package keeps the files, resolved once when the routes are registered. */
+function packageDirs(): { models: string; wasm: string } {
+  const require = createRequire(import.meta.url)
+  return {
+    // Human's "require" export is dist/human.node.js, with models/ beside dist/.
+    models: join(dirname(require.resolve('@vladmandic/human')), '..', 'models'),
+    // The WASM binaries sit beside tfjs-backend-wasm's main file in dist/.
+    wasm: dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))
+  }
 }
 
 const CONTENT_TYPES: Record<string, string> = { json: 'application/json', bin: 'application/octet-stream', wasm: 'application/wasm' }
 
 export async function faceModelRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
+  const dirs = packageDirs()
   app.get(
     '/face-models/:file',
     {
@@ -39,8 +43,9 @@ export async function faceModelRoutes(fastify: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { file } = request.params
-      const path = pathOf(file)
-      if (!existsSync(path)) throw new VigilError('NOT_FOUND', `${file} is missing from the installed ${file.endsWith('.wasm') ? '@tensorflow/tfjs-backend-wasm' : '@vladmandic/human'} package`)
+      const isWasm = file.endsWith('.wasm')
+      const path = join(isWasm ? dirs.wasm : dirs.models, file)
+      if (!existsSync(path)) throw new VigilError('NOT_FOUND', `${file} is missing from the installed ${isWasm ? '@tensorflow/tfjs-backend-wasm' : '@vladmandic/human'} package`)
       reply.header('Cache-Control', 'public, max-age=86400')
       reply.type(CONTENT_TYPES[file.split('.').pop()!])
       return reply.send(createReadStream(path))
