@@ -18,6 +18,7 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v xvfb-run >/dev/null || need+=(xvfb)
 command -v psql >/dev/null || need+=(postgresql)
+command -v ip >/dev/null || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing: ${need[*]}"
@@ -26,7 +27,7 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "missing (run as root to install): ${need[*]}"
   fi
 else
-  echo "socat, chromium, ffmpeg, xvfb, postgresql: present"
+  echo "socat, chromium, ffmpeg, xvfb, postgresql, iproute2: present"
 fi
 
 step "PostgreSQL"

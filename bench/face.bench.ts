@@ -22,7 +22,7 @@ import { signInBrowser } from '../test/helpers/browser-auth'
 import { ensureFaceClips } from '../test/helpers/face-clips'
 import { waitForFaceRun } from '../test/helpers/face-page'
 import { chromiumArgs } from '../test/playwright.config'
-import { startE2eStation, type E2eStation } from '../test/e2e/station-process'
+import { startE2eStation, type E2eStation } from '../test/helpers/station-process'
 
 const FRAMES = Number(process.env.FACE_FRAMES ?? 8)
 const BACKENDS = (process.env.FACE_BACKENDS ?? 'wasm,webgl,cpu').split(',').filter((b): b is FaceBackend => (FACE_BACKENDS as readonly string[]).includes(b))

@@ -19,7 +19,7 @@ import monotonous from '../resources/scenarios/monotonous-60min.json' with { typ
 import { chromiumArgs } from '../test/playwright.config'
 import { authHeader, registerAndLogin } from '../test/helpers/auth'
 import { signInBrowser } from '../test/helpers/browser-auth'
-import { startE2eStation } from '../test/e2e/station-process'
+import { startE2eStation } from '../test/helpers/station-process'
 
 const SIM_SECONDS = 600
 const DRIVE_MS = 10_000

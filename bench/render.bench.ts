@@ -16,7 +16,7 @@ import { chromium, type Browser, type CDPSession, type Page } from 'playwright-c
 import { chromiumArgs } from '../test/playwright.config'
 import { authHeader, registerAndLogin } from '../test/helpers/auth'
 import { signInBrowser } from '../test/helpers/browser-auth'
-import { startE2eStation, type E2eStation } from '../test/e2e/station-process'
+import { startE2eStation, type E2eStation } from '../test/helpers/station-process'
 
 const SECONDS = Number(process.env.RENDER_SECONDS ?? 15)
 const HEAP_MINUTES = Number(process.env.RENDER_HEAP_MINUTES ?? 3)

@@ -64,6 +64,12 @@ const configSchema = z.object({
       audience: z.string().default('vigil-api')
     })
     .prefault({}),
+  ingest: z
+    .object({
+      /** How far a client's timestamps may lie outside [session start, now]: producers' clock skew. */
+      clockToleranceS: z.number().min(0).max(24 * 3600).default(120)
+    })
+    .prefault({}),
   fatigue: z
     .object({
       mainsHz: z.union([z.literal(50), z.literal(60)]).default(50)
@@ -118,6 +124,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   { flag: 'cors-origins', env: 'VIGIL_CORS_ORIGINS', path: 'server.corsOrigins', kind: 'list', help: 'comma-separated extra origins allowed for CORS and WebSockets' },
   { flag: 'allow-registration', env: 'VIGIL_ALLOW_REGISTRATION', path: 'auth.allowRegistration', kind: 'bool', help: 'allow self-registration (default true; the first account becomes admin)' },
   { flag: 'low-disk-gb', env: 'VIGIL_LOW_DISK_GB', path: 'storage.lowDiskWarnGb', kind: 'number', help: "warn operators when the data folder's disk has less free space, in GB (default 2; 0: never)" },
+  { flag: 'clock-tolerance-s', env: 'VIGIL_CLOCK_TOLERANCE_S', path: 'ingest.clockToleranceS', kind: 'number', help: "how far clients' timestamps may lie before the session's start or after the station's time, in s (default 120)" },
   { flag: 'mains-hz', env: 'VIGIL_MAINS_HZ', path: 'fatigue.mainsHz', kind: 'int', help: 'mains frequency for the notch filter, 50 or 60 (default 50)' },
   { flag: 'log-level', env: 'VIGIL_LOG_LEVEL', path: 'log.level', kind: 'string', help: 'fatal|error|warn|info|debug|trace|silent (default info)' }
 ]

@@ -16,7 +16,8 @@ import { createRecorder } from './ingest/recorder'
 import { newId } from './ids'
 import { createLogger, type Logger } from './logger'
 import { loadOrCreateJwtSecret } from './secrets'
-import { buildServer, listeningPort, type VigilServer } from './server/app'
+import { buildServer, type VigilServer } from './server/app'
+import { listeningPort } from './server/origins'
 import { pauseInterruptedSessions } from './sessions/sessions.service'
 import { LOCAL_DB_FILE, openLocalDatabase, type LocalDatabase } from './storage/database'
 import { createSyncEngine } from './sync/sync-engine'
@@ -81,7 +82,7 @@ export function createStation(config: StationConfig, options: StationOptions = {
       fatigue.start()
       // Stopped after the device and the server (last inputs in), before the recorder and database.
       started.push({ name: 'fatigue', stop: () => fatigue.stop() })
-      const hub = createHub({ db, events, recorder, devices, clock, logger }, { maxPayloadBytes: config.server.wsMaxPayloadBytes })
+      const hub = createHub({ db, events, recorder, devices, clock, logger }, { maxPayloadBytes: config.server.wsMaxPayloadBytes, clockToleranceMs: config.ingest.clockToleranceS * 1000 })
       hub.start()
       const stationId = stationIdOf(db)
       const sync = createSyncEngine({

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { startE2eStation, type E2eStation } from './station-process'
+import { startE2eStation, type E2eStation } from '../helpers/station-process'
 
 let station: E2eStation
 test.beforeAll(async () => {

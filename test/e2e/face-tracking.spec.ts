@@ -12,7 +12,7 @@ import { signInBrowser } from '../helpers/browser-auth'
 import { ensureFaceClips } from '../helpers/face-clips'
 import { waitForFaceRun, type FaceRun } from '../helpers/face-page'
 import { chromiumArgs } from '../playwright.config'
-import { startE2eStation, type E2eStation } from './station-process'
+import { startE2eStation, type E2eStation } from '../helpers/station-process'
 
 interface StoredFaceEvent {
   id: number

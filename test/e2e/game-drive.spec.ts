@@ -13,7 +13,7 @@ import { authHeader, registerAndLogin } from '../helpers/auth'
 import { signInBrowser } from '../helpers/browser-auth'
 import { replayDrive, type InputLog, type InputLogEntry } from '../../src/shared/game'
 import { scenarioSchema } from '../../src/shared/schemas/scenario'
-import { startE2eStation, type E2eStation } from './station-process'
+import { startE2eStation, type E2eStation } from '../helpers/station-process'
 
 let station: E2eStation
 test.beforeAll(async () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
 import { authHeader, forgetStation, registerAndLogin } from '../helpers/auth'
 import { signInBrowser } from '../helpers/browser-auth'
-import { startE2eStation, type E2eStation } from './station-process'
+import { startE2eStation, type E2eStation } from '../helpers/station-process'
 
 let station: E2eStation | undefined
 const dataDir = mkdtempSync(join(tmpdir(), 'vigil-e2e-restart-'))

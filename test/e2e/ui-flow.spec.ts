@@ -7,7 +7,7 @@
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test'
 import { readFileSync } from 'node:fs'
 import { WebSocket } from 'ws'
-import { startE2eStation, type E2eStation } from './station-process'
+import { startE2eStation, type E2eStation } from '../helpers/station-process'
 
 const ADMIN = { email: 'operator@lab.test', password: 'correct horse battery', fullName: 'Lab Operator' }
 const PARTICIPANT = 'P-E2E-01'

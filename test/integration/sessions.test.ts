@@ -153,15 +153,28 @@ describe('sessions API', () => {
 
   it('adds markers and lists them with the session in time order', async () => {
     const s = (await api('POST', '/sessions', { name: 'm', participant_code: 'M1' })).body
-    const late = await api('POST', `/sessions/${s.id}/markers`, { label: 'microsleep?', t_ms: 2_000_000_000_000, value: 'eyes closed' })
+    // A producer's clock may run ahead of the station's by up to the clock tolerance (120 s by default).
+    const lateMs = Date.now() + 60_000
+    const late = await api('POST', `/sessions/${s.id}/markers`, { label: 'microsleep?', t_ms: lateMs, value: 'eyes closed' })
     expect(late.status).toBe(201)
-    expect(late.body).toMatchObject({ session_id: s.id, label: 'microsleep?', t_ms: 2_000_000_000_000, value: 'eyes closed', created_by: user.user.id })
+    expect(late.body).toMatchObject({ session_id: s.id, label: 'microsleep?', t_ms: lateMs, value: 'eyes closed', created_by: user.user.id })
     const now = await api('POST', `/sessions/${s.id}/markers`, { label: 'start of drive' })
     expect(Math.abs(now.body.t_ms - Date.now())).toBeLessThan(60_000)
     const detail = await api('GET', `/sessions/${s.id}`)
     expect(detail.body.markers.map((m: { label: string }) => m.label)).toEqual(['start of drive', 'microsleep?'])
     expect((await api('GET', `/sessions/${s.id}/markers`)).body).toEqual(detail.body.markers)
     expect((await api('POST', `/sessions/${s.id}/markers`, { label: '' })).status).toBe(422)
+  })
+
+  it('refuses a marker time outside the session, naming the accepted window', async () => {
+    const s = (await api('POST', '/sessions', { name: 'm', participant_code: 'M2' })).body
+    for (const t_ms of [2_000_000_000_000_000, Date.now() + 10 * 60_000, Date.now() - 10 * 60_000]) {
+      const refused = await api('POST', `/sessions/${s.id}/markers`, { label: 'x', t_ms })
+      expect(refused.status).toBe(422)
+      expect(refused.body.detail).toMatch(/t_ms = .* lies (before the session started|after the station's present time): accepted are .* to .*/)
+    }
+    expect((await api('POST', `/sessions/${s.id}/markers`, { label: 'x', t_ms: 1e20 })).status).toBe(422)
+    expect((await api('GET', `/sessions/${s.id}/markers`)).body).toEqual([])
   })
 
   it('publishes REST markers on the event bus like socket markers', async () => {

@@ -55,6 +55,9 @@ describe('station with the simulated headset', () => {
     const own = await fetch(`${t.baseUrl}/api/v1/health`, { headers: { origin: t.baseUrl } })
     expect(own.headers.get('x-content-type-options')).toBe('nosniff')
     expect(own.headers.get('content-security-policy')).toContain("default-src 'self'")
+    // Plain HTTP: no upgrade to https:// (a remote browser would get a blank page) and no HSTS.
+    expect(own.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests')
+    expect(own.headers.get('strict-transport-security')).toBeNull()
     expect(own.headers.get('access-control-allow-origin')).toBe(t.baseUrl)
     const foreign = await fetch(`${t.baseUrl}/api/v1/health`, { headers: { origin: 'http://evil.example' } })
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull()

@@ -12,6 +12,7 @@ import {
   faceEventSchema,
   gameEventEnvelopeSchema,
   MAX_EEG_CHANNELS,
+  MAX_EPOCH_MS,
   MAX_EEG_SAMPLES_PER_MESSAGE,
   MAX_EVENTS_PER_MESSAGE,
   PROTOCOL_VERSION
@@ -26,7 +27,7 @@ const version = { v: z.literal(PROTOCOL_VERSION).optional() }
 function checkTimestamps(values: unknown[], ctx: z.RefinementCtx): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_EPOCH_MS) {
       ctx.addIssue({ code: 'custom', path: [i], message: `expected UTC epoch milliseconds, got ${JSON.stringify(v)}` })
       return
     }

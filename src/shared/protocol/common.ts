@@ -10,7 +10,10 @@ import { ALERT_SEVERITIES, FATIGUE_LEVELS as ASSESSED_FATIGUE_LEVELS } from '../
 export const PROTOCOL_VERSION = 1
 
 /** UTC epoch milliseconds (sub-millisecond allowed). */
-export const epochMsSchema = z.number().finite().min(0)
+/** The largest time a JavaScript Date can hold (±8.64e15 ms, about year 275 760): beyond it a time is no time. */
+export const MAX_EPOCH_MS = 8.64e15
+
+export const epochMsSchema = z.number().finite().min(0).max(MAX_EPOCH_MS)
 
 /** A producer's own message counter: strictly increasing per connection, echoed back in `ack`. */
 export const clientSeqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)

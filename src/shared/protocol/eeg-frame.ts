@@ -13,7 +13,7 @@
  * The frame must end exactly there. It means the same as the JSON message and gets the same `ack`.
  */
 import { z } from 'zod'
-import { clientSeqSchema, MAX_EEG_CHANNELS, MAX_EEG_SAMPLES_PER_MESSAGE } from './common'
+import { clientSeqSchema, MAX_EEG_CHANNELS, MAX_EEG_SAMPLES_PER_MESSAGE, MAX_EPOCH_MS } from './common'
 
 export const EEG_FRAME_MAGIC = 'VGE1'
 
@@ -74,7 +74,7 @@ export function decodeEegFrame(bytes: Uint8Array): EegFrameResult {
   const tMs = new Float64Array(n)
   for (let i = 0; i < n; i++) {
     const t = view.getFloat64(dataStart + i * 8, true)
-    if (!Number.isFinite(t) || t < 0) return { ok: false, message: `tMs[${i}] is ${t}, expected UTC epoch milliseconds`, seq: header.seq }
+    if (!Number.isFinite(t) || t < 0 || t > MAX_EPOCH_MS) return { ok: false, message: `tMs[${i}] is ${t}, expected UTC epoch milliseconds`, seq: header.seq }
     tMs[i] = t
   }
   const valuesStart = dataStart + n * 8

@@ -5,6 +5,7 @@
  * replay of the stored session produce the same updates and alerts. Updates are emitted only for
  * intervals that received data, so a paused session produces no empty rows.
  */
+import { MAX_EPOCH_MS } from '../../shared/protocol/common'
 import type { AlertType, FatigueMetrics } from '../../shared/schemas/fatigue'
 import { ALERT_TYPES } from '../../shared/schemas/fatigue'
 import { createAlertMachine, type AlertLevel, type AlertMachine } from './alert-machine'
@@ -62,6 +63,11 @@ function alertMessage(type: AlertType, value: number, severity: 'warning' | 'sev
     case 'kss_high':
       return `KSS ${value}: ${KSS_LABELS[value] ?? 'sleepy'}`
   }
+}
+
+/** Refuses a time the engine cannot step through exactly (callers bound client times long before this). */
+function checkTime(tMs: number): void {
+  if (!(Math.abs(tMs) <= MAX_EPOCH_MS)) throw new RangeError(`input time ${tMs} ms is not a time (finite, within ±${MAX_EPOCH_MS} ms)`)
 }
 
 function empty(): EngineOutput {
@@ -136,23 +142,23 @@ export function createFatigueEngine(input: FatigueEngineOptionsInput = {}): Fati
     out.updates.push({ tMs, score, level, components, eeg: eegMetrics, face: faceMetrics, driving: drivingMetrics, alertStates })
   }
 
-  /** Computes every pending update whose holdback has passed by `watermark` (or all of them up to it when final). */
+  /**
+   * Computes every pending update whose holdback has passed by `watermark` (or all of them up to it
+   * when final). One step per update that received data, however far the watermark moved, so the work
+   * is bounded by the input's size, never by the distance between its timestamps.
+   */
   function advance(watermark: number, out: EngineOutput, final = false): void {
     if (watermark > watermarkMs) watermarkMs = watermark
     if (nextUpdateMs === null) return
     const limit = final ? bucketOf(watermarkMs) : watermarkMs - options.holdbackMs
-    while (nextUpdateMs <= limit) {
-      if (pending.has(nextUpdateMs)) {
-        pending.delete(nextUpdateMs)
-        compute(nextUpdateMs, out)
-        nextUpdateMs += interval
-      } else {
-        // Skip quiet stretches in one step: the next update with data, or past the limit.
-        let next = Infinity
-        for (const t of pending) if (t > nextUpdateMs && t < next) next = t
-        nextUpdateMs = Number.isFinite(next) ? next : Math.floor(limit / interval) * interval + interval
-      }
+    if (nextUpdateMs > limit) return
+    const due = [...pending].filter((t) => t <= limit).sort((a, b) => a - b)
+    for (const t of due) {
+      pending.delete(t)
+      compute(t, out)
     }
+    // The first update time past the limit; quiet stretches in between get no rows.
+    nextUpdateMs = Math.floor(limit / interval) * interval + interval
   }
 
   return {
@@ -165,6 +171,7 @@ export function createFatigueEngine(input: FatigueEngineOptionsInput = {}): Fati
       if (block.channelCount !== options.eeg!.channelNames.length) {
         throw new RangeError(`EEG block has ${block.channelCount} channels, the engine was set up for ${options.eeg!.channelNames.length}`)
       }
+      for (let i = 0; i < n; i++) checkTime(block.timestampsMs[i])
       // Samples at or before the last one fed are resends (a producer reconnecting): the store ignores them too.
       let from = 0
       while (from < n && block.timestampsMs[from] <= lastEegMs) from++
@@ -192,6 +199,7 @@ export function createFatigueEngine(input: FatigueEngineOptionsInput = {}): Fati
       return out
     },
     pushFace(faceInput) {
+      checkTime(faceInput.tMs)
       const out = empty()
       advance(faceInput.tMs, out)
       noteData(faceInput.tMs)
@@ -199,6 +207,7 @@ export function createFatigueEngine(input: FatigueEngineOptionsInput = {}): Fati
       return out
     },
     pushGame(gameInput) {
+      checkTime(gameInput.tMs)
       const out = empty()
       advance(gameInput.tMs, out)
       noteData(gameInput.tMs)

@@ -22,7 +22,8 @@ import type { StationContext } from '../context'
 import type { DeviceStatus, SampleBlock } from '../devices/types'
 import type { StationEvents, TimedEvent } from '../events'
 import { newId } from '../ids'
-import type { Session } from '../sessions/sessions.repository'
+import { checkInWindow, sessionTimeWindow } from '../ingest/time-window'
+import { findSession, type Session } from '../sessions/sessions.repository'
 import { canReadSession, canWriteSession } from '../sessions/sessions.service'
 import { HubConnection, type ConnectionAuth } from './connection'
 import { eegMessage, encode } from './encode'
@@ -46,6 +47,8 @@ export interface HubOptions {
   expiryWarningMs: number
   /** The ws `maxPayload`, announced in `hello`. */
   maxPayloadBytes: number
+  /** How far a producer's timestamps may lie outside [session start, now] (src/station/ingest/time-window.ts). */
+  clockToleranceMs: number
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
@@ -61,7 +64,8 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   maxQueuedReliableFrames: 2048,
   drainCheckMs: 10,
   expiryWarningMs: 60_000,
-  maxPayloadBytes: 1024 * 1024
+  maxPayloadBytes: 1024 * 1024,
+  clockToleranceMs: 120_000
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -135,6 +139,19 @@ function deviceStatusMessage(status: DeviceStatus): StationMessageOf<'device.sta
     quality: [...status.quality],
     stats: { ...status.stats },
     ...(status.detail ? { detail: status.detail } : {})
+  }
+}
+
+/** The timestamps a data message carries, and how to name the i-th in an error. */
+function timesOf(msg: DataMessage): [number[], (i: number) => string] {
+  switch (msg.type) {
+    case 'eeg.samples':
+      return [msg.tMs, (i) => `tMs[${i}]`]
+    case 'face.events':
+    case 'game.events':
+      return [msg.events.map((e) => e.tMs), (i) => `events[${i}].tMs`]
+    case 'marker.add':
+      return [[msg.tMs], () => 'tMs']
   }
 }
 
@@ -358,8 +375,11 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
     }
   }
 
-  /** The session a data message may be written to, or null after answering with the reason it may not. */
-  function admit(conn: HubConnection, type: DataMessage['type'], seq: number): SessionChannel | null {
+  /**
+   * The session a data message may be written to, or null after answering with the reason it may not.
+   * `times` are the message's timestamps, each named by `nameOf` in the refusal.
+   */
+  function admit(conn: HubConnection, type: DataMessage['type'], seq: number, times: ArrayLike<number>, nameOf: (i: number) => string): SessionChannel | null {
     const refuse = (code: ErrorCode, message: string): null => {
       sendError(conn, code, message, { type, seq })
       return null
@@ -376,13 +396,23 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
     if (type === 'eeg.samples' && recorder.boundSessionId === channel.id && devices.status().state !== 'disconnected') {
       return refuse('CONFLICT', "This session records the station's headset; it does not take EEG from clients")
     }
+    const session = findSession(db, channel.id)
+    if (!session) return refuse('NOT_FOUND', 'Session not found')
+    try {
+      checkInWindow(times, sessionTimeWindow(session, clock.wallMs(), options.clockToleranceMs), nameOf)
+    } catch (err) {
+      if (!isVigilError(err)) throw err
+      invalid(conn, err.code, err.message, { type, seq })
+      return null
+    }
     conn.lastSeq = seq
     channel.producers.add(conn)
     return channel
   }
 
   function acceptData(conn: HubConnection, msg: DataMessage): void {
-    const channel = admit(conn, msg.type, msg.seq)
+    const [times, nameOf] = timesOf(msg)
+    const channel = admit(conn, msg.type, msg.seq, times, nameOf)
     if (!channel) return
     const seq = msg.seq
     const write = { origin: conn.id, onCommitted: () => conn.committed(seq) }
@@ -404,7 +434,7 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
     if (!result.ok) return invalid(conn, 'VALIDATION_FAILED', result.message, { type: 'eeg.samples', seq: result.seq })
     conn.invalidInARow = 0
     const { frame } = result
-    const channel = admit(conn, 'eeg.samples', frame.seq)
+    const channel = admit(conn, 'eeg.samples', frame.seq, frame.tMs, (i) => `tMs[${i}]`)
     if (!channel) return
     const block: SampleBlock = { firstSeq: frame.firstSampleSeq, channelCount: frame.channelCount, timestampsMs: frame.tMs, samplesUv: frame.samplesUv }
     recorder.writeEeg(channel.id, block, { origin: conn.id, onCommitted: () => conn.committed(frame.seq) })

@@ -23,6 +23,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { StationContext } from '../context'
 import { VIGIL_VERSION } from '../paths'
+import { allowedOrigins } from './origins'
 import { installErrorHandling } from './plugins/errors'
 import { registerRoutes } from './routes'
 
@@ -35,21 +36,6 @@ declare module 'fastify' {
 export type VigilServer = FastifyInstance
 
 export const API_PREFIX = '/api/v1'
-
-/** The port the server actually listens on (differs from config when configured as 0). */
-export function listeningPort(app: FastifyInstance): number {
-  const address = app.server.address()
-  return address && typeof address === 'object' ? address.port : app.ctx.config.server.port
-}
-
-/** Origins allowed for CORS and WebSocket upgrades: the station's own address plus the configured list. */
-export function allowedOrigins(app: FastifyInstance): Set<string> {
-  const ctx = app.ctx
-  const port = listeningPort(app)
-  const own = [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]
-  if (ctx.config.server.host !== '127.0.0.1' && ctx.config.server.host !== '0.0.0.0') own.push(`http://${ctx.config.server.host}:${port}`)
-  return new Set([...own, ...ctx.config.server.corsOrigins])
-}
 
 export async function buildServer(ctx: StationContext): Promise<VigilServer> {
   const app = Fastify({
@@ -74,6 +60,10 @@ export async function buildServer(ctx: StationContext): Promise<VigilServer> {
     // The React app and Swagger UI load only same-origin scripts; WebSockets go to the same host.
     contentSecurityPolicy: {
       directives: {
+        // Served over plain HTTP: helmet's default upgrade-insecure-requests would make a browser on
+        // another host ask for https:// assets that nobody answers (a blank page). Loopback is exempt
+        // in browsers, so only a remote browser shows it (test/e2e/remote-browser.spec.ts).
+        upgradeInsecureRequests: null,
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
@@ -83,7 +73,9 @@ export async function buildServer(ctx: StationContext): Promise<VigilServer> {
         workerSrc: ["'self'", 'blob:']
       }
     },
-    crossOriginEmbedderPolicy: false
+    crossOriginEmbedderPolicy: false,
+    // HSTS means something only over TLS; on plain HTTP it would be a promise the station cannot keep.
+    strictTransportSecurity: false
   })
   await app.register(cors, {
     origin: (origin, callback) => {

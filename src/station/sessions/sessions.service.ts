@@ -13,6 +13,7 @@ import type { SessionCreate, SessionStatus, SessionUpdate } from '../../shared/s
 import type { AuthUser } from '../auth/types'
 import type { StationContext } from '../context'
 import { newId, nowIso } from '../ids'
+import { checkInWindow, sessionTimeWindow } from '../ingest/time-window'
 import {
   deleteSessionWithData,
   findRecordingSession,
@@ -193,10 +194,12 @@ export interface MarkerInput {
  */
 export async function addMarker(ctx: StationContext, user: AuthUser, sessionId: string, input: MarkerInput): Promise<Marker> {
   const session = findWritableSession(ctx, user, sessionId)
+  const nowMs = ctx.clock.wallMs()
+  if (input.tMs !== undefined) checkInWindow([input.tMs], sessionTimeWindow(session, nowMs, ctx.config.ingest.clockToleranceS * 1000), () => 't_ms')
   const marker: Marker = {
     uid: newId(),
     sessionId: session.id,
-    tMs: input.tMs ?? ctx.clock.wallMs(),
+    tMs: input.tMs ?? nowMs,
     label: input.label,
     value: input.value,
     createdBy: user.id

@@ -12,7 +12,7 @@ import { bearerTokenOf, verifyAccessToken } from '../../auth/tokens'
 import type { AuthUser } from '../../auth/types'
 import type { StationContext } from '../../context'
 import type { ConnectionAuth } from '../../hub/connection'
-import { allowedOrigins } from '../app'
+import { allowedOrigins } from '../origins'
 
 export const BEARER_SUBPROTOCOL = 'bearer'
 

@@ -1,0 +1,42 @@
+/**
+ * Where the station is reached from: the origins a browser page of its own has (for CORS and the
+ * WebSocket Origin check). A station bound to every interface (`--host 0.0.0.0` or `::`) is reached
+ * by a remote researcher at one of the machine's own addresses, so each of them, and the host name,
+ * is an origin of its own; read per call, so an address that appears later (Wi-Fi, DHCP) works too.
+ */
+import type { FastifyInstance } from 'fastify'
+import { hostname, networkInterfaces } from 'node:os'
+
+const ANY_ADDRESS = new Set(['0.0.0.0', '::', '[::]'])
+
+/** The port the server actually listens on (differs from config when configured as 0). */
+export function listeningPort(app: FastifyInstance): number {
+  const address = app.server.address()
+  return address && typeof address === 'object' ? address.port : app.ctx.config.server.port
+}
+
+/** Host names and addresses (IPv6 in brackets) the station answers to, given the address it binds. */
+export function stationHosts(boundHost: string): string[] {
+  const hosts = ['127.0.0.1', 'localhost', '[::1]']
+  if (!ANY_ADDRESS.has(boundHost)) {
+    if (!hosts.includes(boundHost)) hosts.push(boundHost.includes(':') ? `[${boundHost}]` : boundHost)
+    return hosts
+  }
+  hosts.push(hostname().toLowerCase())
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) {
+      if (a.internal) continue
+      // Link-local IPv6 needs a zone id, which browsers do not put in an Origin.
+      if (a.family === 'IPv6' && a.address.toLowerCase().startsWith('fe80:')) continue
+      hosts.push(a.family === 'IPv6' ? `[${a.address}]` : a.address)
+    }
+  }
+  return hosts
+}
+
+/** Origins allowed for CORS and WebSocket upgrades: the station's own addresses plus the configured list. */
+export function allowedOrigins(app: FastifyInstance): Set<string> {
+  const port = listeningPort(app)
+  const own = stationHosts(app.ctx.config.server.host).map((host) => `http://${host}:${port}`)
+  return new Set([...own, ...app.ctx.config.server.corsOrigins])
+}
