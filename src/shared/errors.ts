@@ -11,6 +11,10 @@ export const ERROR_CODES = {
   NOT_FOUND: { httpStatus: 404 },
   CONFLICT: { httpStatus: 409 },
   RATE_LIMITED: { httpStatus: 429 },
+  /** JSON bodies must say so (`application/json`): text/plain is what a cross-site form can send without asking. */
+  UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415 },
+  /** A Host header that is not one of the station's names: DNS rebinding, or a name to add with --allowed-hosts. */
+  HOST_NOT_ALLOWED: { httpStatus: 421 },
   // auth
   AUTH_MISSING_TOKEN: { httpStatus: 401 },
   AUTH_INVALID_TOKEN: { httpStatus: 401 },

@@ -33,6 +33,8 @@ const configSchema = z.object({
       port: z.number().int().min(0).max(65535).default(8787),
       /** Origins allowed for CORS and WebSocket upgrades, besides the station's own. */
       corsOrigins: z.array(z.string().url()).default([]),
+      /** Host names the station answers to besides its own addresses (a DNS name, a reverse proxy's name). */
+      allowedHosts: z.array(z.string().min(1)).default([]),
       bodyLimitBytes: z.number().int().min(1024).default(1024 * 1024),
       wsMaxPayloadBytes: z.number().int().min(1024).default(1024 * 1024),
       /** Directory of the built renderer served at `/`; null disables serving it. */
@@ -57,6 +59,8 @@ const configSchema = z.object({
   auth: z
     .object({
       allowRegistration: z.boolean().default(true),
+      /** Self-registrations per client address in 10 minutes: a lab registers a few people at a time, a script thousands. */
+      registrationsPerAddress: z.number().int().min(1).default(10),
       accessTokenTtlSec: z.number().int().min(30).default(15 * 60),
       refreshTokenTtlSec: z.number().int().min(60).default(14 * 24 * 3600),
       bcryptCost: z.number().int().min(4).max(15).default(12),
@@ -122,7 +126,9 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   { flag: 'sim-fatigue-minutes', env: 'VIGIL_SIM_FATIGUE_MINUTES', path: 'device.simulated.fatigueRampMinutes', kind: 'number', help: 'minutes for the simulated subject to become fully drowsy (default 30)' },
   { flag: 'central-url', env: 'VIGIL_CENTRAL_URL', path: 'central.url', kind: 'string', help: 'postgres:// URL of the central database (default: none, capture stays local)' },
   { flag: 'cors-origins', env: 'VIGIL_CORS_ORIGINS', path: 'server.corsOrigins', kind: 'list', help: 'comma-separated extra origins allowed for CORS and WebSockets' },
+  { flag: 'allowed-hosts', env: 'VIGIL_ALLOWED_HOSTS', path: 'server.allowedHosts', kind: 'list', help: "comma-separated host names the station answers to besides its own addresses and name (DNS rebinding guard)" },
   { flag: 'allow-registration', env: 'VIGIL_ALLOW_REGISTRATION', path: 'auth.allowRegistration', kind: 'bool', help: 'allow self-registration (default true; the first account becomes admin)' },
+  { flag: 'registration-limit', env: 'VIGIL_REGISTRATION_LIMIT', path: 'auth.registrationsPerAddress', kind: 'int', help: 'self-registrations per client address in 10 minutes (default 10)' },
   { flag: 'low-disk-gb', env: 'VIGIL_LOW_DISK_GB', path: 'storage.lowDiskWarnGb', kind: 'number', help: "warn operators when the data folder's disk has less free space, in GB (default 2; 0: never)" },
   { flag: 'clock-tolerance-s', env: 'VIGIL_CLOCK_TOLERANCE_S', path: 'ingest.clockToleranceS', kind: 'number', help: "how far clients' timestamps may lie before the session's start or after the station's time, in s (default 120)" },
   { flag: 'mains-hz', env: 'VIGIL_MAINS_HZ', path: 'fatigue.mainsHz', kind: 'int', help: 'mains frequency for the notch filter, 50 or 60 (default 50)' },

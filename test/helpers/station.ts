@@ -27,11 +27,14 @@ export function makeTempDir(prefix = 'vigil-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }
 
-/** Defaults: no headset (tests opt in), port 0, silent logs, no renderer. */
+/**
+ * Defaults: no headset (tests opt in), port 0, silent logs, no renderer, cheap bcrypt, and room for
+ * the many accounts a test file registers from one address (the registration limit has its own test).
+ */
 export async function startTestStation(overrides: StationConfigInput = {}): Promise<TestStation> {
   const dataDir = makeTempDir()
   const base = merge(
-    { dataDir, server: { port: 0, host: '127.0.0.1' }, device: { kind: 'none' }, log: { level: 'silent' }, auth: { bcryptCost: 4 } },
+    { dataDir, server: { port: 0, host: '127.0.0.1' }, device: { kind: 'none' }, log: { level: 'silent' }, auth: { bcryptCost: 4, registrationsPerAddress: 1000 } },
     overrides as Record<string, unknown>
   ) as StationConfigInput
   const config = loadConfig({ env: {}, base })

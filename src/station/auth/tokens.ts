@@ -14,6 +14,8 @@ import { findUserById } from './users.repository'
 
 export const ACCESS_TOKEN_TYP = 'at+jwt'
 const ALGORITHM = 'HS256'
+/** Clock skew allowed on `exp`, `nbf` and `iat` (the station signs its own tokens, so only seconds). */
+const CLOCK_TOLERANCE_SEC = 5
 
 export interface IssuedAccessToken {
   token: string
@@ -49,9 +51,12 @@ export async function verifyAccessToken(ctx: StationContext, token: string): Pro
       typ: ACCESS_TOKEN_TYP,
       requiredClaims: ['exp', 'iat', 'jti', 'sub'],
       currentDate: new Date(ctx.clock.wallMs()),
-      clockTolerance: 5
+      clockTolerance: CLOCK_TOLERANCE_SEC
     })
     if (typeof payload.sub !== 'string' || typeof payload.iat !== 'number') throw new Error('malformed claims')
+    // jose checks `nbf` but not an `iat` in the future: such a token would outlive a later
+    // `tokens_valid_after` revocation, so it is refused beyond the same clock tolerance.
+    if (payload.iat > ctx.clock.wallMs() / 1000 + CLOCK_TOLERANCE_SEC) throw new Error('iat in the future')
     sub = payload.sub
     iatSec = payload.iat
   } catch (err) {

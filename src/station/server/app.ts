@@ -23,7 +23,8 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { StationContext } from '../context'
 import { VIGIL_VERSION } from '../paths'
-import { allowedOrigins } from './origins'
+import { VigilError } from '../../shared/errors'
+import { allowedOrigins, hostOf, isStationHost } from './origins'
 import { installErrorHandling } from './plugins/errors'
 import { registerRoutes } from './routes'
 
@@ -55,6 +56,9 @@ export async function buildServer(ctx: StationContext): Promise<VigilServer> {
   const rendererDir = ctx.config.server.rendererDir
   const servesRenderer = Boolean(rendererDir && existsSync(join(rendererDir, 'index.html')))
   installErrorHandling(app, { spaFallback: servesRenderer })
+  // JSON must come as application/json: a cross-site page can POST text/plain without a CORS
+  // preflight, so a JSON body under that type is refused (415) instead of parsed.
+  app.removeContentTypeParser('text/plain')
 
   await app.register(helmet, {
     // The React app and Swagger UI load only same-origin scripts; WebSockets go to the same host.
@@ -91,11 +95,11 @@ export async function buildServer(ctx: StationContext): Promise<VigilServer> {
   await app.register(rateLimit, {
     global: false,
     keyGenerator: (request) => request.ip ?? 'local',
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      detail: `Too many requests: retry in ${Math.ceil(context.ttl / 1000)} s`,
-      code: 'RATE_LIMITED'
-    })
+    // Thrown, so the error plugin answers it like every other 429 (body shape, Retry-After).
+    errorResponseBuilder: (_request, context) => {
+      const retryAfterS = Math.max(1, Math.ceil(context.ttl / 1000))
+      return new VigilError('RATE_LIMITED', `Too many requests: retry in ${retryAfterS} s`, { retry_after_s: retryAfterS })
+    }
   })
   await app.register(swagger, {
     openapi: {
@@ -120,6 +124,13 @@ export async function buildServer(ctx: StationContext): Promise<VigilServer> {
   })
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } })
   await app.register(websocket, { options: { maxPayload: ctx.config.server.wsMaxPayloadBytes } })
+  // After the websocket plugin: its own onRequest hook must run first, or a refused upgrade's socket is never closed.
+  app.addHook('onRequest', async (request) => {
+    const host = request.headers.host
+    if (!isStationHost(app, host)) {
+      throw new VigilError('HOST_NOT_ALLOWED', `This station does not answer to the host name "${hostOf(host ?? '')}"; add it with --allowed-hosts if it is the station's own`)
+    }
+  })
 
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger())
 

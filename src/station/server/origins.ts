@@ -22,7 +22,8 @@ export function stationHosts(boundHost: string): string[] {
     if (!hosts.includes(boundHost)) hosts.push(boundHost.includes(':') ? `[${boundHost}]` : boundHost)
     return hosts
   }
-  hosts.push(hostname().toLowerCase())
+  const name = hostname().toLowerCase()
+  hosts.push(name, `${name}.local`)
   for (const addresses of Object.values(networkInterfaces())) {
     for (const a of addresses ?? []) {
       if (a.internal) continue
@@ -39,4 +40,25 @@ export function allowedOrigins(app: FastifyInstance): Set<string> {
   const port = listeningPort(app)
   const own = stationHosts(app.ctx.config.server.host).map((host) => `http://${host}:${port}`)
   return new Set([...own, ...app.ctx.config.server.corsOrigins])
+}
+
+/** The host part of a Host header, lowercased (`[::1]:8787` → `[::1]`, `Lab.example:80` → `lab.example`). */
+export function hostOf(hostHeader: string): string {
+  const host = hostHeader.trim().toLowerCase()
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1)
+  const colon = host.indexOf(':')
+  return colon < 0 ? host : host.slice(0, colon)
+}
+
+/**
+ * Whether a request's Host header names this station. A page on `attacker.example` that rebinds its
+ * DNS name to the station's address sends `Host: attacker.example`: without this check it could use
+ * the API with the browser's network position (it once registered the first account, the admin).
+ * No Host header at all is not a browser (HTTP/1.0 tools) and is let through.
+ */
+export function isStationHost(app: FastifyInstance, hostHeader: string | undefined): boolean {
+  if (hostHeader === undefined || hostHeader === '') return true
+  const host = hostOf(hostHeader)
+  const { host: bound, allowedHosts } = app.ctx.config.server
+  return stationHosts(bound).includes(host) || allowedHosts.some((h) => h.toLowerCase() === host)
 }

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import { isVigilError, VigilError } from '../../../shared/errors'
+import { VigilError } from '../../../shared/errors'
 import { createAuthService, type AuthService } from '../../auth/auth.service'
 import { bearerTokenOf, verifyAccessToken } from '../../auth/tokens'
 import type { AuthUser, Role } from '../../auth/types'
@@ -39,16 +39,6 @@ export function requireRole(...roles: Role[]): preHandlerAsyncHookHandler {
 }
 
 export const requireAdmin = requireRole('admin')
-
-/** Runs a handler and adds `Retry-After` to throttled answers (the error plugin writes the body). */
-export async function withRetryAfter<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (err) {
-    if (isVigilError(err) && err.code === 'RATE_LIMITED') reply.header('retry-after', String(err.details?.retry_after_s ?? 1))
-    throw err
-  }
-}
 
 /** The OpenAPI `security` entry of a protected route (the scheme is declared in app.ts). */
 export const bearerSecurity = [{ OAuth2PasswordBearer: [] }]

@@ -23,7 +23,7 @@ const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   404: 'NOT_FOUND',
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
-  415: 'BAD_REQUEST',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'RATE_LIMITED'
 }
 
@@ -48,6 +48,8 @@ export function installErrorHandling(app: FastifyInstance, options: ErrorHandlin
     }
     if (isVigilError(error)) {
       if (error.httpStatus === 401) reply.header('WWW-Authenticate', authenticateHeader(error.code))
+      // Every 429 says when to come back (RFC 9110 §10.2.3); throttles put the wait in `retry_after_s`.
+      if (error.code === 'RATE_LIMITED') reply.header('retry-after', String(error.details?.retry_after_s ?? 1))
       if (error.httpStatus >= 500) request.log.error({ err: error }, error.message)
       return reply.code(error.httpStatus).send({ detail: error.message, code: error.code, ...(error.details ? { context: error.details } : {}) })
     }

@@ -6,8 +6,10 @@ import { loginBodySchema, refreshBodySchema, registerBodySchema, tokenResponseSc
 import { errorResponseSchema } from '../../../shared/schemas/common'
 import { userSchema } from '../../../shared/schemas/users'
 import type { TokenPair } from '../../auth/auth.service'
-import { withRetryAfter } from '../plugins/auth'
 import { toUserResponse } from './users.routes'
+
+/** The window of `auth.registrationsPerAddress` (`--registration-limit`). */
+export const REGISTRATION_WINDOW_MS = 10 * 60_000
 
 /** Credentials are small; a megabyte of "password" is an attack on the hasher, not a login. */
 const AUTH_BODY_LIMIT_BYTES = 16 * 1024
@@ -23,7 +25,7 @@ export async function authRoutes(fastify: FastifyInstance): Promise<void> {
     '/auth/register',
     {
       bodyLimit: AUTH_BODY_LIMIT_BYTES,
-      config: { rateLimit: { max: 60, timeWindow: 60_000 } },
+      config: { rateLimit: { max: fastify.ctx.config.auth.registrationsPerAddress, timeWindow: REGISTRATION_WINDOW_MS } },
       schema: {
         tags: ['auth'],
         summary: 'Create an account (the first account of a station becomes its admin; later ones are students)',
@@ -49,11 +51,10 @@ export async function authRoutes(fastify: FastifyInstance): Promise<void> {
         response: { 200: tokenResponseSchema, 401: errorResponseSchema, 422: errorResponseSchema, 429: errorResponseSchema }
       }
     },
-    async (request, reply) =>
-      withRetryAfter(reply, async () => {
-        const email = request.body.username ?? request.body.email ?? ''
-        return tokenResponse(await app.authService.login(email, request.body.password, request.ip))
-      })
+    async (request) => {
+      const email = request.body.username ?? request.body.email ?? ''
+      return tokenResponse(await app.authService.login(email, request.body.password, request.ip))
+    }
   )
 
   app.post(

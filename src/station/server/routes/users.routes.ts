@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { errorResponseSchema, paginationQuerySchema } from '../../../shared/schemas/common'
 import { userAdminUpdateSchema, userIdParamsSchema, userPageSchema, userSchema, userSelfUpdateSchema, type UserResponse } from '../../../shared/schemas/users'
 import { findUserById, listUsers, type UserRecord } from '../../auth/users.repository'
-import { bearerSecurity, requireAdmin, withRetryAfter } from '../plugins/auth'
+import { bearerSecurity, requireAdmin } from '../plugins/auth'
 
 export function toUserResponse(user: UserRecord): UserResponse {
   return {
@@ -46,15 +46,14 @@ export async function userRoutes(fastify: FastifyInstance): Promise<void> {
         response: { 200: userSchema, 400: errorResponseSchema, 429: errorResponseSchema, ...authErrors }
       }
     },
-    async (request, reply) =>
-      withRetryAfter(reply, async () => {
-        const user = await app.authService.updateSelf(
-          request.user.id,
-          { fullName: request.body.full_name, password: request.body.password, currentPassword: request.body.current_password },
-          request.ip
-        )
-        return toUserResponse(user)
-      })
+    async (request) => {
+      const user = await app.authService.updateSelf(
+        request.user.id,
+        { fullName: request.body.full_name, password: request.body.password, currentPassword: request.body.current_password },
+        request.ip
+      )
+      return toUserResponse(user)
+    }
   )
 
   app.get(
