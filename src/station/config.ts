@@ -33,6 +33,16 @@ const configSchema = z.object({
       port: z.number().int().min(0).max(65535).default(8787),
       /** Origins allowed for CORS and WebSocket upgrades, besides the station's own. */
       corsOrigins: z.array(z.string().url()).default([]),
+      /**
+       * HTTPS/WSS: `auto` serves TLS when bound beyond loopback (plain HTTP stays for 127.0.0.1);
+       * `off` for a lab that terminates TLS in a reverse proxy (docs/security.md).
+       */
+      tls: z.enum(['auto', 'on', 'off']).default('auto'),
+      /** The lab's own certificate and key (PEM); otherwise the station makes one in the data dir. */
+      tlsCert: z.string().optional(),
+      tlsKey: z.string().optional(),
+      /** Behind a reverse proxy: take client addresses from X-Forwarded-For (only with --tls off). */
+      trustProxy: z.boolean().default(false),
       /** Host names the station answers to besides its own addresses (a DNS name, a reverse proxy's name). */
       allowedHosts: z.array(z.string().min(1)).default([]),
       bodyLimitBytes: z.number().int().min(1024).default(1024 * 1024),
@@ -126,6 +136,10 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   { flag: 'sim-fatigue-minutes', env: 'VIGIL_SIM_FATIGUE_MINUTES', path: 'device.simulated.fatigueRampMinutes', kind: 'number', help: 'minutes for the simulated subject to become fully drowsy (default 30)' },
   { flag: 'central-url', env: 'VIGIL_CENTRAL_URL', path: 'central.url', kind: 'string', help: 'postgres:// URL of the central database (default: none, capture stays local)' },
   { flag: 'cors-origins', env: 'VIGIL_CORS_ORIGINS', path: 'server.corsOrigins', kind: 'list', help: 'comma-separated extra origins allowed for CORS and WebSockets' },
+  { flag: 'tls', env: 'VIGIL_TLS', path: 'server.tls', kind: 'string', help: 'auto | on | off: HTTPS/WSS (default auto: on when --host is beyond loopback, with a certificate made on first run)' },
+  { flag: 'tls-cert', env: 'VIGIL_TLS_CERT', path: 'server.tlsCert', kind: 'string', help: "the lab's own TLS certificate (PEM), re-read when the file changes; needs --tls-key" },
+  { flag: 'tls-key', env: 'VIGIL_TLS_KEY', path: 'server.tlsKey', kind: 'string', help: 'the private key of --tls-cert (PEM)' },
+  { flag: 'trust-proxy', env: 'VIGIL_TRUST_PROXY', path: 'server.trustProxy', kind: 'bool', help: 'behind a reverse proxy that terminates TLS: client addresses from X-Forwarded-For (default false)' },
   { flag: 'allowed-hosts', env: 'VIGIL_ALLOWED_HOSTS', path: 'server.allowedHosts', kind: 'list', help: "comma-separated host names the station answers to besides its own addresses and name (DNS rebinding guard)" },
   { flag: 'allow-registration', env: 'VIGIL_ALLOW_REGISTRATION', path: 'auth.allowRegistration', kind: 'bool', help: 'allow self-registration (default true; the first account becomes admin)' },
   { flag: 'registration-limit', env: 'VIGIL_REGISTRATION_LIMIT', path: 'auth.registrationsPerAddress', kind: 'int', help: 'self-registrations per client address in 10 minutes (default 10)' },
@@ -280,6 +294,9 @@ export function loadConfig({ argv = {}, env = process.env, base = {} }: LoadConf
 
   const merged = [base as Layer, fileLayer, envLayer, argvLayer].reduce(deepMerge, { dataDir: defaultDataDir(env) })
   merged.dataDir = resolveUserPath(String(merged.dataDir), env)
+  const serverLayer = { ...(merged.server as Layer | undefined) }
+  for (const key of ['tlsCert', 'tlsKey']) if (typeof serverLayer[key] === 'string') serverLayer[key] = resolveUserPath(serverLayer[key] as string, env)
+  merged.server = serverLayer
   const parsed = configSchema.safeParse(merged)
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`)
@@ -292,6 +309,10 @@ export function loadConfig({ argv = {}, env = process.env, base = {} }: LoadConf
   }
   const url = (merged.central as { url?: unknown } | undefined)?.url
   if (url !== undefined && !/^postgres(ql)?:\/\//.test(String(url))) problems.push('central.url: expected a postgres:// URL')
+  const server = (merged.server ?? {}) as { tls?: string; tlsCert?: string; tlsKey?: string; trustProxy?: boolean }
+  if (Boolean(server.tlsCert) !== Boolean(server.tlsKey)) problems.push('server: --tls-cert and --tls-key go together')
+  if (server.tls === 'off' && server.tlsCert) problems.push('server: --tls-cert with --tls off: say --tls on (or auto), or drop the certificate')
+  if (server.trustProxy && server.tls === 'on') problems.push('server: --trust-proxy is for a reverse proxy that terminates TLS: use it with --tls off')
   if (problems.length > 0) {
     throw new VigilError('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { problems })
   }

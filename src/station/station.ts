@@ -4,6 +4,7 @@
  * undoes the same steps in reverse, flushing every buffered row before the database closes.
  */
 import { join } from 'node:path'
+import type { Server as TlsServer } from 'node:tls'
 import { systemClock, type Clock } from './clock'
 import { describeConfig, type StationConfig } from './config'
 import type { StationContext } from './context'
@@ -17,7 +18,8 @@ import { newId } from './ids'
 import { createLogger, type Logger } from './logger'
 import { loadOrCreateJwtSecret } from './secrets'
 import { buildServer, type VigilServer } from './server/app'
-import { listeningPort } from './server/origins'
+import { listeningPort, stationHosts } from './server/origins'
+import { isLoopbackHost, loadTls, watchLabCertificate, type TlsMaterial } from './server/tls'
 import { pauseInterruptedSessions } from './sessions/sessions.service'
 import { LOCAL_DB_FILE, openLocalDatabase, type LocalDatabase } from './storage/database'
 import { createSyncEngine } from './sync/sync-engine'
@@ -39,8 +41,10 @@ export interface Station {
   readonly ctx: StationContext
   readonly server: VigilServer
   readonly isRunning: boolean
-  /** `http://host:port` the station serves, after start(). */
+  /** `http(s)://host:port` the station serves, after start(). */
   readonly url: string
+  /** The certificate served when TLS is on (the one in use now), else null. */
+  readonly tls: TlsMaterial | null
   start(): Promise<void>
   stop(): Promise<void>
 }
@@ -122,9 +126,27 @@ export function createStation(config: StationConfig, options: StationOptions = {
       // disconnect() also ends that background wait.
       started.push({ name: 'device', stop: () => devices.disconnect() })
 
-      server = await buildServer(ctx)
+      const { tls: tlsMode, host: boundHost, tlsCert, tlsKey } = config.server
+      const tls = tlsMode === 'on' || (tlsMode === 'auto' && !isLoopbackHost(boundHost))
+        ? loadTls({ dataDir: config.dataDir, certPath: tlsCert, keyPath: tlsKey, hosts: stationHosts(boundHost), commonName: config.stationName, nowMs: clock.wallMs() })
+        : null
+      server = await buildServer(ctx, { tls })
       await server.listen({ host: config.server.host, port: config.server.port })
       started.push({ name: 'server', stop: () => server?.close() })
+      if (tls?.source === 'lab' && tlsCert && tlsKey) {
+        const live = server
+        const unwatch = watchLabCertificate(
+          tlsCert,
+          tlsKey,
+          (renewed) => {
+            ;(live.server as unknown as TlsServer).setSecureContext({ cert: renewed.cert, key: renewed.key })
+            if (live.tls) live.tls.current = renewed
+            logger.info({ fingerprintSha256: renewed.fingerprintSha256 }, 'TLS certificate reloaded')
+          },
+          (err) => logger.error({ err }, 'TLS certificate changed but cannot be used; keeping the previous one')
+        )
+        started.push({ name: 'tls-watch', stop: unwatch })
+      }
       // Stopped before the server: clients get 1001 (going away) instead of a bare close.
       started.push({ name: 'hub', stop: () => hub.stop() })
       // Last to start, first to stop: it only reads committed rows and must not hold a batch open at shutdown.
@@ -133,7 +155,7 @@ export function createStation(config: StationConfig, options: StationOptions = {
         started.push({ name: 'sync', stop: () => sync.stop() })
       }
       const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host
-      url = `http://${host.includes(':') ? `[${host}]` : host}:${listeningPort(server)}`
+      url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${listeningPort(server)}`
       running = true
       logger.info({ url, stationId: ctx.stationId }, 'station ready')
     } catch (err) {
@@ -176,6 +198,9 @@ export function createStation(config: StationConfig, options: StationOptions = {
     },
     get url() {
       return url
+    },
+    get tls() {
+      return server?.tls?.current ?? null
     },
     start,
     stop

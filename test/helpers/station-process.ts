@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path'
 
 export interface E2eStation {
   url: string
+  /** With TLS: base64 SHA-256 of the certificate's public key, as the station printed it (for pinning). */
+  spkiSha256: string | null
   dataDir: string
   process: ChildProcess
   stop(): Promise<void>
@@ -33,7 +35,7 @@ export async function startE2eStation(extraArgs: string[] = [], options: { dataD
     const timer = setTimeout(() => reject(new Error(`station did not start in 90 s:\n${output}`)), 90_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
-      const match = /listening on (http:\/\/\S+)/.exec(output)
+      const match = /listening on (https?:\/\/\S+)/.exec(output)
       if (match) {
         clearTimeout(timer)
         resolveUrl(match[1])
@@ -48,6 +50,7 @@ export async function startE2eStation(extraArgs: string[] = [], options: { dataD
   })
   return {
     url,
+    spkiSha256: /public key pin \(sha256, base64\): (\S+)/.exec(output)?.[1] ?? null,
     dataDir,
     process: child,
     async stop() {

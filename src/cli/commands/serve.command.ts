@@ -27,7 +27,14 @@ Examples:
     const config = loadConfig({ argv: args.flags, base: { server: { rendererDir } } })
     const station = createStation(config)
     await station.start()
-    process.stdout.write(`Vigil station listening on ${station.url}\n  API docs: ${station.url}/docs\n  data dir: ${config.dataDir}\nPress Ctrl-C to stop.\n`)
+    const tls = station.tls
+    const made = tls?.source === 'generated' ? ' (made by this station: browsers warn until it is trusted; compare this fingerprint with theirs)' : ''
+    // One write: scripts (and the e2e helper) read the URL and the pins from the same chunk.
+    process.stdout.write(
+      `Vigil station listening on ${station.url}\n  API docs: ${station.url}/docs\n  data dir: ${config.dataDir}\n` +
+        (tls ? `  TLS certificate SHA-256: ${tls.fingerprintSha256}${made}\n  public key pin (sha256, base64): ${tls.spkiSha256}\n` : '') +
+        'Press Ctrl-C to stop.\n'
+    )
     await new Promise<void>((resolve) => {
       let stopping = false
       const onSignal = (signal: string) => {

@@ -18,7 +18,14 @@ export const healthResponseSchema = z
         level: z.enum(['ok', 'low', 'critical']).describe('low below --low-disk-gb, critical below a quarter of it')
       })
       .nullable()
-      .describe('null when the free space cannot be read')
+      .describe('null when the free space cannot be read'),
+    tls: z
+      .object({
+        fingerprint_sha256: z.string().describe('SHA-256 of the certificate, AB:CD:… as browsers show it'),
+        source: z.enum(['generated', 'lab']).describe("generated: made by the station on first run; lab: --tls-cert")
+      })
+      .nullable()
+      .describe('null on plain HTTP')
   })
   .meta({ id: 'Health' })
 export type HealthResponse = z.infer<typeof healthResponseSchema>

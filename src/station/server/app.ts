@@ -25,21 +25,33 @@ import type { StationContext } from '../context'
 import { VIGIL_VERSION } from '../paths'
 import { VigilError } from '../../shared/errors'
 import { allowedOrigins, hostOf, isStationHost } from './origins'
+import type { TlsMaterial } from './tls'
 import { installErrorHandling } from './plugins/errors'
 import { registerRoutes } from './routes'
 
 declare module 'fastify' {
   interface FastifyInstance {
     ctx: StationContext
+    /** The certificate served, or null on plain HTTP; swapped in place when the lab's files change. */
+    tls: { current: TlsMaterial } | null
   }
+}
+
+export interface BuildServerOptions {
+  /** Serve HTTPS/WSS with this certificate (server/tls.ts); plain HTTP without. */
+  tls?: TlsMaterial | null
 }
 
 export type VigilServer = FastifyInstance
 
 export const API_PREFIX = '/api/v1'
 
-export async function buildServer(ctx: StationContext): Promise<VigilServer> {
+export async function buildServer(ctx: StationContext, options: BuildServerOptions = {}): Promise<VigilServer> {
+  const tls = options.tls ?? null
   const app = Fastify({
+    // Fastify types an HTTPS instance apart; routes and plugins see the same API either way.
+    ...({ https: tls ? { cert: tls.cert, key: tls.key } : null } as object),
+    trustProxy: ctx.config.server.trustProxy,
     loggerInstance: ctx.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: ctx.config.server.bodyLimitBytes,
     requestTimeout: 120_000,
@@ -53,6 +65,7 @@ export async function buildServer(ctx: StationContext): Promise<VigilServer> {
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.decorate('ctx', ctx)
+  app.decorate('tls', tls ? { current: tls } : null)
   const rendererDir = ctx.config.server.rendererDir
   const servesRenderer = Boolean(rendererDir && existsSync(join(rendererDir, 'index.html')))
   installErrorHandling(app, { spaFallback: servesRenderer })
@@ -64,10 +77,10 @@ export async function buildServer(ctx: StationContext): Promise<VigilServer> {
     // The React app and Swagger UI load only same-origin scripts; WebSockets go to the same host.
     contentSecurityPolicy: {
       directives: {
-        // Served over plain HTTP: helmet's default upgrade-insecure-requests would make a browser on
-        // another host ask for https:// assets that nobody answers (a blank page). Loopback is exempt
-        // in browsers, so only a remote browser shows it (test/e2e/remote-browser.spec.ts).
-        upgradeInsecureRequests: null,
+        // Only with TLS: on plain HTTP it makes a browser on another host ask for https:// assets that
+        // nobody answers (a blank page). Loopback is exempt in browsers, so only a remote browser
+        // shows it (test/e2e/remote-browser.spec.ts).
+        upgradeInsecureRequests: tls ? [] : null,
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
@@ -78,8 +91,9 @@ export async function buildServer(ctx: StationContext): Promise<VigilServer> {
       }
     },
     crossOriginEmbedderPolicy: false,
-    // HSTS means something only over TLS; on plain HTTP it would be a promise the station cannot keep.
-    strictTransportSecurity: false
+    // HSTS only over TLS: on plain HTTP it would be a promise the station cannot keep. Browsers ignore
+    // it on a connection with certificate errors, so a not-yet-trusted self-made certificate stays usable.
+    strictTransportSecurity: tls ? { maxAge: 180 * 86_400, includeSubDomains: false } : false
   })
   await app.register(cors, {
     origin: (origin, callback) => {

@@ -38,7 +38,8 @@ export function stationHosts(boundHost: string): string[] {
 /** Origins allowed for CORS and WebSocket upgrades: the station's own addresses plus the configured list. */
 export function allowedOrigins(app: FastifyInstance): Set<string> {
   const port = listeningPort(app)
-  const own = stationHosts(app.ctx.config.server.host).map((host) => `http://${host}:${port}`)
+  const scheme = app.tls ? 'https' : 'http'
+  const own = stationHosts(app.ctx.config.server.host).map((host) => `${scheme}://${host}:${port}`)
   return new Set([...own, ...app.ctx.config.server.corsOrigins])
 }
 

@@ -4,6 +4,7 @@ import { ApiError } from '../api/http'
 import { tokenStore } from '../api/token-store'
 import { useAuth } from '../auth/auth-context'
 import { ErrorNote } from '../components/ui/ui'
+import { useHealth } from '../hooks/use-health'
 
 /** Sign in, or create an account when the station allows registration (the first account becomes admin). */
 export function LoginPage() {
@@ -15,6 +16,9 @@ export function LoginPage() {
   const [error, setError] = useState<Error | null>(null)
   const [isBusy, setIsBusy] = useState(false)
   const reason = tokenStore.lastSignOutReason()
+  // Before a password is typed: the certificate the station says it serves, to compare with the browser's.
+  const { health } = useHealth(30_000)
+  const tls = health?.tls ?? null
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
@@ -67,6 +71,12 @@ export function LoginPage() {
         <button type="button" className="btn btn-link" onClick={() => setMode(mode === 'sign-in' ? 'register' : 'sign-in')} data-testid="login-toggle">
           {mode === 'sign-in' ? 'No account yet? Create one' : 'Have an account? Sign in'}
         </button>
+        {tls && (
+          <p className="muted cert-fingerprint" data-testid="tls-fingerprint">
+            {tls.source === 'generated' ? 'This station made its own certificate. ' : ''}
+            Certificate SHA-256 (compare with your browser's and the station's screen): <code>{tls.fingerprint_sha256}</code>
+          </p>
+        )}
       </form>
     </div>
   )
