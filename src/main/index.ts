@@ -5,9 +5,7 @@
 import { app, BrowserWindow, screen, shell } from 'electron'
 import { join } from 'node:path'
 import { isParticipantScreenUrl, isStationUrl, participantWindowPlacement } from './participant-window'
-import { loadConfig } from '../station/config'
-import { VIGIL_VERSION } from '../station/paths'
-import { createStation, type Station } from '../station/station'
+import { createStation, loadConfig, VIGIL_VERSION, type Station } from '../station'
 
 let station: Station | null = null
 
