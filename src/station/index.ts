@@ -1,6 +1,7 @@
 /**
  * The one door into the station core for the shells (src/main, src/cli): they import from here and
- * src/shared, never a module inside src/station, so the core can move its files without touching them.
+ * src/shared, never a module inside src/station (lint: no-restricted-imports), so the core can move
+ * its files without touching them.
  */
 export { createStation, type Station } from './station'
 export { CONFIG_OPTIONS, loadConfig, maskUrl, resolveUserPath, type StationConfig } from './config'
