@@ -13,7 +13,7 @@
 import { loadavg } from 'node:os'
 import { WebSocket } from 'ws'
 import { chromium } from 'playwright-core'
-import { createDriveSimulation, createVehicleState, stepVehicle, NEUTRAL_INPUT, type DriveSimulation } from '../src/shared/game'
+import { createDriveSimulation, createVehicleState, stepVehicle, NEUTRAL_INPUT, type DriveSimulation } from '../src/renderer/src/game/sim'
 import { scenarioSchema } from '../src/shared/schemas/scenario'
 import monotonous from '../resources/scenarios/monotonous-60min.json' with { type: 'json' }
 import { chromiumArgs } from '../test/playwright.config'

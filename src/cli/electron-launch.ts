@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { appRoot } from '../station/paths'
+import { appRoot } from '../station'
 import { ensureRendererBuilt } from './renderer-build'
 
 const require = createRequire(import.meta.url)

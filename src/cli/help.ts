@@ -1,4 +1,4 @@
-import { CONFIG_OPTIONS } from '../station/config'
+import { CONFIG_OPTIONS } from '../station'
 
 /** The option table shared by --help texts, generated from the one list config.ts reads. */
 export function optionsHelp(): string {

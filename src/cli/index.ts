@@ -3,7 +3,7 @@
  * wires signals. Errors are printed as one clear message, never as a stack trace (unless --debug).
  */
 import { isVigilError } from '../shared/errors'
-import { VIGIL_VERSION } from '../station/paths'
+import { VIGIL_VERSION } from '../station'
 import { parseArgs } from './args'
 import { COMMANDS } from './commands'
 

@@ -2,12 +2,10 @@
  * Electron main process: a thin shell over the station core. Builds config from Electron's userData,
  * starts the station, opens a window on the station's own URL, and stops the station before quitting.
  */
-import { app, BrowserWindow, ipcMain, screen, shell } from 'electron'
+import { app, BrowserWindow, screen, shell } from 'electron'
 import { join } from 'node:path'
 import { isParticipantScreenUrl, isStationUrl, participantWindowPlacement } from './participant-window'
-import { loadConfig } from '../station/config'
-import { VIGIL_VERSION } from '../station/paths'
-import { createStation, type Station } from '../station/station'
+import { createStation, loadConfig, VIGIL_VERSION, type Station } from '../station'
 
 let station: Station | null = null
 
@@ -17,7 +15,6 @@ async function boot(): Promise<void> {
   })
   station = createStation(config)
   await station.start()
-  ipcMain.handle('vigil:open-path', (_event, path: string) => shell.openPath(path).then(() => undefined))
   const window = new BrowserWindow({
     width: 1400,
     height: 900,

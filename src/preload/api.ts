@@ -3,6 +3,4 @@ export interface VigilDesktopApi {
   /** The station's own URL (the renderer also talks to it over HTTP/WS, like remote browsers). */
   stationUrl: string
   appVersion: string
-  /** Opens a folder (e.g. the data dir or an export) in the system file manager. */
-  openPath(path: string): Promise<void>
 }

@@ -1,7 +1,7 @@
 /**
  * Electron preload (sandboxed, CommonJS): exposes `window.vigil`, never raw ipcRenderer.
  */
-import { contextBridge, ipcRenderer } from 'electron'
+import { contextBridge } from 'electron'
 import type { VigilDesktopApi } from './api'
 
 const stationUrl = process.argv.find((a) => a.startsWith('--vigil-station-url='))?.split('=')[1] ?? ''
@@ -9,8 +9,7 @@ const appVersion = process.argv.find((a) => a.startsWith('--vigil-version='))?.s
 
 const api: VigilDesktopApi = {
   stationUrl,
-  appVersion,
-  openPath: (path: string) => ipcRenderer.invoke('vigil:open-path', path)
+  appVersion
 }
 
 contextBridge.exposeInMainWorld('vigil', api)

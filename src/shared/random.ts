@@ -1,7 +1,7 @@
 /**
  * mulberry32: a small, fast, seedable PRNG, deterministic across platforms. Good enough for signal
  * synthesis, fault injection and test data; not for anything secret. (The driving game uses its own
- * forkable sfc32 streams: src/shared/game/prng.ts.)
+ * forkable sfc32 streams: src/renderer/src/game/sim/prng.ts.)
  */
 export function createRandom(seed: number): () => number {
   let a = seed >>> 0

@@ -5,7 +5,7 @@
  * stopped, or when it failed to start (no camera, permission denied, error).
  */
 import type { Page } from 'playwright-core'
-import { FACE_DETECT_MEASURE } from '../../src/shared/face/features'
+import { FACE_DETECT_MEASURE } from '../../src/renderer/src/face/features'
 
 const STATUS = '[data-testid="face-status"]'
 const FAILED = ['error', 'camera_unavailable', 'permission_denied']

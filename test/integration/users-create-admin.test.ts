@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createOrResetAdmin } from '../../src/cli/commands/create-admin.command'
+import { createOrResetAdmin } from '../../src/station/auth/admin-account'
 import { authHeader, login } from '../helpers/auth'
 import { startTestStation } from '../helpers/station'
 

@@ -1,13 +1,7 @@
-import { join } from 'node:path'
 import { VigilError } from '../../shared/errors'
 import { emailSchema } from '../../shared/schemas/auth'
 import { passwordSchema } from '../../shared/schemas/users'
-import { createPasswordHasher } from '../../station/auth/password-hasher'
-import { revokeAllForUser } from '../../station/auth/refresh-tokens'
-import { findUserByEmail, insertUser, normalizeEmail, updateUser } from '../../station/auth/users.repository'
-import { loadConfig, type StationConfig } from '../../station/config'
-import { newId, nowIso } from '../../station/ids'
-import { LOCAL_DB_FILE, openLocalDatabase } from '../../station/storage/database'
+import { createOrResetAdmin, loadConfig, normalizeEmail } from '../../station'
 import { ensureNativeModules } from '../native'
 import type { CliCommand } from './types'
 
@@ -44,36 +38,6 @@ async function readPassword(): Promise<string> {
     }
     stdin.on('data', onData)
   })
-}
-
-/**
- * Creates an admin, or makes an existing account an active admin with a new password and revokes
- * all its tokens. Opens its own connection, so it works next to a running station (WAL).
- */
-export async function createOrResetAdmin(
-  config: StationConfig,
-  input: { email: string; password: string; fullName: string | null }
-): Promise<'created' | 'updated'> {
-  const hasher = createPasswordHasher({ cost: config.auth.bcryptCost, workers: 1 })
-  const db = openLocalDatabase(join(config.dataDir, LOCAL_DB_FILE))
-  try {
-    const passwordHash = await hasher.hash(input.password)
-    const nowMs = Date.now()
-    const existing = findUserByEmail(db, input.email)
-    db.transaction(() => {
-      if (existing) {
-        revokeAllForUser(db, existing.id, nowMs)
-        const patch = { role: 'admin' as const, isActive: true, passwordHash, tokensValidAfterMs: nowMs, ...(input.fullName ? { fullName: input.fullName } : {}) }
-        updateUser(db, existing.id, patch, nowIso(nowMs))
-      } else {
-        insertUser(db, { id: newId(), email: input.email, fullName: input.fullName, role: 'admin', passwordHash, nowIso: nowIso(nowMs) })
-      }
-    })()
-    return existing ? 'updated' : 'created'
-  } finally {
-    db.close()
-    await hasher.close()
-  }
 }
 
 export const createAdminCommand: CliCommand = {

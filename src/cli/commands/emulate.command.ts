@@ -1,8 +1,6 @@
 /** `emulate KIND`: an emulated headset on a socat pty pair, to try the station without hardware. */
 import { VigilError } from '../../shared/errors'
-import { createCytonEmulator, createLinesEmulator, createThinkGearEmulator } from '../../station/devices/emulators/headset-emulators'
-import { openPtyPair } from '../../station/devices/emulators/pty-pair'
-import type { SerialEmulator } from '../../station/devices/emulators/serial-emulator'
+import { createCytonEmulator, createLinesEmulator, createThinkGearEmulator, openPtyPair, type SerialEmulator } from '../../station'
 import type { CliCommand } from './types'
 
 const KINDS = ['cyton', 'cyton-daisy', 'thinkgear', 'lines'] as const

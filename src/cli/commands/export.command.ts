@@ -2,10 +2,18 @@ import { existsSync } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
 import { VigilError } from '../../shared/errors'
-import { loadConfig, resolveUserPath } from '../../station/config'
-import { EXPORT_FORMATS, prepareSessionExport, type ExportFile, type ExportFormat, type ExportPhase } from '../../station/export/session-export'
-import { VIGIL_VERSION } from '../../station/paths'
-import { LOCAL_DB_FILE, openLocalDatabase } from '../../station/storage/database'
+import {
+  EXPORT_FORMATS,
+  loadConfig,
+  LOCAL_DB_FILE,
+  openLocalDatabase,
+  prepareSessionExport,
+  resolveUserPath,
+  VIGIL_VERSION,
+  type ExportFile,
+  type ExportFormat,
+  type ExportPhase
+} from '../../station'
 import { ensureNativeModules } from '../native'
 import type { CliCommand } from './types'
 

@@ -1,6 +1,5 @@
 import { VigilError } from '../../shared/errors'
-import { loadConfig, maskUrl } from '../../station/config'
-import { latestCentralVersion, migrateCentral } from '../../station/sync/central-migrations'
+import { latestCentralVersion, loadConfig, maskUrl, migrateCentral } from '../../station'
 import type { CliCommand } from './types'
 
 export const migrateCentralCommand: CliCommand = {

@@ -1,6 +1,4 @@
-import { loadConfig } from '../../station/config'
-import { appRoot } from '../../station/paths'
-import { createStation } from '../../station/station'
+import { appRoot, createStation, loadConfig } from '../../station'
 import { ensureNativeModules } from '../native'
 import { ensureRendererBuilt } from '../renderer-build'
 import { optionsHelp } from '../help'

@@ -2,11 +2,18 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Client } from 'pg'
 import { VigilError } from '../../shared/errors'
-import { loadConfig, maskUrl } from '../../station/config'
-import { LOCAL_DB_FILE, openLocalDatabase } from '../../station/storage/database'
-import { centralChecksums, localChecksums } from '../../station/sync/checksum'
-import { createSyncEngine, type IngestMethod, type SyncProgress } from '../../station/sync/sync-engine'
-import { createLogger } from '../../station/logger'
+import {
+  centralChecksums,
+  createLogger,
+  createSyncEngine,
+  loadConfig,
+  localChecksums,
+  LOCAL_DB_FILE,
+  maskUrl,
+  openLocalDatabase,
+  type IngestMethod,
+  type SyncProgress
+} from '../../station'
 import { ensureNativeModules } from '../native'
 import type { CliCommand } from './types'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { faceBackendOrder as backendOrder } from '../../../src/shared/face/features'
+import { faceBackendOrder as backendOrder } from '../../../src/renderer/src/face/features'
 
 describe('face tracker backend order', () => {
   it('prefers WebGL on a real GPU, WASM without one, and always ends with the CPU backend', () => {

@@ -7,7 +7,7 @@ import {
   mouthAspectRatio,
   type FaceObservation,
   type Point
-} from '../../../src/shared/face/features'
+} from '../../../src/renderer/src/face/features'
 
 /** A 478-point mesh with eyes of the given aspect ratio and a mouth of the given opening ratio. */
 function meshWith(earLeft: number, earRight: number, mar = 0.05): Point[] {

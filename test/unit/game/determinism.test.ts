@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createDriveSimulation, createRecordedDrive, replayDrive, NEUTRAL_INPUT, type DriveInput, type GameEvent } from '../../../src/shared/game'
-import { createPrng } from '../../../src/shared/game/prng'
+import type { DriveInput, GameEvent } from '../../../src/shared/game/events'
+import { createDriveSimulation, createPrng, createRecordedDrive, replayDrive, NEUTRAL_INPUT } from '../../../src/renderer/src/game/sim'
 import { createLaneKeeper, hashEvents, loadScenario, ofKind, runDrive } from './drivers'
 
 describe('determinism', () => {

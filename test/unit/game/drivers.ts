@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { scenarioSchema, type Scenario, type ScenarioInput } from '../../../src/shared/schemas/scenario'
-import { NEUTRAL_INPUT, type DriveInput, type DriveSimulation, type GameEvent } from '../../../src/shared/game'
+import type { DriveInput, GameEvent } from '../../../src/shared/game/events'
+import { NEUTRAL_INPUT, type DriveSimulation } from '../../../src/renderer/src/game/sim'
 
 export const scenariosDir = resolve(import.meta.dirname, '..', '..', '..', 'resources', 'scenarios')
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createDriveSimulation, createVehicleState, stepVehicle, NEUTRAL_INPUT } from '../../../src/shared/game'
+import { createDriveSimulation, createVehicleState, stepVehicle, NEUTRAL_INPUT } from '../../../src/renderer/src/game/sim'
 import { createLaneKeeper, ofKind, runDrive, testScenario } from './drivers'
 
 const vehicleParams = testScenario().vehicle

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createDriveSimulation, createRecordedDrive, driveWireEventSchema, gameEventSchema } from '../../../src/shared/game'
+import { driveWireEventSchema, gameEventSchema } from '../../../src/shared/game/events'
+import { createDriveSimulation, createRecordedDrive } from '../../../src/renderer/src/game/sim'
 import { createLaneKeeper, loadScenario, runDrive } from './drivers'
 
 describe('event schemas', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createRoad } from '../../../src/shared/game'
+import { createRoad } from '../../../src/renderer/src/game/sim'
 import { loadScenario, testScenario } from './drivers'
 
 describe('road', () => {

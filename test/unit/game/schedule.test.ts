@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createDriveSimulation, NEUTRAL_INPUT, type GameEvent } from '../../../src/shared/game'
+import type { GameEvent } from '../../../src/shared/game/events'
+import { createDriveSimulation, NEUTRAL_INPUT } from '../../../src/renderer/src/game/sim'
 import { createLaneKeeper, loadScenario, ofKind, runDrive, testScenario } from './drivers'
 
 /** Gap before each stimulus: from the block start or the previous stimulus's end (response or miss). */

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react'
-import type { FaceBackend, FaceFeatureEvent, FaceFrameFeatures } from '@shared/face/features'
+import type { FaceBackend, FaceFeatureEvent, FaceFrameFeatures } from './features'
 import { listCameras, openCamera, startFaceTracker, type FaceTracker, type FaceTrackerStatusReport } from './face-tracker'
 
 export interface FaceCameraPanelProps {

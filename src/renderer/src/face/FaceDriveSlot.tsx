@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react'
-import { FACE_BACKENDS, type FaceFeatureEvent, type FaceFrameFeatures } from '@shared/face/features'
+import { FACE_BACKENDS, type FaceFeatureEvent, type FaceFrameFeatures } from './features'
 import type { FaceEvent } from '@shared/protocol/common'
 import { createSessionProducer, type SessionProducer } from '../api/session-producer'
 import type { DriveSlotProps } from '../drive-slots'

@@ -4,7 +4,7 @@
  * images: the video frame is read by the detector and by a 32×24 luminance probe, then dropped.
  *
  * Backend: WebGL on a real GPU, else tfjs' WASM backend, with the plain-JS CPU backend as the last
- * resort (`faceBackendOrder` in src/shared/face/features.ts); the one in use is reported with the
+ * resort (`faceBackendOrder` in ./features.ts); the one in use is reported with the
  * achieved detection rate. The WASM binaries, like the models, come from the station.
  */
 import type { Config, Human } from '@vladmandic/human'
@@ -20,7 +20,7 @@ import {
   type FaceFeatureOptions,
   type FaceFrameFeatures,
   type Point
-} from '@shared/face/features'
+} from './features'
 
 export type FaceTrackerStatus =
   | 'starting'

@@ -5,7 +5,8 @@
  */
 import { useEffect, useRef, useState } from 'react'
 import { gameEventsMessageSchema } from '@shared/protocol/station-messages'
-import type { DriveCommand, DriveStatus } from '@shared/game'
+import type { DriveCommand } from '@shared/game/events'
+import type { DriveStatus } from './sim'
 import { LiveSocket, type SocketStatus } from '../api/ws'
 import { driveCommandMessage } from './game-link'
 import { openParticipantScreen } from './participant-screen'

@@ -4,7 +4,8 @@
  * performance.now() right after the frame that first shows it was drawn; a response's time is its
  * input event's `timeStamp`. Their difference is the reaction time sent to the station.
  */
-import { createRecordedDrive, type DriveCommand, type DriveStatus, type GameEvent, type InputLog } from '@shared/game'
+import type { DriveCommand, GameEvent } from '@shared/game/events'
+import { createRecordedDrive, type DriveStatus, type InputLog } from './sim'
 import type { Scenario } from '@shared/schemas/scenario'
 import type { GameLink } from './game-link'
 import { createInputSampler, type InputSampler } from './input'

@@ -4,7 +4,7 @@
  * session producer (batched every 100 ms, kept until acked, re-sent after a reconnect). Operator commands arrive
  * the same way, as `drive_command` events broadcast on the session.
  */
-import { driveWireEventSchema, type DriveCommand, type DriveWireEvent, type GameEvent } from '@shared/game'
+import { driveWireEventSchema, type DriveCommand, type DriveWireEvent, type GameEvent } from '@shared/game/events'
 import { gameEventsMessageSchema, sessionStatusMessageSchema } from '@shared/protocol/station-messages'
 import type { ClientMessageOf } from '@shared/protocol/client-messages'
 import { createSessionProducer } from '../api/session-producer'

@@ -4,7 +4,7 @@
  * `timeStamp` (same clock as performance.now()), not the first step of the next frame: the
  * simulation's own reaction time is then as exact as the step, whatever the frame rate.
  */
-import type { DriveInput } from '@shared/game'
+import type { DriveInput } from '@shared/game/events'
 
 const STEER_LEFT = new Set(['ArrowLeft', 'KeyA'])
 const STEER_RIGHT = new Set(['ArrowRight', 'KeyD'])

@@ -4,7 +4,7 @@
  * so nearer slices are always lower on screen and slices can be batched by colour (one fill per
  * colour per frame) without painter's-order artefacts.
  */
-import type { DriveView, Road } from '@shared/game'
+import type { DriveView, Road } from './sim'
 import type { Scenario } from '@shared/schemas/scenario'
 
 const CAMERA_HEIGHT_M = 1.2

@@ -2,7 +2,7 @@
  * Wind: a steady lateral push plus gusts at seeded random times. The gust timeline does not depend on
  * the participant, so every drive of a scenario meets the same gusts at the same scenario time.
  */
-import type { Scenario } from '../schemas/scenario'
+import type { Scenario } from '../../../../shared/schemas/scenario'
 import { createPrng, forkSeed } from './prng'
 
 interface Gust {

@@ -3,7 +3,7 @@
  * velocity that wind pushes and the tyres damp. Everything right-positive: lane offset, heading,
  * steering, road curvature. Integrated with semi-implicit Euler at the scenario's fixed step.
  */
-import type { Scenario } from '../schemas/scenario'
+import type { Scenario } from '../../../../shared/schemas/scenario'
 
 export interface VehicleState {
   distanceM: number

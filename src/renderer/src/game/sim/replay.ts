@@ -3,8 +3,8 @@
  * at each step boundary, so the log stores only changes: the input whenever it differs from the
  * previous step's, and operator commands with the step index they were applied before.
  */
-import type { Scenario } from '../schemas/scenario'
-import type { DriveInput, GameEvent, InputLogEntry } from './events'
+import type { Scenario } from '../../../../shared/schemas/scenario'
+import type { DriveInput, GameEvent, InputLogEntry } from '../../../../shared/game/events'
 import { createDriveSimulation, NEUTRAL_INPUT, type DriveSimulation } from './simulation'
 
 export interface InputLog {

@@ -4,8 +4,8 @@
  * events are a pure function of (scenario, inputs per step, commands between steps), which is what
  * makes a drive replayable from its input log.
  */
-import type { Scenario, StimulusBlock } from '../schemas/scenario'
-import type { DriveCommand, DriveInput, GameEvent } from './events'
+import type { Scenario, StimulusBlock } from '../../../../shared/schemas/scenario'
+import type { DriveCommand, DriveInput, GameEvent } from '../../../../shared/game/events'
 import { createPrng, forkSeed } from './prng'
 import { createRoad, type Road } from './road'
 import { createVehicleState, stepVehicle, steeringWheelDeg, type VehicleState } from './vehicle'

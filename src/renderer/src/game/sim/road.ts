@@ -3,7 +3,7 @@
  * ramps (clothoid-like), so the steering needed changes smoothly, as on a real highway. Generated roads
  * are extended lazily from their own PRNG stream, so any length is the same for every participant.
  */
-import type { Scenario } from '../schemas/scenario'
+import type { Scenario } from '../../../../shared/schemas/scenario'
 import { createPrng, forkSeed } from './prng'
 
 /** Length over which curvature blends from one segment into the next (capped at half a segment). */
