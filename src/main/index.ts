@@ -4,7 +4,7 @@
  */
 import { app, BrowserWindow, screen, shell } from 'electron'
 import { join } from 'node:path'
-import { isParticipantScreenUrl, isStationUrl, participantWindowPlacement } from './participant-window'
+import { isParticipantScreenUrl, isStationCertificate, isStationUrl, participantWindowPlacement } from './participant-window'
 import { createStation, loadConfig, VIGIL_VERSION, type Station } from '../station'
 
 let station: Station | null = null
@@ -15,6 +15,14 @@ async function boot(): Promise<void> {
   })
   station = createStation(config)
   await station.start()
+  // Bound beyond loopback the station serves HTTPS with a certificate no browser trusts yet; its own
+  // windows accept exactly that certificate (by fingerprint), nothing else.
+  const started = station
+  app.on('certificate-error', (event, _webContents, url, _error, certificate, callback) => {
+    if (!isStationCertificate(url, certificate.fingerprint, started.url, started.tls?.fingerprintSha256 ?? null)) return callback(false)
+    event.preventDefault()
+    callback(true)
+  })
   const window = new BrowserWindow({
     width: 1400,
     height: 900,

@@ -37,3 +37,15 @@ export function participantWindowPlacement(displays: readonly DisplayInfo[], ope
   const height = Math.min(800, only.height)
   return { x: only.x + Math.round((only.width - width) / 2), y: only.y + Math.round((only.height - height) / 2), width, height, fullscreen: false }
 }
+
+/**
+ * Whether a certificate Chromium refused is the one this station serves: Electron gives its
+ * fingerprint as `sha256/<base64 of the certificate's SHA-256>`, the station as `AB:CD:…` hex.
+ * Only then may the operator's own windows accept it, and only for the station's origin.
+ */
+export function isStationCertificate(url: string, electronFingerprint: string, stationUrl: string, stationFingerprintSha256: string | null): boolean {
+  if (!stationFingerprintSha256 || !isStationUrl(url, stationUrl)) return false
+  const hex = stationFingerprintSha256.replace(/:/g, '')
+  const base64 = btoa(String.fromCharCode(...(hex.match(/../g) ?? []).map((byte) => parseInt(byte, 16))))
+  return electronFingerprint === `sha256/${base64}`
+}

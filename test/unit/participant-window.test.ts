@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { isParticipantScreenUrl, isStationUrl, participantWindowPlacement } from '../../src/main/participant-window'
+import { createHash, X509Certificate } from 'node:crypto'
+import { isParticipantScreenUrl, isStationCertificate, isStationUrl, participantWindowPlacement } from '../../src/main/participant-window'
+import { generateCertificate } from '../../src/station/server/tls'
 
 describe('desktop app: the participant screen window', () => {
   const laptop = { id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 } }
@@ -25,5 +27,16 @@ describe('desktop app: the participant screen window', () => {
     // The operator's own window stays on the station, whatever the page.
     expect(isStationUrl('http://127.0.0.1:8787/docs', station)).toBe(true)
     expect(isStationUrl('https://github.com/', station)).toBe(false)
+  })
+
+  it("accepts exactly the station's own certificate, and only for the station's origin", () => {
+    const { cert } = generateCertificate(['127.0.0.1'], Date.now(), 'test')
+    const x509 = new X509Certificate(cert)
+    const electron = `sha256/${createHash('sha256').update(x509.raw).digest('base64')}`
+    const station = 'https://127.0.0.1:8787'
+    expect(isStationCertificate(`${station}/sessions`, electron, station, x509.fingerprint256)).toBe(true)
+    expect(isStationCertificate('https://elsewhere.example/', electron, station, x509.fingerprint256)).toBe(false)
+    expect(isStationCertificate(`${station}/`, `sha256/${createHash('sha256').update('other').digest('base64')}`, station, x509.fingerprint256)).toBe(false)
+    expect(isStationCertificate(`${station}/`, electron, station, null)).toBe(false)
   })
 })
