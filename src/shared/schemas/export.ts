@@ -1,9 +1,10 @@
 /** Query of `GET /sessions/:id/export` (body of `POST /sessions/:id/export/link`): which file to produce. */
 import { z } from 'zod'
+import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS } from '../export-formats'
 
-export const exportFormatSchema = z.enum(['bdf', 'edf', 'csv', 'bids']).meta({
+export const exportFormatSchema = z.enum(EXPORT_FORMAT_NAMES).meta({
   id: 'ExportFormat',
-  description: 'bdf: BDF+ 24-bit; edf: EDF+ 16-bit; csv: zip of a samples CSV and an events CSV; bids: zipped BIDS-EEG dataset'
+  description: EXPORT_FORMAT_NAMES.map((name) => `${name}: ${EXPORT_FORMATS[name].summary}`).join('; ')
 })
 
 export const exportQuerySchema = z.object({
