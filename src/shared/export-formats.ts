@@ -62,6 +62,8 @@ export const EXPORT_FORMATS = {
 } as const satisfies Record<string, ExportFormatInfo>
 
 export type ExportFormat = keyof typeof EXPORT_FORMATS
+/** Full resolution, and every EEG tool reads it. */
+export const DEFAULT_EXPORT_FORMAT: ExportFormat = 'bdf'
 /** In table order. */
 export const EXPORT_FORMAT_NAMES = Object.keys(EXPORT_FORMATS) as [ExportFormat, ...ExportFormat[]]
 

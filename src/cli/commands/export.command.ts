@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
 import { VigilError } from '../../shared/errors'
-import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS, isExportFormat } from '../../shared/export-formats'
+import { DEFAULT_EXPORT_FORMAT, EXPORT_FORMAT_NAMES, EXPORT_FORMATS, isExportFormat } from '../../shared/export-formats'
 import { loadConfig, resolveUserPath } from '../../station/config'
 import type { ExportFile } from '../../station/export/export-writers'
 import { prepareSessionExport, type ExportPhase } from '../../station/export/session-export'
@@ -47,7 +47,7 @@ Gaps (headset drops, reconnects, pauses) are annotated BAD_data_gap; see --gaps.
 A progress bar goes to stderr; the file appears only once it is complete.
 
 Options:
-  --format FMT      ${orList(EXPORT_FORMAT_NAMES.map((name) => (name === 'bdf' ? 'bdf (default)' : name)))}
+  --format FMT      ${orList(EXPORT_FORMAT_NAMES.map((name) => (name === DEFAULT_EXPORT_FORMAT ? `${name} (default)` : name)))}
   --out FILE        where to write (default: a name from the participant and session, in the
                     folder you ran npm from; relative paths are meant from there too)
   --data-dir DIR    the station's data folder (default: the platform app-data folder)
@@ -65,7 +65,7 @@ Examples:
     const sessionId = args.positionals[0]
     if (!sessionId) throw new VigilError('BAD_REQUEST', 'which session? usage: export <session-id> --format bdf --out FILE')
     const flags = { ...args.flags }
-    const format = String(flags.format ?? 'bdf')
+    const format = String(flags.format ?? DEFAULT_EXPORT_FORMAT)
     if (!isExportFormat(format)) throw new VigilError('BAD_REQUEST', `--format must be one of ${EXPORT_FORMAT_NAMES.join(', ')}`)
     const bidsEeg = String(flags['bids-eeg'] ?? 'bdf')
     if (bidsEeg !== 'bdf' && bidsEeg !== 'edf') throw new VigilError('BAD_REQUEST', '--bids-eeg must be bdf or edf')
@@ -91,7 +91,8 @@ Examples:
         gaps,
         onProgress: progress.update
       })
-      const asZip = format === 'csv' && out !== null && extname(out).toLowerCase() === '.zip'
+      // A format of several files (CSV) goes into one zip when --out names a zip.
+      const asZip = out !== null && extname(out).toLowerCase() === '.zip'
       const files = asZip || job.files.length === 1 ? [job.download()] : job.files
       const targets = files.map((file, i) => ({ file, path: targetPath(out, file, i) }))
       for (const { file, path } of targets) await writeAtomically(file, path)

@@ -1,6 +1,6 @@
 /** Query of `GET /sessions/:id/export` (body of `POST /sessions/:id/export/link`): which file to produce. */
 import { z } from 'zod'
-import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS } from '../export-formats'
+import { DEFAULT_EXPORT_FORMAT, EXPORT_FORMAT_NAMES, EXPORT_FORMATS } from '../export-formats'
 
 export const exportFormatSchema = z.enum(EXPORT_FORMAT_NAMES).meta({
   id: 'ExportFormat',
@@ -8,7 +8,7 @@ export const exportFormatSchema = z.enum(EXPORT_FORMAT_NAMES).meta({
 })
 
 export const exportQuerySchema = z.object({
-  format: exportFormatSchema.default('bdf'),
+  format: exportFormatSchema.default(DEFAULT_EXPORT_FORMAT),
   /** Data file inside a BIDS export. */
   bids_eeg: z.enum(['bdf', 'edf']).default('bdf'),
   /** BDF/EDF records without samples: left out (+D) or written as 0 µV (+C). Default: discontinuous, fill inside BIDS. */

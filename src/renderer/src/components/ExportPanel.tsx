@@ -4,14 +4,14 @@
  * its own progress, however large the file. See docs/export.md.
  */
 import { useState } from 'react'
-import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS, type ExportFormat } from '@shared/export-formats'
+import { DEFAULT_EXPORT_FORMAT, EXPORT_FORMAT_NAMES, EXPORT_FORMATS, type ExportFormat } from '@shared/export-formats'
 import { sessionsApi } from '../api/endpoints'
 import { ErrorNote } from './ui/ui'
 
 type State = { phase: 'idle' } | { phase: 'preparing' } | { phase: 'started'; fileName: string } | { phase: 'failed'; error: Error }
 
 export function ExportPanel({ sessionId, hasSamples }: { sessionId: string; hasSamples: boolean }) {
-  const [format, setFormat] = useState<ExportFormat>('bdf')
+  const [format, setFormat] = useState<ExportFormat>(DEFAULT_EXPORT_FORMAT)
   const [fillGaps, setFillGaps] = useState(false)
   const [state, setState] = useState<State>({ phase: 'idle' })
   const { hasGapChoice } = EXPORT_FORMATS[format]
