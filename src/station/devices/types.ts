@@ -12,9 +12,10 @@
 import type { EventEmitter } from 'node:events'
 import type { HeadsetDescriptor } from '../../shared/headsets'
 
-export type { HeadsetDescriptor }
-
 export type DeviceState = 'disconnected' | 'connecting' | 'streaming' | 'reconnecting'
+
+/** Facts about the connected headset: its row in `shared/headsets.ts`, as the driver updated it. */
+export type { HeadsetDescriptor }
 
 /**
  * Consecutive samples: sample i has sequence `firstSeq + i` and values
