@@ -12,7 +12,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { EXPORT_FORMATS, prepareSessionExport } from '../src/station/export/session-export'
+import { EXPORT_FORMAT_NAMES } from '../src/shared/export-formats'
+import { prepareSessionExport } from '../src/station/export/session-export'
 import { openLocalDatabase } from '../src/station/storage/database'
 import { seedExportSession } from '../test/helpers/export-session'
 
@@ -50,7 +51,7 @@ try {
   }
 
   results.push({ name: 'baseline: raw row read', ...(await best(baseline)()) })
-  for (const format of EXPORT_FORMATS) {
+  for (const format of EXPORT_FORMAT_NAMES) {
     const measured = await best(async () => {
       const job = await prepareSessionExport(db, sessionId, format, { powerLineHz: 50, vigilVersion: 'bench' })
       let bytes = 0

@@ -10,9 +10,12 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import { VigilError } from '../shared/errors'
+import { HEADSET_KINDS, HEADSETS, headsetOf } from '../shared/headsets'
 
-export const DEVICE_KINDS = ['simulated', 'cyton', 'cyton-daisy', 'thinkgear', 'lines', 'none'] as const
+/** Every headset kind, plus `none`: start without a headset. */
+export const DEVICE_KINDS = [...HEADSET_KINDS, 'none'] as const
 export type DeviceKind = (typeof DEVICE_KINDS)[number]
+const DEVICE_SPECS = [...HEADSET_KINDS.map((kind) => (HEADSETS[kind].transport === 'serial' ? `${kind}:PATH` : kind)), 'none'].join(' | ')
 
 const simulatedSchema = z.object({
   channelCount: z.number().int().min(1).max(32).default(8),
@@ -128,7 +131,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   { flag: 'data-dir', env: 'VIGIL_DATA_DIR', path: 'dataDir', kind: 'string', help: 'where the SQLite database, secrets and logs live (default: the platform app-data folder)' },
   { flag: 'host', env: 'VIGIL_HOST', path: 'server.host', kind: 'string', help: 'address to bind (default 127.0.0.1; use 0.0.0.0 to let remote researchers in)' },
   { flag: 'port', env: 'VIGIL_PORT', path: 'server.port', kind: 'int', help: 'HTTP/WebSocket port (default 8787; 0 picks a free one)' },
-  { flag: 'device', env: 'VIGIL_DEVICE', path: 'device', kind: 'device', help: 'simulated | cyton:PATH | cyton-daisy:PATH | thinkgear:PATH | lines:PATH | none (default simulated)' },
+  { flag: 'device', env: 'VIGIL_DEVICE', path: 'device', kind: 'device', help: `${DEVICE_SPECS} (default simulated)` },
   { flag: 'baud-rate', env: 'VIGIL_BAUD_RATE', path: 'device.baudRate', kind: 'int', help: "serial baud rate (default: the protocol's own)" },
   { flag: 'sim-channels', env: 'VIGIL_SIM_CHANNELS', path: 'device.simulated.channelCount', kind: 'int', help: 'simulated headset channels, 1-32 (default 8)' },
   { flag: 'sim-rate', env: 'VIGIL_SIM_RATE_HZ', path: 'device.simulated.sampleRateHz', kind: 'int', help: 'simulated headset sample rate in Hz, 50-1000 (default 250)' },
@@ -304,7 +307,7 @@ export function loadConfig({ argv = {}, env = process.env, base = {} }: LoadConf
   // Cross-field checks run on the merged input too, so they are reported alongside schema problems.
   const device = (merged.device ?? {}) as { kind?: string; path?: string }
   const kind = device.kind ?? 'simulated'
-  if (kind !== 'simulated' && kind !== 'none' && !device.path) {
+  if (kind !== 'none' && headsetOf(kind)?.transport !== 'built-in' && !device.path) {
     problems.push(`device: "${kind}" needs a serial port path, e.g. --device ${kind}:/dev/ttyUSB0`)
   }
   const url = (merged.central as { url?: unknown } | undefined)?.url

@@ -14,7 +14,8 @@ export { createOrResetAdmin } from './auth/admin-account'
 export { normalizeEmail } from './auth/users.repository'
 
 // export
-export { EXPORT_FORMATS, prepareSessionExport, type ExportFile, type ExportFormat, type ExportPhase } from './export/session-export'
+export { prepareSessionExport, type ExportPhase } from './export/session-export'
+export type { ExportFile } from './export/export-writers'
 
 // analyze
 export { compareWithStored, replaySession, type ReplayResult } from './fatigue/replay'
@@ -25,6 +26,6 @@ export { createSyncEngine, type IngestMethod, type SyncProgress } from './sync/s
 export { centralChecksums, localChecksums } from './sync/checksum'
 
 // emulate
-export { createCytonEmulator, createLinesEmulator, createThinkGearEmulator } from './devices/emulators/headset-emulators'
+export { createHeadsetEmulator } from './devices/emulators/headset-emulators'
 export { openPtyPair } from './devices/emulators/pty-pair'
 export type { SerialEmulator } from './devices/emulators/serial-emulator'

@@ -4,7 +4,8 @@ import { dirname, join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseArgs } from '../../src/cli/args'
 import { exportCommand } from '../../src/cli/commands/export.command'
-import { prepareSessionExport, type ExportFormat } from '../../src/station/export/session-export'
+import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS, type ExportFormat } from '../../src/shared/export-formats'
+import { prepareSessionExport } from '../../src/station/export/session-export'
 import { LOCAL_DB_FILE, openLocalDatabase, type LocalDatabase } from '../../src/station/storage/database'
 import { parseEdf } from '../helpers/edf-reader'
 import { SEED_START_MS, seedExportSession, type SeededSession } from '../helpers/export-session'
@@ -36,6 +37,14 @@ describe('session export', () => {
   afterEach(() => {
     db.close()
     rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('downloads every format of the table as one file with the extension and content type its row states', async () => {
+    for (const format of EXPORT_FORMAT_NAMES) {
+      const file = (await prepareSessionExport(db, seeded.sessionId, format, OPTIONS)).download()
+      expect(file.name.endsWith(`.${EXPORT_FORMATS[format].extension}`), `${format}: ${file.name}`).toBe(true)
+      expect(file.contentType, format).toBe(EXPORT_FORMATS[format].contentType)
+    }
   })
 
   it('writes a BDF+D a reader parses back: header fields, samples within one step, record times across the gap', async () => {

@@ -1,9 +1,14 @@
 /** `emulate KIND`: an emulated headset on a socat pty pair, to try the station without hardware. */
 import { VigilError } from '../../shared/errors'
-import { createCytonEmulator, createLinesEmulator, createThinkGearEmulator, openPtyPair, type SerialEmulator } from '../../station'
+import { EMULATED_HEADSET_KINDS, type EmulatedHeadsetKind } from '../../shared/headsets'
+import { createHeadsetEmulator, openPtyPair } from '../../station'
 import type { CliCommand } from './types'
 
-const KINDS = ['cyton', 'cyton-daisy', 'thinkgear', 'lines'] as const
+const KINDS = EMULATED_HEADSET_KINDS
+
+function isEmulatedKind(kind: string | undefined): kind is EmulatedHeadsetKind {
+  return (KINDS as readonly (string | undefined)[]).includes(kind)
+}
 
 function probability(value: string | boolean | undefined, flag: string): number {
   if (value === undefined) return 0
@@ -32,8 +37,8 @@ Example:
   npm run station -- emulate cyton --drop 0.01
   npm run station -- --device cyton:/tmp/vigil-pty-XXXX/host        (in another terminal)`,
   async run(args) {
-    const kind = args.positionals[0] as (typeof KINDS)[number] | undefined
-    if (!kind || !KINDS.includes(kind)) throw new VigilError('BAD_REQUEST', `which headset? emulate ${KINDS.join('|')}`)
+    const kind = args.positionals[0]
+    if (!isEmulatedKind(kind)) throw new VigilError('BAD_REQUEST', `which headset? emulate ${KINDS.join('|')}`)
     const faults = {
       dropProbability: probability(args.flags.drop, 'drop'),
       garbageProbability: probability(args.flags.garbage, 'garbage'),
@@ -41,12 +46,7 @@ Example:
     }
     const unplugEveryS = args.flags['unplug-every'] === undefined ? 0 : Number(args.flags['unplug-every'])
     const pair = await openPtyPair()
-    const emulator: SerialEmulator =
-      kind === 'thinkgear'
-        ? createThinkGearEmulator({ pair, ...faults })
-        : kind === 'lines'
-          ? createLinesEmulator({ pair, ...faults })
-          : createCytonEmulator({ pair, daisy: kind === 'cyton-daisy', ...faults })
+    const emulator = createHeadsetEmulator(kind, { pair, ...faults })
     await emulator.start()
     console.log(`emulated ${kind} on ${pair.hostPath}\nstart the station with: npm run station -- --device ${kind}:${pair.hostPath}`)
     let unplugging = false

@@ -2,42 +2,48 @@ import { existsSync } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
 import { VigilError } from '../../shared/errors'
-import {
-  EXPORT_FORMATS,
-  loadConfig,
-  LOCAL_DB_FILE,
-  openLocalDatabase,
-  prepareSessionExport,
-  resolveUserPath,
-  VIGIL_VERSION,
-  type ExportFile,
-  type ExportFormat,
-  type ExportPhase
-} from '../../station'
+import { DEFAULT_EXPORT_FORMAT, EXPORT_FORMAT_NAMES, EXPORT_FORMATS, isExportFormat } from '../../shared/export-formats'
+import { loadConfig, LOCAL_DB_FILE, openLocalDatabase, prepareSessionExport, resolveUserPath, VIGIL_VERSION, type ExportFile, type ExportPhase } from '../../station'
 import { ensureNativeModules } from '../native'
 import type { CliCommand } from './types'
 
 const OWN_FLAGS = ['format', 'out', 'line-hz', 'bids-eeg', 'gaps']
+const HELP_WIDTH = 92
+
+/** `  name  details` per format, the details wrapped under their own column. */
+function formatHelp(): string {
+  const nameWidth = Math.max(...EXPORT_FORMAT_NAMES.map((name) => name.length)) + 2
+  const indent = ' '.repeat(2 + nameWidth)
+  return EXPORT_FORMAT_NAMES.map((name) => {
+    const lines: string[] = []
+    let line = ''
+    for (const word of EXPORT_FORMATS[name].details.split(' ')) {
+      if (line && indent.length + line.length + 1 + word.length > HELP_WIDTH) {
+        lines.push(line)
+        line = word
+      } else line = line ? `${line} ${word}` : word
+    }
+    lines.push(line)
+    return lines.map((text, i) => (i === 0 ? `  ${name.padEnd(nameWidth)}` : indent) + text).join('\n')
+  }).join('\n')
+}
+
+function orList(names: readonly string[]): string {
+  return `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`
+}
 
 export const exportCommand: CliCommand = {
   name: 'export',
   summary: 'write a recorded session as BDF+/EDF+, CSV or a BIDS-EEG zip',
-  usage: `npm run station -- export <session-id> --format bdf|edf|csv|bids --out FILE [options]
+  usage: `npm run station -- export <session-id> --format ${EXPORT_FORMAT_NAMES.join('|')} --out FILE [options]
 
 Reads the session from the station's local database (the station may be running) and writes:
-  bdf   BDF+ (24-bit), annotations for markers, game events, face events (blinks, eye
-        closures, yawns), alerts and headset gaps
-  edf   EDF+ (16-bit), per-channel physical range taken from the data so nothing clips
-  csv   FILE gets the samples (time_s, timestamp_ms, seq, one column per channel in µV);
-        the events and the ~1 Hz fatigue updates go next to it as <FILE>_events.csv and
-        <FILE>_fatigue.csv. With --out NAME.zip, all three in one zip.
-  bids  a zipped BIDS-EEG dataset (sub-<participant>/ses-<n>/eeg/...; fatigue updates
-        under derivatives/vigil/)
+${formatHelp()}
 Gaps (headset drops, reconnects, pauses) are annotated BAD_data_gap; see --gaps.
 A progress bar goes to stderr; the file appears only once it is complete.
 
 Options:
-  --format FMT      bdf (default), edf, csv or bids
+  --format FMT      ${orList(EXPORT_FORMAT_NAMES.map((name) => (name === DEFAULT_EXPORT_FORMAT ? `${name} (default)` : name)))}
   --out FILE        where to write (default: a name from the participant and session, in the
                     folder you ran npm from; relative paths are meant from there too)
   --data-dir DIR    the station's data folder (default: the platform app-data folder)
@@ -55,8 +61,8 @@ Examples:
     const sessionId = args.positionals[0]
     if (!sessionId) throw new VigilError('BAD_REQUEST', 'which session? usage: export <session-id> --format bdf --out FILE')
     const flags = { ...args.flags }
-    const format = String(flags.format ?? 'bdf') as ExportFormat
-    if (!EXPORT_FORMATS.includes(format)) throw new VigilError('BAD_REQUEST', `--format must be one of ${EXPORT_FORMATS.join(', ')}`)
+    const format = String(flags.format ?? DEFAULT_EXPORT_FORMAT)
+    if (!isExportFormat(format)) throw new VigilError('BAD_REQUEST', `--format must be one of ${EXPORT_FORMAT_NAMES.join(', ')}`)
     const bidsEeg = String(flags['bids-eeg'] ?? 'bdf')
     if (bidsEeg !== 'bdf' && bidsEeg !== 'edf') throw new VigilError('BAD_REQUEST', '--bids-eeg must be bdf or edf')
     const gaps = flags.gaps === undefined ? undefined : String(flags.gaps)
@@ -81,7 +87,8 @@ Examples:
         gaps,
         onProgress: progress.update
       })
-      const asZip = format === 'csv' && out !== null && extname(out).toLowerCase() === '.zip'
+      // A format of several files (CSV) goes into one zip when --out names a zip.
+      const asZip = out !== null && extname(out).toLowerCase() === '.zip'
       const files = asZip || job.files.length === 1 ? [job.download()] : job.files
       const targets = files.map((file, i) => ({ file, path: targetPath(out, file, i) }))
       for (const { file, path } of targets) await writeAtomically(file, path)

@@ -1,9 +1,9 @@
 /** Headset discovery, status and connection, on the wire (snake_case like the rest of the API). */
 import { z } from 'zod'
+import { HEADSET_KINDS } from '../headsets'
 
-/** Kinds a researcher can connect from the API (the station's DEVICE_KINDS minus `none`). */
-export const CONNECTABLE_DEVICE_KINDS = ['simulated', 'cyton', 'cyton-daisy', 'thinkgear', 'lines'] as const
-export const connectableDeviceKindSchema = z.enum(CONNECTABLE_DEVICE_KINDS).meta({ id: 'DeviceKind' })
+/** Kinds a researcher can connect from the API: every row of the headset table. */
+export const connectableDeviceKindSchema = z.enum(HEADSET_KINDS).meta({ id: 'DeviceKind' })
 
 export const DEVICE_STATES = ['disconnected', 'connecting', 'streaming', 'reconnecting'] as const
 export const CHANNEL_QUALITIES = ['good', 'railed', 'flat', 'noisy', 'unknown'] as const

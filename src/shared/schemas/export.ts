@@ -1,13 +1,14 @@
 /** Query of `GET /sessions/:id/export` (body of `POST /sessions/:id/export/link`): which file to produce. */
 import { z } from 'zod'
+import { DEFAULT_EXPORT_FORMAT, EXPORT_FORMAT_NAMES, EXPORT_FORMATS } from '../export-formats'
 
-export const exportFormatSchema = z.enum(['bdf', 'edf', 'csv', 'bids']).meta({
+export const exportFormatSchema = z.enum(EXPORT_FORMAT_NAMES).meta({
   id: 'ExportFormat',
-  description: 'bdf: BDF+ 24-bit; edf: EDF+ 16-bit; csv: zip of a samples CSV and an events CSV; bids: zipped BIDS-EEG dataset'
+  description: EXPORT_FORMAT_NAMES.map((name) => `${name}: ${EXPORT_FORMATS[name].summary}`).join('; ')
 })
 
 export const exportQuerySchema = z.object({
-  format: exportFormatSchema.default('bdf'),
+  format: exportFormatSchema.default(DEFAULT_EXPORT_FORMAT),
   /** Data file inside a BIDS export. */
   bids_eeg: z.enum(['bdf', 'edf']).default('bdf'),
   /** BDF/EDF records without samples: left out (+D) or written as 0 µV (+C). Default: discontinuous, fill inside BIDS. */

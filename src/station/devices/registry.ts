@@ -1,10 +1,11 @@
 /**
- * Which driver serves which `--device` kind. Serial drivers register here; the simulated headset is
- * the built-in default.
+ * Which driver serves which headset kind: one line per row of `shared/headsets.ts`, which the
+ * compiler checks against the table.
  */
 import type { Clock } from '../clock'
 import type { DeviceKind, StationConfig } from '../config'
 import { VigilError } from '../../shared/errors'
+import { isHeadsetKind, type HeadsetKind } from '../../shared/headsets'
 import { createCytonDriver } from './cyton/cyton.driver'
 import { createLinesDriver } from './lines/lines.driver'
 import { SimulatedHeadsetDriver } from './simulated/simulated.driver'
@@ -19,20 +20,15 @@ export interface DeviceSpec {
 
 type DriverFactory = (spec: DeviceSpec, config: StationConfig['device'], clock: Clock) => HeadsetDriver
 
-const factories: Partial<Record<DeviceKind, DriverFactory>> = {
+const factories = {
   simulated: (_spec, config, clock) => new SimulatedHeadsetDriver(config.simulated, clock),
   cyton: (spec, _config, clock) => createCytonDriver({ path: spec.path, baudRate: spec.baudRate, clock }),
   'cyton-daisy': (spec, _config, clock) => createCytonDriver({ path: spec.path, baudRate: spec.baudRate, clock, daisy: true }),
   thinkgear: (spec, _config, clock) => createThinkGearDriver({ path: spec.path, baudRate: spec.baudRate, clock }),
   lines: (spec, _config, clock) => createLinesDriver({ path: spec.path, baudRate: spec.baudRate, clock })
-}
-
-export function registerDriver(kind: DeviceKind, factory: DriverFactory): void {
-  factories[kind] = factory
-}
+} satisfies Record<HeadsetKind, DriverFactory>
 
 export function createDriver(spec: DeviceSpec, config: StationConfig['device'], clock: Clock): HeadsetDriver {
-  const factory = factories[spec.kind]
-  if (!factory) throw new VigilError('BAD_REQUEST', `No driver for device kind "${spec.kind}"`)
-  return factory(spec, config, clock)
+  if (!isHeadsetKind(spec.kind)) throw new VigilError('BAD_REQUEST', `No driver for device kind "${spec.kind}"`)
+  return factories[spec.kind](spec, config, clock)
 }

@@ -10,26 +10,12 @@
  * gaps and unplugging become counters and `event`s.
  */
 import type { EventEmitter } from 'node:events'
-import type { DeviceKind } from '../config'
+import type { HeadsetDescriptor } from '../../shared/headsets'
 
 export type DeviceState = 'disconnected' | 'connecting' | 'streaming' | 'reconnecting'
 
-/** Facts about a headset model, as data. */
-export interface HeadsetDescriptor {
-  kind: DeviceKind
-  model: string
-  channelNames: string[]
-  sampleRateHz: number
-  /** Full-scale input range in µV (± this value), used to flag railed channels. */
-  fullScaleUv: number
-  /** Serial port path, when there is one. */
-  port?: string
-  /** Unit of the sample values (always µV once a driver has scaled them). */
-  unit?: 'uV'
-  /** Amplifier gain the µV scale assumes (Cyton: ×24 by default). */
-  gain?: number
-  baudRate?: number
-}
+/** Facts about the connected headset: its row in `shared/headsets.ts`, as the driver updated it. */
+export type { HeadsetDescriptor }
 
 /**
  * Consecutive samples: sample i has sequence `firstSeq + i` and values
@@ -96,11 +82,3 @@ export interface HeadsetDriver extends EventEmitter<HeadsetDriverEvents> {
 export function emptyStats(): DriverStats {
   return { samplesReceived: 0, samplesDropped: 0, gaps: 0, parseErrors: 0, reconnects: 0 }
 }
-
-/** 10-20 system labels, in the order simulated and generic devices use them. */
-export const STANDARD_CHANNEL_NAMES = [
-  'Fp1', 'Fp2', 'C3', 'C4', 'P7', 'P8', 'O1', 'O2',
-  'F7', 'F8', 'F3', 'F4', 'T7', 'T8', 'P3', 'P4',
-  'Fz', 'Cz', 'Pz', 'Oz', 'FC1', 'FC2', 'CP1', 'CP2',
-  'FC5', 'FC6', 'CP5', 'CP6', 'AF3', 'AF4', 'PO3', 'PO4'
-] as const

@@ -12,6 +12,7 @@
  * Labels must be alphanumeric in BIDS, so the participant code loses any other character.
  */
 import { VigilError } from '../../shared/errors'
+import { headsetOf } from '../../shared/headsets'
 import { formatDecimal, type PlacedEvent } from './csv-writer'
 import { fatigueTsvSidecar } from './fatigue-table'
 import type { ExportSessionInfo } from './session-reader'
@@ -52,13 +53,6 @@ export function bidsLabel(value: string, what: string): string {
   return label
 }
 
-const MANUFACTURERS: Record<string, { manufacturer: string; model: string }> = {
-  cyton: { manufacturer: 'OpenBCI', model: 'Cyton' },
-  'cyton-daisy': { manufacturer: 'OpenBCI', model: 'Cyton + Daisy' },
-  thinkgear: { manufacturer: 'NeuroSky', model: 'ThinkGear' },
-  simulated: { manufacturer: 'Vigil', model: 'simulated headset' }
-}
-
 const TEN_TWENTY = /^(Fp|AF|F|FC|FT|C|CP|TP|T|P|PO|O|I|A|M)(z|\d{1,2})$/
 
 function tsvCell(value: string): string {
@@ -82,7 +76,7 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
   const eegDir = `${root}/${sub}/${ses}/eeg`
   const eegFile = `${stem}_eeg.${input.eegFormat}`
   const device = info.device
-  const maker = MANUFACTURERS[device.kind]
+  const headset = headsetOf(device.kind)
   const channels = device.channelNames
 
   const eegJson: Record<string, unknown> = {
@@ -93,8 +87,8 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
     PowerLineFrequency: input.powerLineHz,
     SoftwareFilters: 'n/a',
     HardwareFilters: device.prefiltering ?? 'n/a',
-    Manufacturer: maker?.manufacturer ?? 'n/a',
-    ManufacturersModelName: device.model ?? maker?.model ?? device.kind,
+    Manufacturer: headset?.manufacturer ?? 'n/a',
+    ManufacturersModelName: device.model ?? headset?.shortModel ?? device.kind,
     SoftwareVersions: `Vigil ${input.vigilVersion}`,
     EEGChannelCount: channels.length,
     EOGChannelCount: 0,

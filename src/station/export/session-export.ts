@@ -7,43 +7,22 @@
  * generator the caller pulls at its own pace (HTTP response, file write).
  */
 import { VigilError } from '../../shared/errors'
+import { isExportFormat, type ExportFormat } from '../../shared/export-formats'
 import type { LocalDatabase } from '../storage/database'
-import { bidsLabel, buildBidsLayout } from './bids-writer'
-import { type PlacedEvent, writeEventsCsv, writeSamplesCsv } from './csv-writer'
-import { encodeEdf, planEdf, type EdfFlavour, type EdfGapMode, type EdfInput } from './edf-writer'
-import { writeFatigueCsv, writeFatigueTsv } from './fatigue-table'
+import { bidsLabel } from './bids-writer'
+import type { PlacedEvent } from './csv-writer'
+import { EXPORT_WRITERS, type ExportFile, type ExportWriterOptions } from './export-writers'
 import { openSessionReader, type ExportSessionInfo, type SessionEvent } from './session-reader'
 import { createTimelineBuilder, type SampleBatch, type SampleTimeline } from './timeline'
 import { zipStream } from './zip-stream'
 
-export const EXPORT_FORMATS = ['bdf', 'edf', 'csv', 'bids'] as const
-export type ExportFormat = (typeof EXPORT_FORMATS)[number]
-
 export type ExportPhase = 'scan' | 'write'
 
-export interface ExportOptions {
-  /** Mains frequency of the recording site (BIDS PowerLineFrequency). */
-  powerLineHz: number
-  vigilVersion: string
-  /** Data file inside a BIDS export (default BDF, which keeps 24-bit resolution). */
-  bidsEegFormat?: EdfFlavour
-  /**
-   * Records without samples in BDF/EDF: left out (+D, the default for bdf/edf) or written as 0 µV
-   * (+C, the default inside BIDS, whose tools read +D files as if continuous).
-   */
-  gaps?: EdfGapMode
+export interface ExportOptions extends ExportWriterOptions {
   /** Rows per database page. */
   batchSize?: number
   /** Called after each page of samples: the first pass scans, the second writes. */
   onProgress?: (phase: ExportPhase, samplesDone: number, samplesTotal: number) => void
-}
-
-export interface ExportFile {
-  name: string
-  contentType: string
-  /** Exact size when known before writing (EDF/BDF), else null. */
-  sizeBytes: number | null
-  chunks(): Generator<Uint8Array>
 }
 
 export interface SessionExport {
@@ -57,12 +36,7 @@ export interface SessionExport {
   download(): ExportFile
 }
 
-const CONTENT_TYPES = {
-  edf: 'application/octet-stream',
-  bdf: 'application/octet-stream',
-  csv: 'text/csv; charset=utf-8',
-  zip: 'application/zip'
-} as const
+const ZIP_CONTENT_TYPE = 'application/zip'
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
@@ -96,7 +70,7 @@ export function placeEvents(events: SessionEvent[], timeline: SampleTimeline): P
 }
 
 export async function prepareSessionExport(db: LocalDatabase, sessionId: string, format: ExportFormat, options: ExportOptions): Promise<SessionExport> {
-  if (!EXPORT_FORMATS.includes(format)) throw new VigilError('BAD_REQUEST', `unknown export format "${String(format)}"`)
+  if (!isExportFormat(format)) throw new VigilError('BAD_REQUEST', `unknown export format "${String(format)}"`)
   const reader = openSessionReader(db, sessionId)
   const { info } = reader
   const { channelNames, sampleRateHz } = info.device
@@ -130,63 +104,19 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
 
   const participant = bidsLabel(info.participantCode, 'participant code')
   const baseName = `vigil_sub-${participant}_ses-${info.participantSessionNumber}`
-
-  function edfFile(flavour: EdfFlavour, name: string, gaps: EdfGapMode): { file: ExportFile; isDiscontinuous: boolean } {
-    const input: EdfInput = {
-      patientCode: info.participantCode,
-      adminCode: info.id,
-      technician: 'X',
-      equipment: `Vigil_${info.device.kind}`,
-      channelLabels: channelNames,
-      prefiltering: info.device.prefiltering ?? 'None',
-      transducer: '',
-      timeline,
-      gaps,
-      annotations: events.map((e) => ({ onsetS: e.onsetS, durationS: e.durationS, text: e.text }))
-    }
-    const plan = planEdf(input, flavour)
-    const file = { name, contentType: CONTENT_TYPES[flavour], sizeBytes: plan.totalBytes, chunks: () => encodeEdf(input, plan, samples()) }
-    return { file, isDiscontinuous: plan.isDiscontinuous }
-  }
-
-  const files: ExportFile[] = []
-  if (format === 'edf' || format === 'bdf') files.push(edfFile(format, `${baseName}.${format}`, options.gaps ?? 'discontinuous').file)
-  else if (format === 'csv') {
-    files.push({ name: `${baseName}_samples.csv`, contentType: CONTENT_TYPES.csv, sizeBytes: null, chunks: () => writeSamplesCsv(channelNames, timeline, samples()) })
-    files.push({ name: `${baseName}_events.csv`, contentType: CONTENT_TYPES.csv, sizeBytes: null, chunks: () => writeEventsCsv(events) })
-    files.push({ name: `${baseName}_fatigue.csv`, contentType: CONTENT_TYPES.csv, sizeBytes: null, chunks: () => writeFatigueCsv(fatigueRows(), timeline) })
-  } else {
-    const eegFormat = options.bidsEegFormat ?? 'bdf'
-    const eeg = edfFile(eegFormat, '', options.gaps ?? 'fill')
-    const layout = buildBidsLayout({
+  const files = EXPORT_WRITERS[format](
+    {
       info,
-      eegFormat,
-      sampleRateHz,
-      recordingDurationS: timeline.slotCount / sampleRateHz,
-      isDiscontinuous: eeg.isDiscontinuous,
-      firstTimestampMs,
+      timeline,
       events,
+      firstTimestampMs,
+      baseName,
       hasFatigue: lastFatigueRowId !== null,
-      powerLineHz: options.powerLineHz,
-      vigilVersion: options.vigilVersion
-    })
-    const encoder = new TextEncoder()
-    const mtime = new Date(firstTimestampMs)
-    files.push({
-      name: `${layout.root}.zip`,
-      contentType: CONTENT_TYPES.zip,
-      sizeBytes: null,
-      chunks: () =>
-        zipStream(
-          [
-            ...layout.files.map((f) => ({ name: f.path, data: [encoder.encode(f.text)], compress: true })),
-            ...(layout.fatiguePath ? [{ name: layout.fatiguePath, data: writeFatigueTsv(fatigueRows(), timeline), compress: true }] : []),
-            { name: layout.eegPath, data: eeg.file.chunks(), compress: false }
-          ],
-          mtime
-        )
-    })
-  }
+      samples,
+      fatigueRows
+    },
+    options
+  )
 
   return {
     format,
@@ -198,7 +128,7 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
       if (files.length === 1) return files[0]
       return {
         name: `${baseName}_${format}.zip`,
-        contentType: CONTENT_TYPES.zip,
+        contentType: ZIP_CONTENT_TYPE,
         sizeBytes: null,
         chunks: () => zipStream(files.map((f) => ({ name: f.name, data: f.chunks(), compress: true })), new Date(firstTimestampMs))
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createQualityMonitor } from '../../../src/station/devices/quality'
-import { findReplacementPort, guessHeadset, type DiscoveredPort } from '../../../src/station/devices/serial/port-discovery'
+import { findReplacementPort, guessHeadset, pickPortFor, type DiscoveredPort } from '../../../src/station/devices/serial/port-discovery'
 
 describe('channel quality', () => {
   it('rates railed, flat, noisy and good channels once per second of samples', () => {
@@ -32,6 +32,19 @@ describe('headset guess from USB ids', () => {
     expect(guessHeadset({ path: '/dev/ttyACM0', vendorId: '2341', productId: '0043' })).toMatchObject({ kind: 'lines' })
     expect(guessHeadset({ path: '/dev/rfcomm0' })).toMatchObject({ kind: 'thinkgear' })
     expect(guessHeadset({ path: '/dev/ttyS0' })).toBeNull()
+  })
+
+  it('picks the one matching port, preferring the OpenBCI dongle, for the Cyton and the Daisy alike', () => {
+    const dongle = { path: '/dev/ttyUSB0', vendorId: '0403', productId: '6015' }
+    const ftdi = { path: '/dev/ttyUSB1', vendorId: '0403', productId: '6001' }
+    const arduino = { path: '/dev/ttyACM0', vendorId: '2341', productId: '0043' }
+    const mindwave = { path: '/dev/rfcomm0' }
+    expect(pickPortFor([dongle, ftdi, arduino, mindwave], 'cyton')).toBe('/dev/ttyUSB0')
+    expect(pickPortFor([dongle, ftdi, arduino, mindwave], 'cyton-daisy')).toBe('/dev/ttyUSB0')
+    expect(pickPortFor([ftdi, { ...ftdi, path: '/dev/ttyUSB2' }], 'cyton')).toBeNull()
+    expect(pickPortFor([dongle, ftdi, arduino, mindwave], 'lines')).toBe('/dev/ttyACM0')
+    expect(pickPortFor([dongle, ftdi, arduino, mindwave], 'thinkgear')).toBe('/dev/rfcomm0')
+    expect(pickPortFor([{ path: '/dev/bluetooth-ftdi', vendorId: '0403', productId: '6001' }], 'thinkgear')).toBeNull()
   })
 })
 

@@ -4,24 +4,17 @@
  * its own progress, however large the file. See docs/export.md.
  */
 import { useState } from 'react'
+import { DEFAULT_EXPORT_FORMAT, EXPORT_FORMAT_NAMES, EXPORT_FORMATS, type ExportFormat } from '@shared/export-formats'
 import { sessionsApi } from '../api/endpoints'
-import type { ExportQuery } from '@shared/schemas/export'
 import { ErrorNote } from './ui/ui'
-
-const FORMATS: { value: ExportQuery['format']; label: string; hint: string }[] = [
-  { value: 'bdf', label: 'BDF+ (24-bit)', hint: 'Full resolution; MNE, EEGLAB, EDFbrowser. Markers, game and face events and alerts as annotations.' },
-  { value: 'edf', label: 'EDF+ (16-bit)', hint: 'For tools that read only EDF; amplitudes are quantised to 16 bits per channel range.' },
-  { value: 'csv', label: 'CSV (zip)', hint: 'Samples, events and ~1 Hz fatigue values as three CSV files.' },
-  { value: 'bids', label: 'BIDS-EEG (zip)', hint: 'A BIDS dataset with sidecars, events and a fatigue derivative.' }
-]
 
 type State = { phase: 'idle' } | { phase: 'preparing' } | { phase: 'started'; fileName: string } | { phase: 'failed'; error: Error }
 
 export function ExportPanel({ sessionId, hasSamples }: { sessionId: string; hasSamples: boolean }) {
-  const [format, setFormat] = useState<ExportQuery['format']>('bdf')
+  const [format, setFormat] = useState<ExportFormat>(DEFAULT_EXPORT_FORMAT)
   const [fillGaps, setFillGaps] = useState(false)
   const [state, setState] = useState<State>({ phase: 'idle' })
-  const hasGapChoice = format === 'bdf' || format === 'edf'
+  const { hasGapChoice } = EXPORT_FORMATS[format]
 
   const download = async () => {
     setState({ phase: 'preparing' })
@@ -46,10 +39,10 @@ export function ExportPanel({ sessionId, hasSamples }: { sessionId: string; hasS
       <div className="export-form">
         <label>
           Format
-          <select value={format} onChange={(e) => setFormat(e.target.value as ExportQuery['format'])} data-testid="export-format">
-            {FORMATS.map((f) => (
-              <option key={f.value} value={f.value}>
-                {f.label}
+          <select value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)} data-testid="export-format">
+            {EXPORT_FORMAT_NAMES.map((name) => (
+              <option key={name} value={name}>
+                {EXPORT_FORMATS[name].label}
               </option>
             ))}
           </select>
@@ -64,7 +57,7 @@ export function ExportPanel({ sessionId, hasSamples }: { sessionId: string; hasS
           {state.phase === 'preparing' ? 'Preparing…' : 'Download'}
         </button>
       </div>
-      <p className="muted">{FORMATS.find((f) => f.value === format)?.hint}</p>
+      <p className="muted">{EXPORT_FORMATS[format].hint}</p>
       {!hasSamples && <p className="muted">Nothing to export yet: this session has no EEG samples.</p>}
       {state.phase === 'started' && (
         <p data-testid="export-started">

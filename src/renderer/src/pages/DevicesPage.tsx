@@ -1,30 +1,19 @@
 import { useState } from 'react'
-import { CONNECTABLE_DEVICE_KINDS } from '@shared/schemas/devices'
+import { HEADSET_KINDS, HEADSETS, type HeadsetKind } from '@shared/headsets'
 import { devicesApi } from '../api/endpoints'
 import { ApiError } from '../api/http'
 import { Badge, EmptyState, ErrorNote, Skeleton } from '../components/ui/ui'
 import { useQuery } from '../hooks/use-query'
 
-type Kind = (typeof CONNECTABLE_DEVICE_KINDS)[number]
-
-const PROTOCOL_LABELS: Record<Kind, string> = {
-  cyton: 'OpenBCI Cyton (8 ch)',
-  'cyton-daisy': 'OpenBCI Cyton + Daisy (16 ch)',
-  thinkgear: 'NeuroSky ThinkGear',
-  lines: 'Text lines (Arduino / DIY)',
-  simulated: 'Simulated headset'
-}
-const SERIAL_KINDS = new Set<Kind>(['cyton', 'cyton-daisy', 'thinkgear', 'lines'])
-
 /** Serial ports (with the station's guess of what is plugged in), protocol choice, connect/disconnect, status. */
 export function DevicesPage() {
   const ports = useQuery(() => devicesApi.ports(), [])
   const status = useQuery(() => devicesApi.status(), [], { intervalMs: 2000 })
-  const [kind, setKind] = useState<Kind>('cyton')
+  const [kind, setKind] = useState<HeadsetKind>('cyton')
   const [path, setPath] = useState('')
   const [isBusy, setIsBusy] = useState(false)
   const [error, setError] = useState<Error | null>(null)
-  const needsPort = SERIAL_KINDS.has(kind)
+  const needsPort = HEADSETS[kind].transport === 'serial'
 
   const act = async (fn: () => Promise<unknown>) => {
     setIsBusy(true)
@@ -109,10 +98,10 @@ export function DevicesPage() {
           >
             <label>
               Protocol
-              <select value={kind} onChange={(e) => setKind(e.target.value as Kind)} data-testid="device-kind">
-                {CONNECTABLE_DEVICE_KINDS.map((k) => (
+              <select value={kind} onChange={(e) => setKind(e.target.value as HeadsetKind)} data-testid="device-kind">
+                {HEADSET_KINDS.map((k) => (
                   <option key={k} value={k}>
-                    {PROTOCOL_LABELS[k]}
+                    {HEADSETS[k].label}
                   </option>
                 ))}
               </select>

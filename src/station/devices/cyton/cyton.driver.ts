@@ -1,5 +1,5 @@
 /** OpenBCI Cyton / Cyton + Daisy over the USB dongle: 115200 baud, 'd' + 'b' start and 's' stops streaming. */
-import { serialModel } from '../models'
+import { serialHeadsetDescriptor } from '../../../shared/headsets'
 import type { ParserStats } from '../protocol'
 import { SerialHeadsetDriver, type SerialDriverOptions, type SerialProtocol } from '../serial/serial.driver'
 import { createCytonParser, decodeCyton, resetCytonParser } from './cyton.parser'
@@ -15,12 +15,12 @@ export const CYTON_CHANNEL_DEFAULTS = 'd'
 
 export function createCytonProtocol(daisy: boolean): SerialProtocol {
   const kind = daisy ? 'cyton-daisy' : 'cyton'
-  const model = serialModel(kind)
+  const descriptor = serialHeadsetDescriptor(kind)
   const parser = createCytonParser({ daisy })
   return {
     kind,
-    descriptor: { ...model.descriptor, baudRate: model.baudRate },
-    defaultBaudRate: model.baudRate,
+    descriptor,
+    defaultBaudRate: descriptor.baudRate,
     counterModulus: parser.counterModulus,
     startCommand: CYTON_CHANNEL_DEFAULTS + CYTON_START_STREAM,
     stopCommand: CYTON_STOP_STREAM,

@@ -2,6 +2,7 @@
  * Emulated Cyton, Cyton + Daisy, ThinkGear and line-protocol headsets on a pty pair, with known,
  * deterministic signals so tests can check values end to end.
  */
+import { HEADSETS, type EmulatedHeadsetKind } from '../../../shared/headsets'
 import { encodeCytonPacket, cytonScaleUv, CYTON_DEFAULT_GAIN } from '../cyton/cyton.parser'
 import { encodeThinkGearMetrics, encodeThinkGearRaw, THINKGEAR_RAW_UV_PER_COUNT } from '../thinkgear/thinkgear.parser'
 import { createSerialEmulator, type EmulatorFaults, type SerialEmulator } from './serial-emulator'
@@ -43,6 +44,7 @@ export function createCytonEmulator(options: HeadsetEmulatorOptions & { daisy?: 
   return createSerialEmulator({
     ...options,
     frameRateHz: 250,
+    baudRate: HEADSETS.cyton.baudRate,
     startCommand: 'b',
     stopCommand: 's',
     replies: { d: 'updating channel settings to default$$$' },
@@ -60,7 +62,7 @@ export function createThinkGearEmulator(options: HeadsetEmulatorOptions): Serial
   return createSerialEmulator({
     ...options,
     frameRateHz: 512,
-    baudRate: 57_600,
+    baudRate: HEADSETS.thinkgear.baudRate,
     encodeFrame(index) {
       const raw = encodeThinkGearRaw(emulatedThinkGearRaw(index))
       if (index % 512 !== 511) return raw
@@ -100,6 +102,7 @@ export function createLinesEmulator(options: LinesEmulatorOptions): SerialEmulat
   return createSerialEmulator({
     ...options,
     frameRateHz: rate,
+    baudRate: HEADSETS.lines.baudRate,
     preamble: () => encoder.encode(header()),
     encodeFrame(index) {
       const values = names.map((_, c) => emulatedLineUv(index, c))
@@ -107,4 +110,16 @@ export function createLinesEmulator(options: LinesEmulatorOptions): SerialEmulat
       return encoder.encode(headerEvery > 0 && index % headerEvery === 0 && index > 0 ? header() + line : line)
     }
   })
+}
+
+const EMULATORS = {
+  cyton: (options) => createCytonEmulator(options),
+  'cyton-daisy': (options) => createCytonEmulator({ ...options, daisy: true }),
+  thinkgear: (options) => createThinkGearEmulator(options),
+  lines: (options) => createLinesEmulator(options)
+} satisfies Record<EmulatedHeadsetKind, (options: HeadsetEmulatorOptions) => SerialEmulator>
+
+/** The emulator of a kind whose row in `shared/headsets.ts` says it has one. */
+export function createHeadsetEmulator(kind: EmulatedHeadsetKind, options: HeadsetEmulatorOptions): SerialEmulator {
+  return EMULATORS[kind](options)
 }

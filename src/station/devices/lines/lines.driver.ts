@@ -3,20 +3,18 @@
  * @serialport/parser-readline on '\n'; the parser trims the '\r' of CRLF devices.
  */
 import { ReadlineParser } from '@serialport/parser-readline'
-import { serialModel } from '../models'
-import { STANDARD_CHANNEL_NAMES } from '../types'
+import { serialHeadsetDescriptor, STANDARD_CHANNEL_NAMES } from '../../../shared/headsets'
 import { SerialHeadsetDriver, type SerialDriverOptions, type SerialProtocol } from '../serial/serial.driver'
 import { createLinesParser, decodeLines, type LinesParserState } from './lines.parser'
 
 export function createLinesProtocol(): SerialProtocol {
-  const model = serialModel('lines')
+  const descriptor = serialHeadsetDescriptor('lines')
   let parser: LinesParserState = createLinesParser()
   let isFirstLineSuspect = true
-  const descriptor = { ...model.descriptor, baudRate: model.baudRate }
   return {
     kind: 'lines',
     descriptor,
-    defaultBaudRate: model.baudRate,
+    defaultBaudRate: descriptor.baudRate,
     counterModulus: null,
     inferCounterModulus: true,
     createFramer: () => new ReadlineParser({ delimiter: '\n', encoding: 'utf8' }),

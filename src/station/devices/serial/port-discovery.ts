@@ -3,10 +3,11 @@
  * A guess is a hint for the operator, never a reason to open a port on our own.
  */
 import { SerialPort } from 'serialport'
-import type { SerialDeviceKind } from '../models'
+import { HEADSETS, SERIAL_HEADSET_KINDS, type SerialHeadsetKind } from '../../../shared/headsets'
 
 export interface HeadsetGuess {
-  kind: SerialDeviceKind
+  kind: SerialHeadsetKind
+  /** The adapter the ids point to, which is not always the headset itself. */
   model: string
   confidence: 'high' | 'low'
 }
@@ -20,36 +21,42 @@ export interface DiscoveredPort {
   guess: HeadsetGuess | null
 }
 
-interface UsbRule {
-  vendorId: string
-  productId?: string
-  guess: HeadsetGuess
+interface PortFacts {
+  path: string
+  vendorId?: string | null
+  productId?: string | null
+  manufacturer?: string | null
 }
 
-// OpenBCI's dongle is an FTDI FT231X (0403:6015). Arduino-class boards and their CH340/CP210x
-// clones usually run line-protocol sketches (BioAmp, Chords...), so they suggest `lines`.
-const USB_RULES: UsbRule[] = [
-  { vendorId: '0403', productId: '6015', guess: { kind: 'cyton', model: 'OpenBCI USB dongle (FTDI FT231X)', confidence: 'high' } },
-  { vendorId: '0403', guess: { kind: 'cyton', model: 'FTDI USB serial adapter', confidence: 'low' } },
-  { vendorId: '2341', guess: { kind: 'lines', model: 'Arduino', confidence: 'low' } },
-  { vendorId: '2a03', guess: { kind: 'lines', model: 'Arduino', confidence: 'low' } },
-  { vendorId: '1a86', productId: '7523', guess: { kind: 'lines', model: 'CH340 USB serial (Arduino clone)', confidence: 'low' } },
-  { vendorId: '10c4', productId: 'ea60', guess: { kind: 'lines', model: 'CP210x USB serial', confidence: 'low' } }
-]
-
-/** Guesses the headset kind from USB ids or, for Bluetooth SPP links (MindWave), the path. */
-export function guessHeadset(port: { path: string; vendorId?: string | null; productId?: string | null; manufacturer?: string | null }): HeadsetGuess | null {
+/**
+ * Every kind the port could be, best first: USB ids in table order, else Bluetooth serial links
+ * (MindWave) by path or manufacturer. Kinds sharing an adapter (Cyton and Daisy) all match.
+ */
+function headsetMatches(port: PortFacts): HeadsetGuess[] {
   const vendorId = port.vendorId?.toLowerCase()
   const productId = port.productId?.toLowerCase()
+  const matches: HeadsetGuess[] = []
   if (vendorId) {
-    for (const rule of USB_RULES) {
-      if (rule.vendorId === vendorId && (!rule.productId || rule.productId === productId)) return rule.guess
+    for (const kind of SERIAL_HEADSET_KINDS) {
+      const rule = HEADSETS[kind].usb.find((r) => r.vendorId === vendorId && (r.productId === null || r.productId === productId))
+      if (rule) matches.push({ kind, model: rule.adapter, confidence: rule.confidence })
+    }
+    // An exact product match beats another kind's vendor-wide guess; otherwise table order decides.
+    matches.sort((a, b) => (a.confidence === b.confidence ? 0 : a.confidence === 'high' ? -1 : 1))
+  }
+  if (matches.length > 0) return matches
+  for (const kind of SERIAL_HEADSET_KINDS) {
+    const link = HEADSETS[kind].bluetooth
+    if (link && (link.pathPattern.test(port.path) || link.manufacturerPattern.test(port.manufacturer ?? ''))) {
+      matches.push({ kind, model: link.adapter, confidence: 'low' })
     }
   }
-  if (/rfcomm|bluetooth|mindwave/i.test(port.path) || /neurosky/i.test(port.manufacturer ?? '')) {
-    return { kind: 'thinkgear', model: 'Bluetooth serial link (MindWave Mobile)', confidence: 'low' }
-  }
-  return null
+  return matches
+}
+
+/** Guesses the headset kind from USB ids or, for Bluetooth SPP links (MindWave), the path. */
+export function guessHeadset(port: PortFacts): HeadsetGuess | null {
+  return headsetMatches(port)[0] ?? null
 }
 
 export async function listSerialPorts(): Promise<DiscoveredPort[]> {
@@ -64,10 +71,15 @@ export async function listSerialPorts(): Promise<DiscoveredPort[]> {
   }))
 }
 
-/** The one port whose guess matches `kind`, preferring high-confidence guesses; null when none or ambiguous. */
-export async function findPortFor(kind: SerialDeviceKind): Promise<string | null> {
-  const candidates = (await listSerialPorts()).filter((p) => p.guess?.kind === kind || (kind === 'cyton-daisy' && p.guess?.kind === 'cyton'))
-  const confident = candidates.filter((p) => p.guess?.confidence === 'high')
+/** The one serial port that looks like `kind`; see `pickPortFor`. */
+export async function findPortFor(kind: SerialHeadsetKind): Promise<string | null> {
+  return pickPortFor(await listSerialPorts(), kind)
+}
+
+/** The one port that could be `kind`, preferring high-confidence matches; null when none or ambiguous. */
+export function pickPortFor(ports: readonly PortFacts[], kind: SerialHeadsetKind): string | null {
+  const candidates = ports.flatMap((p) => headsetMatches(p).filter((m) => m.kind === kind).map((m) => ({ path: p.path, confidence: m.confidence })))
+  const confident = candidates.filter((c) => c.confidence === 'high')
   const pool = confident.length > 0 ? confident : candidates
   return pool.length === 1 ? pool[0].path : null
 }

@@ -16,11 +16,11 @@ import { VigilError, isVigilError } from '../../../shared/errors'
 import { parseErrorCount, type DecodedBatch, type DecodedEvent, type ParserStats } from '../protocol'
 import { createStreamTimeline, type StreamTimeline } from '../timing/stream-timeline'
 import { emptyStats, type DeviceEvent, type DeviceState, type DriverStats, type HeadsetDescriptor, type HeadsetDriver, type HeadsetDriverEvents, type SampleBlock } from '../types'
-import type { SerialDeviceKind } from '../models'
+import type { SerialHeadsetKind } from '../../../shared/headsets'
 import { findPortFor, findReplacementPort, identityOf, listSerialPorts, type PortIdentity } from './port-discovery'
 
 export interface SerialProtocol {
-  readonly kind: SerialDeviceKind
+  readonly kind: SerialHeadsetKind
   readonly descriptor: HeadsetDescriptor
   readonly defaultBaudRate: number
   /** Modulus of the device's sample counter; null when it has none. */

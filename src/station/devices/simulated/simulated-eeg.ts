@@ -9,7 +9,7 @@
  */
 import type { SimulatedHeadsetConfig } from '../../config'
 import { createRandom } from '../../../shared/random'
-import { STANDARD_CHANNEL_NAMES } from '../types'
+import { STANDARD_CHANNEL_NAMES } from '../../../shared/headsets'
 
 function gaussian(random: () => number): number {
   // Box-Muller; 1 - u avoids log(0).

@@ -1,15 +1,15 @@
 /** NeuroSky ThinkGear headsets (MindWave Mobile over Bluetooth SPP, TGAM modules): 57600 baud, no commands. */
-import { serialModel } from '../models'
+import { serialHeadsetDescriptor } from '../../../shared/headsets'
 import { SerialHeadsetDriver, type SerialDriverOptions, type SerialProtocol } from '../serial/serial.driver'
 import { createThinkGearParser, decodeThinkGear, resetThinkGearParser } from './thinkgear.parser'
 
 export function createThinkGearProtocol(): SerialProtocol {
-  const model = serialModel('thinkgear')
+  const descriptor = serialHeadsetDescriptor('thinkgear')
   const parser = createThinkGearParser()
   return {
     kind: 'thinkgear',
-    descriptor: { ...model.descriptor, baudRate: model.baudRate },
-    defaultBaudRate: model.baudRate,
+    descriptor,
+    defaultBaudRate: descriptor.baudRate,
     // No sample counter: losses are found from the sample count against the host clock.
     counterModulus: null,
     silenceHint: 'is the headset switched on and paired (Bluetooth), or the TGAM module powered?',

@@ -3,19 +3,14 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { errorResponseSchema } from '../../../shared/schemas/common'
 import {
-  CONNECTABLE_DEVICE_KINDS,
   deviceConnectSchema,
   devicePortListSchema,
   deviceStatusSchema,
   type DeviceStatusResponse
 } from '../../../shared/schemas/devices'
-import type { DeviceKind } from '../../config'
 import { listSerialPorts } from '../../devices/serial/port-discovery'
 import type { DeviceStatus } from '../../devices/types'
 import { bearerSecurity, requireRole } from '../plugins/auth'
-
-// Compile-time check that the wire enum stays within the station's device kinds.
-CONNECTABLE_DEVICE_KINDS satisfies readonly DeviceKind[]
 
 export function toDeviceStatusResponse(status: DeviceStatus): DeviceStatusResponse {
   const d = status.descriptor
