@@ -108,3 +108,28 @@ describe('registration limit per address', () => {
     expect(await refused!.json()).toMatchObject({ code: 'RATE_LIMITED', detail: expect.stringMatching(/retry in \d+ s/) })
   })
 })
+
+describe('login under a burst', () => {
+  let t: TestStation
+  beforeAll(async () => {
+    // A realistic cost, so concurrent attempts really overlap in bcrypt.
+    t = await startTestStation({ auth: { bcryptCost: 10 } })
+    await registerAndLogin(t.baseUrl, { role: 'admin', email: 'target@lab.test' })
+    await registerAndLogin(t.baseUrl, { role: 'student', email: 'bystander@lab.test' })
+  })
+  afterAll(() => t.close())
+
+  const login = (username: string, password: string) =>
+    fetch(`${t.baseUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username, password }).toString() })
+
+  it('checks at most a handful of 30 concurrent wrong passwords, refuses the rest with 429 before hashing, and lets another user in', async () => {
+    const burst = Array.from({ length: 30 }, (_, i) => login('target@lab.test', i === 15 ? TEST_PASSWORD : `wrong-${i}`))
+    const bystander = login('bystander@lab.test', TEST_PASSWORD)
+    const responses = await Promise.all(burst)
+    const verified = responses.filter((r) => r.status !== 429)
+    // One at a time per account, and the throttle locks the account after 5 failures.
+    expect(verified.length).toBeLessThanOrEqual(6)
+    for (const refused of responses.filter((r) => r.status === 429)) expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect((await bystander).status).toBe(200)
+  })
+})

@@ -11,6 +11,7 @@ import { createLoginThrottle, type LoginThrottle, type LoginThrottleOptions } fr
 import { createPasswordHasher, type PasswordHasher } from './password-hasher'
 import { issueRefreshToken, pruneRefreshTokens, revokeAllForUser, revokeFamilyOf, rotateRefreshToken } from './refresh-tokens'
 import { signAccessToken } from './tokens'
+import { createVerificationGate, type VerificationGateOptions } from './verification-gate'
 import type { Role } from './types'
 import {
   countActiveAdmins,
@@ -43,6 +44,7 @@ export interface AuthService {
 
 export interface AuthServiceOptions {
   throttle?: LoginThrottleOptions
+  gate?: VerificationGateOptions
   /** Worker threads for bcrypt (default 2). */
   hashWorkers?: number
 }
@@ -52,6 +54,7 @@ const BAD_CREDENTIALS = 'Incorrect email or password'
 export function createAuthService(ctx: StationContext, options: AuthServiceOptions = {}): AuthService {
   const hasher = createPasswordHasher({ cost: ctx.config.auth.bcryptCost, workers: options.hashWorkers })
   const throttle: LoginThrottle = createLoginThrottle(options.throttle)
+  const gate = createVerificationGate(options.gate)
   // Unknown emails are verified against this hash (same cost), so they take as long as a wrong password.
   let dummyHash: Promise<string> | null = null
   const dummy = () => {
@@ -74,6 +77,17 @@ export function createAuthService(ctx: StationContext, options: AuthServiceOptio
     const retryAfterSec = throttle.retryAfterSec(account, address, ctx.clock.wallMs())
     if (retryAfterSec > 0) {
       throw new VigilError('RATE_LIMITED', `Too many failed attempts: retry in ${retryAfterSec} s`, { retry_after_s: retryAfterSec })
+    }
+  }
+
+  /** bcrypt, once the gate lets this account and address in (429 otherwise, before any hashing); fair per address. */
+  async function verifyGated(account: string, address: string, password: string, hash: string): Promise<boolean> {
+    const release = gate.enter(account, address)
+    if (!release) throw new VigilError('RATE_LIMITED', 'A password for this account or from this address is already being checked: retry in 1 s', { retry_after_s: 1 })
+    try {
+      return await hasher.verify(password, hash, address)
+    } finally {
+      release()
     }
   }
 
@@ -104,7 +118,7 @@ export function createAuthService(ctx: StationContext, options: AuthServiceOptio
       const account = normalizeEmail(email)
       throttled(account, address)
       const user = findUserByEmail(ctx.db, account)
-      const ok = user ? await hasher.verify(password, user.passwordHash) : (await hasher.verify(password, await dummy()), false)
+      const ok = user ? await verifyGated(account, address, password, user.passwordHash) : (await verifyGated(account, address, password, await dummy()), false)
       const nowMs = ctx.clock.wallMs()
       if (!ok || !user) {
         throttle.recordFailure(account, address, nowMs)
@@ -144,7 +158,7 @@ export function createAuthService(ctx: StationContext, options: AuthServiceOptio
       if (input.password !== undefined) {
         // A stolen access token must not become a way to guess the current password quickly.
         throttled(user.email, address)
-        if (!(await hasher.verify(input.currentPassword ?? '', user.passwordHash))) {
+        if (!(await verifyGated(user.email, address, input.currentPassword ?? '', user.passwordHash))) {
           throttle.recordFailure(user.email, address, ctx.clock.wallMs())
           throw new VigilError('BAD_REQUEST', 'Incorrect current password')
         }

@@ -49,9 +49,10 @@ export function prehashPassword(password: string): string {
 }
 
 export interface PasswordHasher {
-  hash(password: string): Promise<string>
+  /** `queue` names who asks (a client address): jobs of different queues take turns (see `pump`). */
+  hash(password: string, queue?: string): Promise<string>
   /** False for a wrong password or a malformed hash; never throws for either. */
-  verify(password: string, hash: string): Promise<boolean>
+  verify(password: string, hash: string, queue?: string): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -74,7 +75,10 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   const bcryptPath = createRequire(import.meta.url).resolve('bcryptjs')
   const idle: Worker[] = []
   const busy = new Map<Worker, Pending>()
-  const queue: Pending[] = []
+  // One FIFO per asker, served round-robin: a burst from one address waits behind its own jobs,
+  // while another user's login takes the next free worker (issue 23: a 30-request burst once made
+  // an unrelated login wait 32 s).
+  const queues = new Map<string, Pending[]>()
   let nextId = 1
   let workers: Worker[] = []
   let closed = false
@@ -110,10 +114,23 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
     return worker
   }
 
+  /** The next job: the head of the queue that has waited longest for a turn (Map order = turn order). */
+  function nextPending(): Pending | undefined {
+    for (const [key, jobs] of queues) {
+      const pending = jobs.shift()
+      queues.delete(key)
+      // Back of the line for this asker's next job.
+      if (jobs.length > 0) queues.set(key, jobs)
+      if (pending) return pending
+    }
+    return undefined
+  }
+
   function pump(): void {
-    while (queue.length > 0 && idle.length > 0) {
+    while (queues.size > 0 && idle.length > 0) {
+      const pending = nextPending()
+      if (!pending) break
       const worker = idle.pop()!
-      const pending = queue.shift()!
       busy.set(worker, pending)
       worker.ref()
       // oxlint-disable-next-line unicorn/require-post-message-target-origin -- a worker_threads Worker, not a window
@@ -122,26 +139,30 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
     for (const worker of idle) worker.unref()
   }
 
-  function run<T>(job: JobInput): Promise<T> {
+  function run<T>(job: JobInput, key: string): Promise<T> {
     if (closed) return Promise.reject(new Error('password hasher is closed'))
     if (workers.length === 0) for (let i = 0; i < size; i++) idle.push(spawn())
     return new Promise<T>((resolve, reject) => {
-      queue.push({ job: { ...job, id: nextId++ }, resolve: resolve as (v: unknown) => void, reject })
+      const pending = { job: { ...job, id: nextId++ }, resolve: resolve as (v: unknown) => void, reject }
+      const jobs = queues.get(key)
+      if (jobs) jobs.push(pending)
+      else queues.set(key, [pending])
       pump()
     })
   }
 
   return {
-    hash(password) {
-      return run<string>({ op: 'hash', input: prehashPassword(password), cost: options.cost })
+    hash(password, key = '') {
+      return run<string>({ op: 'hash', input: prehashPassword(password), cost: options.cost }, key)
     },
-    async verify(password, hash) {
+    async verify(password, hash, key = '') {
       if (!/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) return false
-      return run<boolean>({ op: 'compare', input: prehashPassword(password), hash })
+      return run<boolean>({ op: 'compare', input: prehashPassword(password), hash }, key)
     },
     async close() {
       closed = true
-      for (const pending of queue.splice(0)) pending.reject(new Error('password hasher is closed'))
+      for (const jobs of queues.values()) for (const pending of jobs) pending.reject(new Error('password hasher is closed'))
+      queues.clear()
       await Promise.all(workers.map((w) => w.terminate()))
       workers = []
       idle.length = 0
