@@ -5,7 +5,7 @@
  * Everything is validated once with zod; every problem is reported together, and the
  * result is deeply frozen. Secrets (central DB password) are masked by `describeConfig`.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
@@ -286,6 +286,9 @@ export function loadConfig({ argv = {}, env = process.env, base = {} }: LoadConf
   const filePath = configFile ? resolveUserPath(configFile, env) : join(dataDirGuess, 'vigil.config.json')
   let fileLayer: Layer = {}
   if (existsSync(filePath)) {
+    // Another local user who can edit it could open CORS to their site or point sync elsewhere.
+    const mode = statSync(filePath).mode
+    if (process.platform !== 'win32' && mode & 0o022) problems.push(`${filePath}: writable by other users (mode ${(mode & 0o777).toString(8)}); check it, then chmod 600 it`)
     try {
       fileLayer = JSON.parse(readFileSync(filePath, 'utf8')) as Layer
     } catch (err) {

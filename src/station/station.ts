@@ -8,6 +8,7 @@ import type { Server as TlsServer } from 'node:tls'
 import { systemClock, type Clock } from './clock'
 import { describeConfig, type StationConfig } from './config'
 import type { StationContext } from './context'
+import { ensurePrivateFile, prepareDataDir, tightenDatabaseFiles } from './data-dir'
 import { createDeviceEventLog } from './devices/device-event-log'
 import { DeviceManager } from './devices/device-manager'
 import { StationEventBus } from './events'
@@ -71,7 +72,12 @@ export function createStation(config: StationConfig, options: StationOptions = {
     if (running) return
     logger.info({ config: describeConfig(config) }, 'starting station')
     try {
-      const db = openLocalDatabase(join(config.dataDir, LOCAL_DB_FILE))
+      prepareDataDir(config.dataDir)
+      const databaseFile = join(config.dataDir, LOCAL_DB_FILE)
+      // Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+      ensurePrivateFile(databaseFile)
+      tightenDatabaseFiles(databaseFile)
+      const db = openLocalDatabase(databaseFile)
       started.push({ name: 'database', stop: () => void db.close() })
       const events = new StationEventBus()
       const devices = new DeviceManager(config.device, events, clock, logger.child({ component: 'device' }))

@@ -14,6 +14,7 @@ import { isIP } from 'node:net'
 import { join } from 'node:path'
 import forge from 'node-forge'
 import { VigilError } from '../../shared/errors'
+import { readSecretFile } from '../data-dir'
 
 export const GENERATED_CERT_FILE = 'tls-cert.pem'
 export const GENERATED_KEY_FILE = 'tls-key.pem'
@@ -86,9 +87,10 @@ function canonicalHost(host: string): string {
   return isIP(bare) === 6 ? new URL(`http://[${bare}]/`).hostname.slice(1, -1) : bare
 }
 
+/** Written beside and renamed over: a reader never sees half a key, and a planted link is replaced, not followed. */
 function writeSecret(path: string, text: string, mode: number): void {
   const temporary = `${path}.${process.pid}.tmp`
-  writeFileSync(temporary, text, { mode })
+  writeFileSync(temporary, text, { mode, flag: 'wx' })
   renameSync(temporary, path)
 }
 
@@ -107,9 +109,10 @@ export function loadTls(source: TlsSource): TlsMaterial {
   if (source.certPath && source.keyPath) return readLabCertificate(source.certPath, source.keyPath)
   const certPath = join(source.dataDir, GENERATED_CERT_FILE)
   const keyPath = join(source.dataDir, GENERATED_KEY_FILE)
-  if (existsSync(certPath) && existsSync(keyPath)) {
+  const key = readSecretFile(keyPath)
+  if (key !== null && existsSync(certPath)) {
     const cert = readFileSync(certPath, 'utf8')
-    if (stillServes(cert, source.hosts, source.nowMs)) return materialOf(cert, readFileSync(keyPath, 'utf8'), 'generated')
+    if (stillServes(cert, source.hosts, source.nowMs)) return materialOf(cert, key, 'generated')
   }
   const made = generateCertificate(source.hosts, source.nowMs, source.commonName)
   writeSecret(keyPath, made.key, 0o600)
