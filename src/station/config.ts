@@ -10,6 +10,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import { VigilError } from '../shared/errors'
+import { deepMerge, type DeepPartial } from './deep-merge'
 
 export const DEVICE_KINDS = ['simulated', 'cyton', 'cyton-daisy', 'thinkgear', 'lines', 'none'] as const
 export type DeviceKind = (typeof DEVICE_KINDS)[number]
@@ -98,7 +99,6 @@ export type StationConfig = z.infer<typeof configSchema>
 export type SimulatedHeadsetConfig = z.infer<typeof simulatedSchema>
 /** What callers may pass in: any subset, merged over the defaults. */
 export type StationConfigInput = DeepPartial<StationConfig>
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] }
 
 /** One row per user-settable option: the CLI flag, the env var and the config path share it. */
 export interface ConfigOption {
@@ -160,19 +160,6 @@ function setPath(target: Layer, path: string, value: unknown): void {
     node = node[key] as Layer
   }
   node[keys[keys.length - 1]] = value
-}
-
-function deepMerge(base: Layer, over: Layer): Layer {
-  const out: Layer = { ...base }
-  for (const [key, value] of Object.entries(over)) {
-    if (value === undefined) continue
-    const prev = out[key]
-    out[key] =
-      value && typeof value === 'object' && !Array.isArray(value) && prev && typeof prev === 'object' && !Array.isArray(prev)
-        ? deepMerge(prev as Layer, value as Layer)
-        : value
-  }
-  return out
 }
 
 function deepFreeze<T>(value: T): T {
@@ -272,7 +259,7 @@ export function loadConfig({ argv = {}, env = process.env, base = {} }: LoadConf
     problems.push(`${filePath}: config file not found`)
   }
 
-  const merged = [base as Layer, fileLayer, envLayer, argvLayer].reduce(deepMerge, { dataDir: defaultDataDir(env) })
+  const merged = [base as Layer, fileLayer, envLayer, argvLayer].reduce<Layer>(deepMerge, { dataDir: defaultDataDir(env) })
   merged.dataDir = resolveUserPath(String(merged.dataDir), env)
   const parsed = configSchema.safeParse(merged)
   if (!parsed.success) {

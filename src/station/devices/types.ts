@@ -10,9 +10,10 @@
  * gaps and unplugging become counters and `event`s.
  */
 import type { EventEmitter } from 'node:events'
+import type { ChannelQuality, DeviceState } from '../../shared/schemas/devices'
 import type { DeviceKind } from '../config'
 
-export type DeviceState = 'disconnected' | 'connecting' | 'streaming' | 'reconnecting'
+export type { ChannelQuality, DeviceState } from '../../shared/schemas/devices'
 
 /** Facts about a headset model, as data. */
 export interface HeadsetDescriptor {
@@ -56,8 +57,6 @@ export interface DriverStats {
   parseErrors: number
   reconnects: number
 }
-
-export type ChannelQuality = 'good' | 'railed' | 'flat' | 'noisy' | 'unknown'
 
 export interface DeviceStatus {
   state: DeviceState

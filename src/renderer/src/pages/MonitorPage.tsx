@@ -41,8 +41,8 @@ export function MonitorPage() {
         // A severe alert is cued once, when it arrives (snapshots never repeat it).
         const m = message as StationMessage
         if (m.type === 'alert.raised' && SEVERE_LEVELS.has(m.alert.severity)) {
-          const card = next.snapshot?.find((c) => c.sessionId === m.alert.sessionId)
-          setSevere({ sessionId: m.alert.sessionId, message: `${card?.participantCode ?? 'session'}: ${m.alert.message}` })
+          const card = next.snapshot?.find((c) => c.sessionId === m.alert.session_id)
+          setSevere({ sessionId: m.alert.session_id, message: `${card?.participantCode ?? 'session'}: ${m.alert.message}` })
           playAlarm()
         }
       },
@@ -116,7 +116,7 @@ export function MonitorPage() {
                     <span className="fatigue-number" data-testid="card-fatigue">
                       {card.fatigueScore === null ? '—' : Math.round(card.fatigueScore)}
                     </span>
-                    <span className="fatigue-level">{card.fatigueLevel && card.fatigueLevel !== 'unknown' ? card.fatigueLevel : 'no estimate yet'}</span>
+                    <span className="fatigue-level">{card.fatigueLevel ?? 'no estimate yet'}</span>
                   </span>
                   <span className="card-row">
                     <span className="elapsed-small">{card.startedAtMs ? formatDuration(nowMs - card.startedAtMs) : '—'}</span>

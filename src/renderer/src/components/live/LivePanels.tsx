@@ -1,5 +1,5 @@
 /** The slow-changing panels of the live view: quality badges, band powers, fatigue, tiles, alerts, device. */
-import type { LiveAlert, LiveDevice, LiveSnapshot } from '../../live/session-live'
+import type { LiveAlert, LiveDevice, LiveTiles } from '../../live/protocol'
 import { Badge, EmptyState, formatTime } from '../ui/ui'
 
 const QUALITY_TONE: Record<string, 'ok' | 'warn' | 'bad' | 'muted'> = { good: 'ok', noisy: 'warn', railed: 'bad', flat: 'bad', unknown: 'muted' }
@@ -62,7 +62,7 @@ export function FatigueValue({ score, level }: { score: number | null; level: st
         {score === null ? '—' : Math.round(score)}
       </span>
       <span className="fatigue-level" data-testid="fatigue-level">
-        {level && level !== 'unknown' ? level : score === null ? 'waiting for data' : ''}
+        {level ?? (score === null ? 'waiting for data' : '')}
       </span>
     </div>
   )
@@ -72,7 +72,7 @@ function fmt(value: number | null, digits: number, unit: string): string {
   return value === null ? '—' : `${value.toFixed(digits)}${unit}`
 }
 
-export function FeatureTiles({ tiles }: { tiles: LiveSnapshot['tiles'] }) {
+export function FeatureTiles({ tiles }: { tiles: LiveTiles }) {
   return (
     <div className="tiles" data-testid="feature-tiles">
       <div className="tile" title="P80: share of the last minute the eyes were at least 80% closed">
