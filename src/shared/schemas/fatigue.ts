@@ -24,6 +24,7 @@ export const alertSeveritySchema = z.enum(ALERT_SEVERITIES).meta({ id: 'AlertSev
 export type AlertSeverity = z.infer<typeof alertSeveritySchema>
 
 export const bandPowersSchema = z.object({ delta: z.number(), theta: z.number(), alpha: z.number(), beta: z.number() })
+export type BandPowers = z.infer<typeof bandPowersSchema>
 const ratiosSchema = z.object({
   thetaAlphaOverBeta: z.number(),
   alphaOverBeta: z.number(),

@@ -4,7 +4,7 @@
  * shape (src/shared/schemas), so alerts from REST and from the stream go through the same function.
  */
 import type { DeviceStatusResponse, ChannelQuality, DeviceState } from '@shared/schemas/devices'
-import type { Alert, AlertSeverity, FatigueLevel, FatigueMetrics } from '@shared/schemas/fatigue'
+import type { Alert, AlertSeverity, BandPowers, FatigueLevel, FatigueMetrics } from '@shared/schemas/fatigue'
 import type { SessionStatus } from '@shared/schemas/sessions'
 import type { StationMessage, StationMessageOf } from '@shared/protocol/station-messages'
 
@@ -37,7 +37,7 @@ export interface LiveTiles {
 export type LiveMessage =
   | { kind: 'eeg'; firstSeq: number; channelCount: number; sampleRateHz: number | null; sampleCount: number; samplesUv: Float32Array }
   | { kind: 'device'; device: LiveDevice; quality: ChannelQuality[]; channelNames: string[]; sampleRateHz: number | null }
-  | { kind: 'fatigue'; tMs: number; score: number | null; level: FatigueLevel | null; bands: Record<string, number> | null; tiles: LiveTiles }
+  | { kind: 'fatigue'; tMs: number; score: number | null; level: FatigueLevel | null; bands: BandPowers | null; tiles: LiveTiles }
   | { kind: 'alert'; alert: LiveAlert }
   | { kind: 'alert-ack'; alertId: string; tMs: number }
   | { kind: 'session'; status: SessionStatus | null }
@@ -64,12 +64,13 @@ function decodeEeg(m: StationMessageOf<'eeg.samples'>): LiveMessage {
 }
 
 /** Relative band powers averaged over the channels that had clean data in the window. */
-function relativeBands(metrics: FatigueMetrics): Record<string, number> | null {
+function relativeBands(metrics: FatigueMetrics): BandPowers | null {
   const channels = (metrics.eeg?.channels ?? []).filter((c) => c.absoluteUv2 && c.relative)
   if (channels.length === 0) return null
-  const sums: Record<string, number> = {}
-  for (const channel of channels) for (const [band, value] of Object.entries(channel.relative!)) sums[band] = (sums[band] ?? 0) + value
-  for (const band of Object.keys(sums)) sums[band] /= channels.length
+  const sums: BandPowers = { delta: 0, theta: 0, alpha: 0, beta: 0 }
+  const bands = Object.keys(sums) as (keyof BandPowers)[]
+  for (const channel of channels) for (const band of bands) sums[band] += channel.relative![band]
+  for (const band of bands) sums[band] /= channels.length
   return sums
 }
 

@@ -4,7 +4,7 @@
  * here and announced to React at most a few times a second, so React never re-renders per batch.
  */
 import type { ChannelQuality } from '@shared/schemas/devices'
-import type { FatigueLevel } from '@shared/schemas/fatigue'
+import type { BandPowers, FatigueLevel } from '@shared/schemas/fatigue'
 import type { SessionStatus } from '@shared/schemas/sessions'
 import type { LiveAlert, LiveDevice, LiveMessage, LiveTiles } from './protocol'
 import { PointRing, TraceBuffer } from './trace-buffer'
@@ -19,7 +19,7 @@ export interface LiveSnapshot {
   sampleRateHz: number
   quality: ChannelQuality[]
   /** Relative band powers (share of total) keyed by band name, averaged over channels. */
-  bandPowers: Record<string, number>
+  bandPowers: Partial<BandPowers>
   fatigueScore: number | null
   /** Null until the engine has assessed the session. */
   fatigueLevel: FatigueLevel | null
