@@ -25,8 +25,6 @@ import { createInbound, sendError } from './inbound'
 import { createMonitor } from './monitor'
 import { DEFAULT_HUB_OPTIONS, type HubOptions } from './options'
 
-export { DEFAULT_HUB_OPTIONS, type HubOptions } from './options'
-
 export interface HubDeps {
   db: LocalDatabase
   events: StationEventBus

@@ -5,8 +5,7 @@
  * owning service directly, the same function REST calls. Invalid input gets an `error` reply and the
  * connection stays open unless it keeps misbehaving.
  */
-import type { ErrorCode } from '../../shared/errors'
-import { isVigilError } from '../../shared/errors'
+import { isVigilError, type ErrorCode } from '../../shared/errors'
 import { clientMessageSchema, type ClientMessage, type ClientMessageOf, type DataMessage } from '../../shared/protocol/client-messages'
 import { CLOSE_CODES } from '../../shared/protocol/close-codes'
 import type { FaceEvent, GameEventEnvelope } from '../../shared/protocol/common'
