@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import { VigilError } from '../shared/errors'
 import { HEADSET_KINDS, HEADSETS, headsetOf } from '../shared/headsets'
+import { deepMerge, type DeepPartial } from './deep-merge'
 
 /** Every headset kind, plus `none`: start without a headset. */
 export const DEVICE_KINDS = [...HEADSET_KINDS, 'none'] as const
@@ -115,7 +116,6 @@ export type StationConfig = z.infer<typeof configSchema>
 export type SimulatedHeadsetConfig = z.infer<typeof simulatedSchema>
 /** What callers may pass in: any subset, merged over the defaults. */
 export type StationConfigInput = DeepPartial<StationConfig>
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] }
 
 /** One row per user-settable option: the CLI flag, the env var and the config path share it. */
 export interface ConfigOption {
@@ -183,19 +183,6 @@ function setPath(target: Layer, path: string, value: unknown): void {
     node = node[key] as Layer
   }
   node[keys[keys.length - 1]] = value
-}
-
-function deepMerge(base: Layer, over: Layer): Layer {
-  const out: Layer = { ...base }
-  for (const [key, value] of Object.entries(over)) {
-    if (value === undefined) continue
-    const prev = out[key]
-    out[key] =
-      value && typeof value === 'object' && !Array.isArray(value) && prev && typeof prev === 'object' && !Array.isArray(prev)
-        ? deepMerge(prev as Layer, value as Layer)
-        : value
-  }
-  return out
 }
 
 function deepFreeze<T>(value: T): T {
@@ -298,7 +285,7 @@ export function loadConfig({ argv = {}, env = process.env, base = {} }: LoadConf
     problems.push(`${filePath}: config file not found`)
   }
 
-  const merged = [base as Layer, fileLayer, envLayer, argvLayer].reduce(deepMerge, { dataDir: defaultDataDir(env) })
+  const merged = [base as Layer, fileLayer, envLayer, argvLayer].reduce<Layer>(deepMerge, { dataDir: defaultDataDir(env) })
   merged.dataDir = resolveUserPath(String(merged.dataDir), env)
   const serverLayer = { ...(merged.server as Layer | undefined) }
   for (const key of ['tlsCert', 'tlsKey']) if (typeof serverLayer[key] === 'string') serverLayer[key] = resolveUserPath(serverLayer[key] as string, env)

@@ -1,12 +1,16 @@
 /**
  * The station's internal event map: `name → payload`. Producers (devices, ingest, sessions, fatigue,
- * sync) emit here; the WebSocket hub, storage and the fatigue engine listen. Adding an event is a
- * compile-checked change on both sides.
+ * sync) emit here; the WebSocket hub, storage and the fatigue engine listen. Events are facts only: a
+ * request to do something is a direct call to the owning service. Adding an event is a compile-checked
+ * change on both sides.
  */
 import { EventEmitter } from 'node:events'
-import type { Alert, AlertAcknowledged, FatigueUpdate, Marker, SyncStatus } from '../shared/protocol/common'
+import type { Alert, FatigueMetrics } from '../shared/schemas/fatigue'
+import type { SessionStatus } from '../shared/schemas/sessions'
+import type { SyncStatus } from '../shared/schemas/sync'
 import type { Role } from './auth/types'
 import type { DeviceEvent, DeviceStatus, SampleBlock } from './devices/types'
+import type { Marker } from './sessions/sessions.repository'
 
 /** A timestamped face or game event as stored (`kind` + free-form `data`, validated upstream). */
 export interface TimedEvent {
@@ -29,18 +33,16 @@ export interface StationEvents {
   'session.eeg': [sessionId: string, block: SampleBlock, origin?: string]
   'session.face': [sessionId: string, event: TimedEvent, origin?: string]
   'session.game': [sessionId: string, event: TimedEvent, origin?: string]
-  'session.marker': [marker: Marker & { sessionId: string }, origin?: string]
-  /** Fatigue engine output for a session (about 1 Hz); the hub broadcasts it as `fatigue.update`. */
-  'fatigue.update': [update: FatigueUpdate]
+  'session.marker': [marker: Marker, origin?: string]
+  /** Fatigue engine output for a session (about 1 Hz), as stored; the hub broadcasts it as `fatigue.update`. */
+  'fatigue.update': [sessionId: string, metrics: FatigueMetrics]
   /** An alert stored by the fatigue engine; broadcast on the session and monitor streams. */
   'alert.raised': [alert: Alert]
-  /** An operator asked (over a WebSocket) to acknowledge an alert; the fatigue engine stores it. */
-  'alert.ackRequested': [sessionId: string, alertId: string, userId: string]
-  /** An acknowledgement was stored; broadcast as `alert.acknowledged`. */
-  'alert.acknowledged': [ack: AlertAcknowledged]
+  /** An acknowledgement was stored (the alert as it now is); broadcast as `alert.acknowledged`. */
+  'alert.acknowledged': [alert: Alert]
   'sync.statusChanged': [status: SyncStatus]
   /** A session was created, changed status or was deleted (payload: the session id and new status). */
-  'session.changed': [sessionId: string, status: string | null]
+  'session.changed': [sessionId: string, status: SessionStatus | null]
   /**
    * A user's tokens were all revoked (password change, deactivation) or their role changed: open
    * WebSockets, which checked the token only when they opened, must follow at once.

@@ -92,7 +92,7 @@ export function createStation(config: StationConfig, options: StationOptions = {
       fatigue.start()
       // Stopped after the device and the server (last inputs in), before the recorder and database.
       started.push({ name: 'fatigue', stop: () => fatigue.stop() })
-      const hub = createHub({ db, events, recorder, devices, clock, logger }, { maxPayloadBytes: config.server.wsMaxPayloadBytes, clockToleranceMs: config.ingest.clockToleranceS * 1000 })
+      const hub = createHub({ db, events, recorder, devices, fatigue, clock, logger }, { maxPayloadBytes: config.server.wsMaxPayloadBytes, clockToleranceMs: config.ingest.clockToleranceS * 1000 })
       hub.start()
       const stationId = stationIdOf(db)
       const sync = createSyncEngine({

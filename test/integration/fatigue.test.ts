@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { analyzeCommand } from '../../src/cli/commands/analyze.command'
-import type { Alert as StreamAlert, AlertAcknowledged, FatigueUpdate } from '../../src/shared/protocol/common'
 import type { Alert, FatigueMetrics } from '../../src/shared/schemas/fatigue'
 import { createSimulatedEeg } from '../../src/station/devices/simulated/simulated-eeg'
 import type { TimedEvent } from '../../src/station/events'
 import { compareWithStored, replaySession } from '../../src/station/fatigue/replay'
 import { authHeader, forgetStation, registerAndLogin, type LoggedInUser } from '../helpers/auth'
 import { startTestStation, type TestStation } from '../helpers/station'
+import { TestClient } from './ws/ws-client'
 
 const FS = 250
 const CHANNELS = 8
@@ -53,9 +53,9 @@ describe('fatigue engine in the station', () => {
   let t: TestStation
   let admin: LoggedInUser
   let sessionId: string
-  const updates: FatigueUpdate[] = []
-  const raised: StreamAlert[] = []
-  const acks: AlertAcknowledged[] = []
+  const updates: { sessionId: string; metrics: FatigueMetrics }[] = []
+  const raised: Alert[] = []
+  const acks: Alert[] = []
 
   beforeAll(async () => {
     t = await startTestStation()
@@ -69,7 +69,7 @@ describe('fatigue engine in the station', () => {
     sessionId = created.body.id
     expect((await api(t, admin, 'PATCH', `/sessions/${sessionId}`, { status: 'recording' })).status).toBe(200)
     const { events } = t.station.ctx
-    events.on('fatigue.update', (u) => updates.push(u))
+    events.on('fatigue.update', (id, metrics) => updates.push({ sessionId: id, metrics }))
     events.on('alert.raised', (a) => raised.push(a))
     events.on('alert.acknowledged', (a) => acks.push(a))
     feedDrive(t, sessionId)
@@ -89,10 +89,10 @@ describe('fatigue engine in the station', () => {
     expect(updates.length).toBe(rows.length)
     const last = updates[updates.length - 1]
     expect(last.sessionId).toBe(sessionId)
-    expect(last.bandPowers.map((b) => b.channel)).toEqual(['Fp1', 'Fp2', 'C3', 'C4', 'P7', 'P8', 'O1', 'O2'])
-    expect(last.indices.thetaAlphaOverBeta).toBeGreaterThan(0)
-    expect(last.indices.sdlpM).toBeCloseTo(0.25 / Math.SQRT2, 2)
-    expect(last.score).not.toBeNull()
+    expect(last.metrics.eeg!.channels.filter((c) => c.absoluteUv2 && c.relative).map((c) => c.name)).toEqual(['Fp1', 'Fp2', 'C3', 'C4', 'P7', 'P8', 'O1', 'O2'])
+    expect(last.metrics.eeg!.ratios!.thetaAlphaOverBeta).toBeGreaterThan(0)
+    expect(last.metrics.driving!.sdlpM).toBeCloseTo(0.25 / Math.SQRT2, 2)
+    expect(last.metrics.score).not.toBeNull()
   })
 
   it('raises, stores and broadcasts the event alerts: lane departure, slow reaction, KSS 7, microsleep', () => {
@@ -129,7 +129,7 @@ describe('fatigue engine in the station', () => {
     const ack = await api<Alert>(t, admin, 'POST', `/sessions/${sessionId}/alerts/${target.id}/ack`)
     expect(ack.status).toBe(200)
     expect(ack.body.acknowledged_by).toBe(admin.user.id)
-    expect(acks).toEqual([{ sessionId, alertId: target.id, acknowledgedAt: ack.body.acknowledged_at, acknowledgedBy: admin.user.id }])
+    expect(acks).toEqual([ack.body])
     // Idempotent: the first acknowledgement stays.
     const again = await api<Alert>(t, admin, 'POST', `/sessions/${sessionId}/alerts/${target.id}/ack`)
     expect(again.body.acknowledged_at).toBe(ack.body.acknowledged_at)
@@ -139,13 +139,21 @@ describe('fatigue engine in the station', () => {
     expect((await api(t, null, 'GET', `/sessions/${sessionId}/alerts`)).status).toBe(401)
   })
 
-  it('acknowledges through the stream path too (alert.ackRequested from the hub)', () => {
-    const { db, events } = t.station.ctx
+  it('acknowledges through the stream too: alert.ack calls the same function as the REST route', async () => {
+    const { db } = t.station.ctx
     const row = db.prepare('SELECT uid FROM alerts WHERE session_id = ? AND acknowledged_at IS NULL ORDER BY t_ms LIMIT 1').get(sessionId) as { uid: string }
-    events.emit('alert.ackRequested', sessionId, row.uid, admin.user.id)
-    const after = db.prepare('SELECT acknowledged_by FROM alerts WHERE uid = ?').get(row.uid) as { acknowledged_by: string }
-    expect(after.acknowledged_by).toBe(admin.user.id)
-    expect(acks.at(-1)?.alertId).toBe(row.uid)
+    const client = await TestClient.connect(t.baseUrl, `/ws/session/${sessionId}`, { token: admin.accessToken })
+    try {
+      await client.next('hello')
+      client.send({ type: 'alert.ack', alertId: row.uid })
+      const broadcast = await client.next('alert.acknowledged')
+      const after = db.prepare('SELECT acknowledged_by FROM alerts WHERE uid = ?').get(row.uid) as { acknowledged_by: string }
+      expect(after.acknowledged_by).toBe(admin.user.id)
+      expect(broadcast.alert).toMatchObject({ id: row.uid, session_id: sessionId, acknowledged_by: admin.user.id })
+      expect(acks.at(-1)).toEqual(broadcast.alert)
+    } finally {
+      client.close()
+    }
   })
 
   it('`analyze` replays the session from the command line with the same result as live', async () => {
@@ -178,8 +186,8 @@ describe('fatigue engine on the live headset stream', () => {
     try {
       const admin = await registerAndLogin(t.baseUrl, { role: 'admin' })
       const created = await api<{ id: string }>(t, admin, 'POST', '/sessions', { name: 'live', participant_code: 'P02' })
-      const updates: FatigueUpdate[] = []
-      t.station.ctx.events.on('fatigue.update', (u) => updates.push(u))
+      const updates: FatigueMetrics[] = []
+      t.station.ctx.events.on('fatigue.update', (_id, metrics) => updates.push(metrics))
       expect((await api(t, admin, 'PATCH', `/sessions/${created.body.id}`, { status: 'recording' })).status).toBe(200)
       await new Promise((r) => setTimeout(r, 4000))
       expect((await api(t, admin, 'PATCH', `/sessions/${created.body.id}`, { status: 'completed' })).status).toBe(200)

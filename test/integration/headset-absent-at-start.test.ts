@@ -138,8 +138,8 @@ describe('station whose configured headset port is absent or busy at start-up', 
     const monitor = await TestClient.connect(rig.baseUrl, '/ws/monitor', { token: rig.researcher.authorization.slice('Bearer '.length) })
     cleanups.push(() => monitor.close())
     const first = await monitor.next('device.status')
-    expect(first).toMatchObject({ state: 'disconnected', kind: null })
-    expect(first.detail).toContain(portPath)
+    expect(first.status).toMatchObject({ state: 'disconnected', descriptor: null })
+    expect(first.status.detail).toContain(portPath)
 
     // Several failed opens later, the live stream has had no message per attempt (the detail did not change).
     await waitUntil(() => rig.station.ctx.devices.portAttempts >= 3, 20_000, 'three failed opens of the missing port')
@@ -147,9 +147,9 @@ describe('station whose configured headset port is absent or busy at start-up', 
     expect((await rig.status()).detail).toBe(waiting.detail)
 
     const { emulator } = await plugCyton(dir)
-    const streaming = await monitor.next('device.status', (m) => m.state === 'streaming', 30_000)
-    expect(streaming).toMatchObject({ kind: 'cyton', sampleRateHz: 250 })
-    expect(streaming.detail).toBeUndefined()
+    const streaming = await monitor.next('device.status', (m) => m.status.state === 'streaming', 30_000)
+    expect(streaming.status.descriptor).toMatchObject({ kind: 'cyton', sample_rate_hz: 250 })
+    expect(streaming.status.detail).toBeNull()
     let status = await rig.status()
     await waitUntil(
       async () => {

@@ -6,19 +6,18 @@
  * increasing per connection, answered by `ack` once the data is committed to the station's database.
  */
 import { z } from 'zod'
+import { epochMsSchema, MAX_EPOCH_MS } from '../schemas/common'
 import {
+  ACCEPTED_CLIENT_VERSIONS,
   clientSeqSchema,
-  epochMsSchema,
   faceEventSchema,
   gameEventEnvelopeSchema,
   MAX_EEG_CHANNELS,
-  MAX_EPOCH_MS,
   MAX_EEG_SAMPLES_PER_MESSAGE,
-  MAX_EVENTS_PER_MESSAGE,
-  PROTOCOL_VERSION
+  MAX_EVENTS_PER_MESSAGE
 } from './common'
 
-const version = { v: z.literal(PROTOCOL_VERSION).optional() }
+const version = { v: z.literal(ACCEPTED_CLIENT_VERSIONS).optional() }
 
 /**
  * EEG batches carry thousands of values; a zod schema per value costs several times the JSON parse
@@ -103,7 +102,7 @@ export const markerAddClientSchema = z.object({
   value: z.string().max(2000).nullable().optional()
 })
 
-/** An operator acknowledges an alert; the fatigue engine records it and broadcasts `alert.acknowledged`. */
+/** An operator acknowledges an alert: the same call as `POST /sessions/:id/alerts/:aid/ack`, answered by `alert.acknowledged`. */
 export const alertAckClientSchema = z.object({
   type: z.literal('alert.ack'),
   ...version,

@@ -1,19 +1,21 @@
 /**
- * Building blocks of the streaming protocol (`/api/v1/ws/session/:id`, `/api/v1/ws/monitor`) shared by
- * both directions. Wire fields are camelCase with units in their names (`tMs` = UTC epoch milliseconds,
- * `samplesUv` = microvolts). Every station message carries `v: PROTOCOL_VERSION`.
+ * Building blocks of the streaming protocol (`/api/v1/ws/session/:id`, `/api/v1/ws/monitor`) that exist
+ * only on the stream. Envelope and stream-only fields are camelCase with units in their names (`tMs` =
+ * UTC epoch milliseconds, `samplesUv` = microvolts); a resource that REST also serves (alert, fatigue
+ * metrics, marker, device and sync status) travels in its src/shared/schemas shape, nested unchanged.
+ * Every station message carries `v: PROTOCOL_VERSION`.
  */
 import { z } from 'zod'
 import { driveWireEventSchema, gameEventSchema } from '../game/events'
-import { ALERT_SEVERITIES, FATIGUE_LEVELS as ASSESSED_FATIGUE_LEVELS } from '../schemas/fatigue'
+import { epochMsSchema } from '../schemas/common'
+import { channelQualitySchema } from '../schemas/devices'
+import { fatigueLevelSchema } from '../schemas/fatigue'
+import { sessionStatusSchema } from '../schemas/sessions'
 
-export const PROTOCOL_VERSION = 1
-
-/** UTC epoch milliseconds (sub-millisecond allowed). */
-/** The largest time a JavaScript Date can hold (±8.64e15 ms, about year 275 760): beyond it a time is no time. */
-export const MAX_EPOCH_MS = 8.64e15
-
-export const epochMsSchema = z.number().finite().min(0).max(MAX_EPOCH_MS)
+/** 2: resources travel in their REST shape (`fatigue.update` carries `FatigueMetrics`, and so on). */
+export const PROTOCOL_VERSION = 2
+/** Client → station messages did not change shape in 2, so a producer still sending `v: 1` is understood. */
+export const ACCEPTED_CLIENT_VERSIONS = [1, PROTOCOL_VERSION] as const
 
 /** A producer's own message counter: strictly increasing per connection, echoed back in `ack`. */
 export const clientSeqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
@@ -68,100 +70,20 @@ export const gameEventEnvelopeSchema = z.object({
 })
 export type GameEventEnvelope = z.infer<typeof gameEventEnvelopeSchema>
 
-export const markerSchema = z.object({
-  id: z.string(),
-  tMs: epochMsSchema,
-  label: z.string(),
-  value: z.string().nullable(),
-  createdBy: z.string().nullable()
-})
-export type Marker = z.infer<typeof markerSchema>
-
-/** The engine's levels (src/shared/schemas/fatigue.ts), plus `unknown` before any modality has data. */
-export const FATIGUE_LEVELS = [...ASSESSED_FATIGUE_LEVELS, 'unknown'] as const
-export const fatigueLevelSchema = z.enum(FATIGUE_LEVELS)
-export type FatigueLevel = z.infer<typeof fatigueLevelSchema>
-
-const bandsSchema = z.object({ delta: z.number(), theta: z.number(), alpha: z.number(), beta: z.number() })
-
-/** One fatigue-engine update for a session (about 1 Hz): band powers, indices, fused score. */
-export const fatigueUpdateSchema = z.object({
-  sessionId: z.string(),
-  tMs: epochMsSchema,
-  /** Fused score 0-100, null when no modality has usable data. */
-  score: z.number().min(0).max(100).nullable(),
-  level: fatigueLevelSchema,
-  /** Per channel: absolute (µV²) and relative band powers over the analysis window. */
-  bandPowers: z.array(z.object({ channel: z.string(), absoluteUv2: bandsSchema, relative: bandsSchema })),
-  /** Ratio indices, features and normalised components by name (e.g. `thetaAlphaOverBeta`, `perclos`). */
-  indices: z.record(z.string(), z.number().nullable()),
-  /** Share of clean (artefact-free) EEG segments in the window, 0-1. */
-  cleanFraction: z.number().min(0).max(1).nullable()
-})
-export type FatigueUpdate = z.infer<typeof fatigueUpdateSchema>
-
-export const alertSchema = z.object({
-  id: z.string(),
-  sessionId: z.string(),
-  tMs: epochMsSchema,
-  type: z.string(),
-  severity: z.enum(ALERT_SEVERITIES),
-  score: z.number().nullable(),
-  message: z.string()
-})
-export type Alert = z.infer<typeof alertSchema>
-
-export const alertAcknowledgedSchema = z.object({
-  sessionId: z.string(),
-  alertId: z.string(),
-  acknowledgedAt: z.string(),
-  acknowledgedBy: z.string().nullable()
-})
-export type AlertAcknowledged = z.infer<typeof alertAcknowledgedSchema>
-
-export const SYNC_STATES = ['disabled', 'idle', 'syncing', 'offline', 'error'] as const
-export const syncStatusSchema = z.object({
-  state: z.enum(SYNC_STATES),
-  /** Local rows not yet confirmed by the central database. */
-  pendingRows: z.number().int().min(0),
-  lastSyncedAtMs: epochMsSchema.nullable(),
-  detail: z.string().optional()
-})
-export type SyncStatus = z.infer<typeof syncStatusSchema>
-
-export const channelQualitySchema = z.enum(['good', 'railed', 'flat', 'noisy', 'unknown'])
-
-export const deviceStatusSchema = z.object({
-  state: z.enum(['disconnected', 'connecting', 'streaming', 'reconnecting']),
-  kind: z.string().nullable(),
-  model: z.string().nullable(),
-  channelNames: z.array(z.string()),
-  sampleRateHz: z.number().nullable(),
-  quality: z.array(channelQualitySchema),
-  stats: z.object({
-    samplesReceived: z.number().int(),
-    samplesDropped: z.number().int(),
-    gaps: z.number().int(),
-    parseErrors: z.number().int(),
-    reconnects: z.number().int()
-  }),
-  detail: z.string().optional()
-})
-export type DeviceStatusMessage = z.infer<typeof deviceStatusSchema>
-
 /** One active session as `/ws/monitor` shows it. Rates are per second over the last few seconds. */
 export const sessionSummarySchema = z.object({
   sessionId: z.string(),
   name: z.string(),
   participantCode: z.string(),
-  status: z.string(),
+  status: sessionStatusSchema,
   startedAt: z.string().nullable(),
   recordedBy: z.object({ id: z.string(), email: z.string(), fullName: z.string().nullable() }).nullable(),
   /** `headset` when the station's headset records into it, `client` when a WebSocket producer feeds EEG. */
   eegSource: z.enum(['headset', 'client', 'none']),
   /** Per-channel quality of the headset when it records this session; empty otherwise. */
   signalQuality: z.array(channelQualitySchema),
-  fatigueLevel: fatigueLevelSchema,
+  /** Null until the fatigue engine has assessed the session. */
+  fatigueLevel: fatigueLevelSchema.nullable(),
   fatigueScore: z.number().nullable(),
   alertCount: z.number().int(),
   viewers: z.number().int(),

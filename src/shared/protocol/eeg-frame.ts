@@ -13,7 +13,8 @@
  * The frame must end exactly there. It means the same as the JSON message and gets the same `ack`.
  */
 import { z } from 'zod'
-import { clientSeqSchema, MAX_EEG_CHANNELS, MAX_EEG_SAMPLES_PER_MESSAGE, MAX_EPOCH_MS } from './common'
+import { MAX_EPOCH_MS } from '../schemas/common'
+import { clientSeqSchema, MAX_EEG_CHANNELS, MAX_EEG_SAMPLES_PER_MESSAGE } from './common'
 
 export const EEG_FRAME_MAGIC = 'VGE1'
 

@@ -1,24 +1,18 @@
 /**
- * Station → client messages. Every message has `v` (protocol version) and `type`. Live data
+ * Station → client messages. Every message has `v` (protocol version) and `type`; a resource REST also
+ * serves rides in its REST shape under one key (`metrics`, `alert`, `marker`, `status`). Live data
  * (`eeg.samples`, `face.events`, `game.events`, `fatigue.update`, `device.status`, `monitor.snapshot`)
  * may be dropped or coalesced for a client that reads too slowly, which is then told so by `lagging`;
  * everything else is delivered in order or the connection is closed.
  */
 import { z } from 'zod'
-import {
-  alertAcknowledgedSchema,
-  alertSchema,
-  clientSeqSchema,
-  deviceStatusSchema,
-  epochMsSchema,
-  faceEventSchema,
-  fatigueUpdateSchema,
-  gameEventEnvelopeSchema,
-  markerSchema,
-  PROTOCOL_VERSION,
-  sessionSummarySchema,
-  syncStatusSchema
-} from './common'
+import { epochMsSchema } from '../schemas/common'
+import { deviceStatusSchema } from '../schemas/devices'
+import { alertSchema, fatigueMetricsSchema } from '../schemas/fatigue'
+import { markerSchema, sessionStatusSchema } from '../schemas/sessions'
+import { syncStatusSchema } from '../schemas/sync'
+import { roleSchema } from '../schemas/users'
+import { clientSeqSchema, faceEventSchema, gameEventEnvelopeSchema, PROTOCOL_VERSION, sessionSummarySchema } from './common'
 
 const base = { v: z.literal(PROTOCOL_VERSION) }
 
@@ -29,8 +23,8 @@ export const helloMessageSchema = z.object({
   connectionId: z.string(),
   channel: z.enum(['session', 'monitor']),
   sessionId: z.string().nullable(),
-  sessionStatus: z.string().nullable(),
-  user: z.object({ id: z.string(), email: z.string(), role: z.string() }),
+  sessionStatus: sessionStatusSchema.nullable(),
+  user: z.object({ id: z.string(), email: z.string(), role: roleSchema }),
   /** Whether this user may send data messages on this session. */
   canWrite: z.boolean(),
   tokenExpiresAtMs: epochMsSchema,
@@ -55,13 +49,17 @@ export const eegSamplesMessageSchema = z.object({
 export const faceEventsMessageSchema = z.object({ ...base, type: z.literal('face.events'), sessionId: z.string(), events: z.array(faceEventSchema) })
 export const gameEventsMessageSchema = z.object({ ...base, type: z.literal('game.events'), sessionId: z.string(), events: z.array(gameEventEnvelopeSchema) })
 export const markerAddedMessageSchema = z.object({ ...base, type: z.literal('marker.added'), sessionId: z.string(), marker: markerSchema })
-export const fatigueUpdateMessageSchema = fatigueUpdateSchema.extend({ ...base, type: z.literal('fatigue.update') })
+/** About 1 Hz per session: the engine's metrics exactly as stored (`fatigue_metrics.data_json`) and printed by `vigil analyze`. */
+export const fatigueUpdateMessageSchema = z.object({ ...base, type: z.literal('fatigue.update'), sessionId: z.string(), metrics: fatigueMetricsSchema })
 export const alertRaisedMessageSchema = z.object({ ...base, type: z.literal('alert.raised'), alert: alertSchema })
-export const alertAcknowledgedMessageSchema = alertAcknowledgedSchema.extend({ ...base, type: z.literal('alert.acknowledged') })
-export const deviceStatusMessageSchema = deviceStatusSchema.extend({ ...base, type: z.literal('device.status') })
+/** The alert as stored after its (first) acknowledgement. */
+export const alertAcknowledgedMessageSchema = z.object({ ...base, type: z.literal('alert.acknowledged'), alert: alertSchema })
+/** The body of `GET /api/v1/devices/status`. */
+export const deviceStatusMessageSchema = z.object({ ...base, type: z.literal('device.status'), status: deviceStatusSchema })
 /** A session started, paused, stopped or changed; `status: null` means it was deleted. */
-export const sessionStatusMessageSchema = z.object({ ...base, type: z.literal('session.status'), sessionId: z.string(), status: z.string().nullable() })
-export const syncStatusMessageSchema = syncStatusSchema.extend({ ...base, type: z.literal('sync.status') })
+export const sessionStatusMessageSchema = z.object({ ...base, type: z.literal('session.status'), sessionId: z.string(), status: sessionStatusSchema.nullable() })
+/** The body of `GET /api/v1/sync/status`. */
+export const syncStatusMessageSchema = z.object({ ...base, type: z.literal('sync.status'), status: syncStatusSchema })
 
 /** Every data message with `seq` ≤ this one that the station accepted is committed to SQLite. */
 export const ackMessageSchema = z.object({ ...base, type: z.literal('ack'), seq: clientSeqSchema })

@@ -1,5 +1,11 @@
-/** Schemas shared by every route: errors and pagination, shaped like the FastAPI original. */
+/** Schemas shared by every route and the stream: errors, pagination (shaped like the FastAPI original), times. */
 import { z } from 'zod'
+
+/** The largest time a JavaScript Date can hold (±8.64e15 ms, about year 275 760): beyond it a time is no time. */
+export const MAX_EPOCH_MS = 8.64e15
+
+/** UTC epoch milliseconds (sub-millisecond allowed). */
+export const epochMsSchema = z.number().finite().min(0).max(MAX_EPOCH_MS)
 
 export const errorResponseSchema = z
   .object({

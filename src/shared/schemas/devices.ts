@@ -1,4 +1,4 @@
-/** Headset discovery, status and connection, on the wire (snake_case like the rest of the API). */
+/** Headset discovery, status and connection, on REST and the stream's `device.status` (snake_case like the rest of the API). */
 import { z } from 'zod'
 import { HEADSET_KINDS } from '../headsets'
 
@@ -6,7 +6,12 @@ import { HEADSET_KINDS } from '../headsets'
 export const connectableDeviceKindSchema = z.enum(HEADSET_KINDS).meta({ id: 'DeviceKind' })
 
 export const DEVICE_STATES = ['disconnected', 'connecting', 'streaming', 'reconnecting'] as const
+export const deviceStateSchema = z.enum(DEVICE_STATES).meta({ id: 'DeviceState' })
+export type DeviceState = z.infer<typeof deviceStateSchema>
+
 export const CHANNEL_QUALITIES = ['good', 'railed', 'flat', 'noisy', 'unknown'] as const
+export const channelQualitySchema = z.enum(CHANNEL_QUALITIES).meta({ id: 'ChannelQuality' })
+export type ChannelQuality = z.infer<typeof channelQualitySchema>
 
 export const headsetGuessSchema = z
   .object({
@@ -46,7 +51,7 @@ export const headsetDescriptorSchema = z
 
 export const deviceStatusSchema = z
   .object({
-    state: z.enum(DEVICE_STATES),
+    state: deviceStateSchema,
     descriptor: headsetDescriptorSchema.nullable(),
     stats: z.object({
       samples_received: z.number().int(),
@@ -55,7 +60,7 @@ export const deviceStatusSchema = z
       parse_errors: z.number().int(),
       reconnects: z.number().int()
     }),
-    quality: z.array(z.enum(CHANNEL_QUALITIES)).meta({ description: 'Per channel, in descriptor order, re-rated about once a second' }),
+    quality: z.array(channelQualitySchema).meta({ description: 'Per channel, in descriptor order, re-rated about once a second' }),
     detail: z.string().nullable()
   })
   .meta({ id: 'DeviceStatus' })

@@ -1,14 +1,15 @@
 /**
  * Fatigue engine output: the full ~1 Hz `FatigueMetrics` (stored as `fatigue_metrics.data_json`, printed
- * by `analyze`; the stream's `fatigue.update` in src/shared/protocol carries a flattened view of it) and
- * the alert REST resource. Definitions and defaults: docs/fatigue.md. Metrics are camelCase with units
- * in their names like the stream payloads; the alert resource is snake_case like every REST resource.
+ * by `analyze`, carried unchanged by the stream's `fatigue.update`) and the alert resource (REST and
+ * `alert.raised` / `alert.acknowledged` alike). Definitions and defaults: docs/fatigue.md. Metrics keep
+ * the camelCase they are stored in; the alert resource is snake_case like every REST resource.
  */
 import { z } from 'zod'
 import { pageOf, paginationQuerySchema } from './common'
 
 const nullableNumber = z.number().nullable()
 
+/** The engine's assessment; `null` where a level is expected means no modality has usable data yet. */
 export const FATIGUE_LEVELS = ['alert', 'moderate', 'severe'] as const
 export const fatigueLevelSchema = z.enum(FATIGUE_LEVELS).meta({ id: 'FatigueLevel' })
 export type FatigueLevel = z.infer<typeof fatigueLevelSchema>
@@ -22,7 +23,8 @@ export const ALERT_SEVERITIES = ['info', 'warning', 'severe'] as const
 export const alertSeveritySchema = z.enum(ALERT_SEVERITIES).meta({ id: 'AlertSeverity' })
 export type AlertSeverity = z.infer<typeof alertSeveritySchema>
 
-const bandPowersSchema = z.object({ delta: z.number(), theta: z.number(), alpha: z.number(), beta: z.number() })
+export const bandPowersSchema = z.object({ delta: z.number(), theta: z.number(), alpha: z.number(), beta: z.number() })
+export type BandPowers = z.infer<typeof bandPowersSchema>
 const ratiosSchema = z.object({
   thetaAlphaOverBeta: z.number(),
   alphaOverBeta: z.number(),

@@ -1,4 +1,6 @@
+/** `GET /health`: liveness, the headset in brief and the disk. */
 import { z } from 'zod'
+import { deviceStateSchema } from './devices'
 
 export const healthResponseSchema = z
   .object({
@@ -9,7 +11,7 @@ export const healthResponseSchema = z
     uptime_s: z.number(),
     device: z.object({
       kind: z.string().nullable(),
-      state: z.enum(['disconnected', 'connecting', 'streaming', 'reconnecting']),
+      state: deviceStateSchema,
       samples_received: z.number().int()
     }),
     storage: z

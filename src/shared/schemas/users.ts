@@ -2,8 +2,9 @@
 import { z } from 'zod'
 import { pageOf } from './common'
 
-export const ROLE_VALUES = ['admin', 'researcher', 'student'] as const
-export const roleSchema = z.enum(ROLE_VALUES).meta({ id: 'Role' })
+export const ROLES = ['admin', 'researcher', 'student'] as const
+export const roleSchema = z.enum(ROLES).meta({ id: 'Role' })
+export type Role = z.infer<typeof roleSchema>
 
 /** 8 to 128 characters (ASVS V6.2.1/V6.2.9); every character counts, bcrypt's 72-byte limit is handled server-side. */
 export const passwordSchema = z.string().min(8, 'at least 8 characters').max(128, 'at most 128 characters')

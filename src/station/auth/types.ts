@@ -1,6 +1,7 @@
 /** Who a request acts as, once its bearer token checked out. Roles come from the database on every check. */
-export const ROLES = ['admin', 'researcher', 'student'] as const
-export type Role = (typeof ROLES)[number]
+import type { Role } from '../../shared/schemas/users'
+
+export { ROLES, type Role } from '../../shared/schemas/users'
 
 export interface AuthUser {
   id: string

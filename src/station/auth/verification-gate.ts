@@ -14,16 +14,17 @@ export interface VerificationGate {
   enter(account: string, address: string): (() => void) | null
 }
 
+function change(map: Map<string, number>, key: string, by: number): void {
+  const next = (map.get(key) ?? 0) + by
+  if (next <= 0) map.delete(key)
+  else map.set(key, next)
+}
+
 export function createVerificationGate(options: VerificationGateOptions = {}): VerificationGate {
   const perAccount = options.perAccount ?? 1
   const perAddress = options.perAddress ?? 4
   const accounts = new Map<string, number>()
   const addresses = new Map<string, number>()
-  const change = (map: Map<string, number>, key: string, by: number) => {
-    const next = (map.get(key) ?? 0) + by
-    if (next <= 0) map.delete(key)
-    else map.set(key, next)
-  }
   return {
     enter(account, address) {
       if ((accounts.get(account) ?? 0) >= perAccount || (addresses.get(address) ?? 0) >= perAddress) return null

@@ -11,8 +11,9 @@
  */
 import type { EventEmitter } from 'node:events'
 import type { HeadsetDescriptor } from '../../shared/headsets'
+import type { ChannelQuality, DeviceState } from '../../shared/schemas/devices'
 
-export type DeviceState = 'disconnected' | 'connecting' | 'streaming' | 'reconnecting'
+export type { ChannelQuality, DeviceState } from '../../shared/schemas/devices'
 
 /** Facts about the connected headset: its row in `shared/headsets.ts`, as the driver updated it. */
 export type { HeadsetDescriptor }
@@ -42,8 +43,6 @@ export interface DriverStats {
   parseErrors: number
   reconnects: number
 }
-
-export type ChannelQuality = 'good' | 'railed' | 'flat' | 'noisy' | 'unknown'
 
 export interface DeviceStatus {
   state: DeviceState

@@ -1,11 +1,8 @@
 /**
  * The boundary between stored/streamed events and the engine: face and game `TimedEvent`s (as the hub
  * emits and the recorder stores them: `{tMs, kind, data}` with the wire fields in `data`) become engine
- * inputs, and engine metrics become the stream's flattened `fatigue.update`. Live service and replay
- * both go through here, so they see the same inputs.
+ * inputs. Live service and replay both go through here, so they see the same inputs.
  */
-import type { FatigueUpdate } from '../../shared/protocol/common'
-import type { FatigueMetrics } from '../../shared/schemas/fatigue'
 import type { TimedEvent } from '../events'
 import type { FaceInput, GameInput } from './types'
 
@@ -56,49 +53,5 @@ export function gameInputOf(event: TimedEvent): GameInput | null {
     }
     default:
       return null
-  }
-}
-
-/** The flattened stream view of an update: per-channel band powers, every index by name, clean share. */
-export function toWireUpdate(sessionId: string, m: FatigueMetrics): FatigueUpdate {
-  const indices: Record<string, number | null> = {}
-  if (m.eeg) {
-    for (const [k, v] of Object.entries(m.eeg.ratios ?? {})) indices[k] = v
-    indices.zThetaAlphaOverBeta = m.eeg.zThetaAlphaOverBeta
-    indices.zAlphaOverBeta = m.eeg.zAlphaOverBeta
-  }
-  if (m.face) {
-    indices.perclosP80 = m.face.perclosP80
-    indices.perclosP70 = m.face.perclosP70
-    indices.blinksPerMin = m.face.blinksPerMin
-    indices.meanBlinkDurationMs = m.face.meanBlinkDurationMs
-    indices.longClosures = m.face.longClosures
-    indices.maxClosureMs = m.face.maxClosureMs
-    indices.yawnsPerMin = m.face.yawnsPerMin
-    indices.headNodsPerMin = m.face.headNodsPerMin
-    indices.facePresentFraction = m.face.facePresentFraction
-  }
-  if (m.driving) {
-    indices.sdlpM = m.driving.sdlpM
-    indices.sdlpDeltaM = m.driving.sdlpDeltaM
-    indices.laneDeparturesPerMin = m.driving.laneDeparturesPerMin
-    indices.steeringReversalsPerMin = m.driving.steeringReversalsPerMin
-    indices.pvtMeanRtMs = m.driving.pvt.meanRtMs
-    indices.pvtLapses = m.driving.pvt.lapses
-    indices.kss = m.driving.kss
-  }
-  for (const [k, v] of Object.entries(m.components)) indices[`component.${k}`] = v
-  // JSON has no Infinity/NaN (e.g. a ratio over zero beta): send null.
-  for (const [k, v] of Object.entries(indices)) if (v !== null && !Number.isFinite(v)) indices[k] = null
-  return {
-    sessionId,
-    tMs: m.tMs,
-    score: m.score,
-    level: m.level ?? 'unknown',
-    bandPowers: (m.eeg?.channels ?? [])
-      .filter((c) => c.absoluteUv2 && c.relative)
-      .map((c) => ({ channel: c.name, absoluteUv2: c.absoluteUv2!, relative: c.relative! })),
-    indices,
-    cleanFraction: m.eeg ? m.eeg.cleanFraction : null
   }
 }

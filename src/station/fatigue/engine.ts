@@ -5,7 +5,7 @@
  * replay of the stored session produce the same updates and alerts. Updates are emitted only for
  * intervals that received data, so a paused session produces no empty rows.
  */
-import { MAX_EPOCH_MS } from '../../shared/protocol/common'
+import { MAX_EPOCH_MS } from '../../shared/schemas/common'
 import type { AlertType, FatigueMetrics } from '../../shared/schemas/fatigue'
 import { ALERT_TYPES } from '../../shared/schemas/fatigue'
 import { createAlertMachine, type AlertLevel, type AlertMachine } from './alert-machine'

@@ -1,7 +1,7 @@
 /** SQL for fatigue output: `fatigue_metrics` rows, `alerts` rows and their acknowledgement. */
-import type { Alert as StreamAlert } from '../../shared/protocol/common'
 import type { Alert, AlertSeverity, AlertType, FatigueMetrics } from '../../shared/schemas/fatigue'
 import { newId, nowIso } from '../ids'
+import type { SessionDevice as StoredSessionDevice } from '../sessions/sessions.repository'
 import type { LocalDatabase } from '../storage/database'
 import type { EngineAlert } from './engine'
 
@@ -22,14 +22,8 @@ function toAlert(row: AlertRow): Alert {
   return { id: uid, ...rest }
 }
 
-export function streamAlertOf(alert: Alert): StreamAlert {
-  return { id: alert.id, sessionId: alert.session_id, tMs: alert.t_ms, type: alert.type, severity: alert.severity, score: alert.score, message: alert.message }
-}
-
-export interface SessionDevice {
-  channelNames: string[]
-  sampleRateHz: number
-}
+/** What the engine needs of a session's device: channel names and rate. */
+export type SessionDevice = Pick<StoredSessionDevice, 'channelNames' | 'sampleRateHz'>
 
 export interface FatigueRepository {
   insertMetrics(sessionId: string, metrics: FatigueMetrics): void

@@ -6,6 +6,7 @@
  * session recorded within one station run (a restart starts a new engine and baseline).
  */
 import type { Alert } from '../../shared/schemas/fatigue'
+import type { SessionStatus } from '../../shared/schemas/sessions'
 import { VigilError } from '../../shared/errors'
 import type { Clock } from '../clock'
 import type { StationConfig } from '../config'
@@ -14,9 +15,9 @@ import type { SampleBlock } from '../devices/types'
 import type { StationEventBus, TimedEvent } from '../events'
 import type { Logger } from '../logger'
 import type { LocalDatabase } from '../storage/database'
-import { faceInputOf, gameInputOf, toWireUpdate } from './adapters'
+import { faceInputOf, gameInputOf } from './adapters'
 import { createFatigueEngine, type EngineOutput, type FatigueEngine } from './engine'
-import { createFatigueRepository, streamAlertOf, type FatigueRepository, type SessionDevice } from './fatigue.repository'
+import { createFatigueRepository, type FatigueRepository, type SessionDevice } from './fatigue.repository'
 import type { FatigueEngineOptionsInput } from './types'
 
 export interface FatigueService {
@@ -24,7 +25,10 @@ export interface FatigueService {
   start(): void
   /** Computes and stores what the open engines still hold, then stops listening. */
   stop(): void
-  /** Stores an operator's acknowledgement and broadcasts it; throws NOT_FOUND for an unknown alert. */
+  /**
+   * Stores an operator's acknowledgement and broadcasts it; throws NOT_FOUND for an unknown alert. The
+   * one path for `POST /sessions/:id/alerts/:aid/ack` and the stream's `alert.ack`.
+   */
   acknowledge(sessionId: string, alertId: string, userId: string | null): Alert
 }
 
@@ -46,7 +50,7 @@ export function engineOptionsFor(device: SessionDevice | null, mainsHz: 50 | 60,
   return { eeg: { channelNames: names, sampleRateHz: device.sampleRateHz, mainsHz } }
 }
 
-const ENDED = new Set(['completed', 'aborted'])
+const ENDED = new Set<SessionStatus | null>(['completed', 'aborted'])
 
 export function createFatigueService(deps: FatigueServiceDeps): FatigueService {
   const { db, events, devices, config, clock, logger } = deps
@@ -88,8 +92,8 @@ export function createFatigueService(deps: FatigueServiceDeps): FatigueService {
       if (gone) engines.delete(sessionId)
       return
     }
-    for (const update of out.updates) events.emit('fatigue.update', toWireUpdate(sessionId, update))
-    for (const alert of alerts) events.emit('alert.raised', streamAlertOf(alert))
+    for (const update of out.updates) events.emit('fatigue.update', sessionId, update)
+    for (const alert of alerts) events.emit('alert.raised', alert)
   }
 
   function guarded(sessionId: string, run: (engine: FatigueEngine) => EngineOutput, channelCount?: number): void {
@@ -112,7 +116,7 @@ export function createFatigueService(deps: FatigueServiceDeps): FatigueService {
     const input = gameInputOf(event)
     if (input) guarded(sessionId, (e) => e.pushGame(input))
   }
-  const onSessionChanged = (sessionId: string, status: string | null) => {
+  const onSessionChanged = (sessionId: string, status: SessionStatus | null) => {
     const engine = engines.get(sessionId)
     if (!engine) return
     failing.delete(sessionId)
@@ -126,13 +130,6 @@ export function createFatigueService(deps: FatigueServiceDeps): FatigueService {
       }
     }
   }
-  const onAckRequested = (sessionId: string, alertId: string, userId: string) => {
-    try {
-      service.acknowledge(sessionId, alertId, userId)
-    } catch (err) {
-      logger.warn({ err, sessionId, alertId }, 'alert acknowledgement refused')
-    }
-  }
 
   const service: FatigueService = {
     repository,
@@ -141,14 +138,12 @@ export function createFatigueService(deps: FatigueServiceDeps): FatigueService {
       events.on('session.face', onFace)
       events.on('session.game', onGame)
       events.on('session.changed', onSessionChanged)
-      events.on('alert.ackRequested', onAckRequested)
     },
     stop() {
       events.off('session.eeg', onEeg)
       events.off('session.face', onFace)
       events.off('session.game', onGame)
       events.off('session.changed', onSessionChanged)
-      events.off('alert.ackRequested', onAckRequested)
       for (const [sessionId, engine] of engines) {
         try {
           publish(sessionId, engine.finish())
@@ -161,7 +156,7 @@ export function createFatigueService(deps: FatigueServiceDeps): FatigueService {
     acknowledge(sessionId, alertId, userId) {
       const alert = repository.acknowledge(sessionId, alertId, userId, clock.wallMs())
       if (!alert) throw new VigilError('NOT_FOUND', repository.sessionExists(sessionId) ? 'Alert not found' : 'Session not found')
-      events.emit('alert.acknowledged', { sessionId, alertId, acknowledgedAt: alert.acknowledged_at!, acknowledgedBy: alert.acknowledged_by })
+      events.emit('alert.acknowledged', alert)
       return alert
     }
   }

@@ -6,6 +6,7 @@
 import { DEFAULT_ARTEFACT_THRESHOLDS, type ArtefactThresholds } from '../signal/artefacts'
 import { DEFAULT_BANDS, DEFAULT_TOTAL_BAND, type BandDefinitions, type BandEdges } from '../signal/band-power'
 import type { AlertType } from '../../shared/schemas/fatigue'
+import { deepMerge, type DeepPartial } from '../deep-merge'
 
 /** Interleaved EEG samples, as `SampleBlock` carries them. */
 export interface EegInput {
@@ -178,21 +179,12 @@ export const DEFAULT_ENGINE_OPTIONS: Omit<FatigueEngineOptions, 'eeg'> = {
   }
 }
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] }
 export type FatigueEngineOptionsInput = DeepPartial<Omit<FatigueEngineOptions, 'eeg'>> & {
   eeg?: (DeepPartial<Omit<EegOptions, 'channelNames' | 'sampleRateHz'>> & Pick<EegOptions, 'channelNames' | 'sampleRateHz'>) | null
 }
 
-function merge<T>(base: T, over: unknown): T {
-  if (over === undefined) return base
-  if (!over || typeof over !== 'object' || Array.isArray(over) || !base || typeof base !== 'object') return over as T
-  const out = { ...(base as Record<string, unknown>) }
-  for (const [k, v] of Object.entries(over)) if (v !== undefined) out[k] = merge(out[k], v)
-  return out as T
-}
-
 export function resolveEngineOptions(input: FatigueEngineOptionsInput = {}): FatigueEngineOptions {
   const { eeg, ...rest } = input
-  const base = merge(DEFAULT_ENGINE_OPTIONS, rest)
-  return { ...base, eeg: eeg ? merge({ ...DEFAULT_EEG_OPTIONS, channelNames: [], sampleRateHz: 0 }, eeg) : null }
+  const base = deepMerge(DEFAULT_ENGINE_OPTIONS, rest)
+  return { ...base, eeg: eeg ? deepMerge({ ...DEFAULT_EEG_OPTIONS, channelNames: [], sampleRateHz: 0 }, eeg) : null }
 }

@@ -7,10 +7,10 @@
  * producer's `ack` waits for. `flush()` commits everything handed in so far (what "stop" waits for).
  */
 import type { VigilError } from '../../shared/errors'
-import type { Marker } from '../../shared/protocol/common'
 import type { SampleBlock } from '../devices/types'
 import type { StationEventBus, TimedEvent } from '../events'
 import type { Logger } from '../logger'
+import type { Marker } from '../sessions/sessions.repository'
 import type { LocalDatabase } from '../storage/database'
 import { storageErrorOf } from '../sync/storage-errors'
 
@@ -88,7 +88,7 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
         }
       } else if (write.stream === 'marker') {
         const m = write.marker
-        insertMarker.run(m.id, sessionId, m.tMs, m.label, m.value, m.createdBy)
+        insertMarker.run(m.uid, sessionId, m.tMs, m.label, m.value, m.createdBy)
       } else {
         const insert = write.stream === 'face' ? insertFace : insertGame
         for (const e of write.events) insert.run(sessionId, e.tMs, e.kind, JSON.stringify(e.data))
@@ -174,7 +174,7 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
     },
     writeMarker(sessionId, marker, write = {}) {
       pending.push({ stream: 'marker', sessionId, marker, onCommitted: write.onCommitted })
-      events.emit('session.marker', { ...marker, sessionId }, write.origin)
+      events.emit('session.marker', marker, write.origin)
     },
     async flush() {
       flushNow()

@@ -98,6 +98,59 @@ export function findRecordingSession(db: LocalDatabase): Session | null {
   return row ? toSession(row) : null
 }
 
+/** A recording or paused session with its recorder's account, as the monitor feed lists it. */
+export interface ActiveSession {
+  id: string
+  name: string
+  participantCode: string
+  status: SessionStatus
+  startedAt: string | null
+  createdBy: string
+  /** Null when the creating account no longer exists. */
+  creator: { email: string; fullName: string | null } | null
+  alertCount: number
+}
+
+interface ActiveSessionRow {
+  id: string
+  name: string
+  participant_code: string
+  status: SessionStatus
+  started_at: string | null
+  created_by: string
+  email: string | null
+  full_name: string | null
+  alert_count: number
+}
+
+/** Recording and paused sessions, oldest start first. */
+export function listActiveSessions(db: LocalDatabase): ActiveSession[] {
+  const rows = db
+    .prepare(
+      `SELECT s.id, s.name, s.participant_code, s.status, s.started_at, s.created_by, u.email, u.full_name,
+              (SELECT count(*) FROM alerts a WHERE a.session_id = s.id) AS alert_count
+         FROM sessions s LEFT JOIN users u ON u.id = s.created_by
+        WHERE s.status IN ('recording', 'paused')
+        ORDER BY s.started_at`
+    )
+    .all() as ActiveSessionRow[]
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    participantCode: r.participant_code,
+    status: r.status,
+    startedAt: r.started_at,
+    createdBy: r.created_by,
+    creator: r.email ? { email: r.email, fullName: r.full_name } : null,
+    alertCount: r.alert_count
+  }))
+}
+
+/** The creating user's id, or undefined for an unknown session. */
+export function sessionCreator(db: LocalDatabase, id: string): string | undefined {
+  return db.prepare('SELECT created_by FROM sessions WHERE id = ?').pluck().get(id) as string | undefined
+}
+
 export function insertSession(db: LocalDatabase, s: Omit<Session, 'version'>): Session {
   db.prepare(
     `INSERT INTO sessions (id, station_id, name, participant_code, notes, scenario_json, device_json, status, started_at, ended_at,

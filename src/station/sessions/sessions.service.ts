@@ -1,5 +1,5 @@
 /**
- * Recording sessions: who may see and change which session, and the lifecycle.
+ * Recording sessions and their lifecycle (who may see and change which: ./permissions.ts).
  *
  *   planned ──start──► recording ──pause──► paused ──resume──► recording
  *   recording|paused ──stop──► completed        planned|recording|paused ──abort──► aborted
@@ -14,6 +14,7 @@ import type { AuthUser } from '../auth/types'
 import type { StationContext } from '../context'
 import { newId, nowIso } from '../ids'
 import { checkInWindow, sessionTimeWindow } from '../ingest/time-window'
+import { canReadSession, canWriteSession } from './permissions'
 import {
   deleteSessionWithData,
   findRecordingSession,
@@ -34,16 +35,6 @@ const TRANSITIONS: Record<SessionStatus, readonly SessionStatus[]> = {
   paused: ['recording', 'completed', 'aborted'],
   completed: [],
   aborted: []
-}
-
-/** Students see their own sessions only; researchers and admins see all. */
-export function canReadSession(user: AuthUser, session: Pick<Session, 'createdBy'>): boolean {
-  return user.role !== 'student' || session.createdBy === user.id
-}
-
-/** Admins change every session; everyone else only their own. */
-export function canWriteSession(user: AuthUser, session: Pick<Session, 'createdBy'>): boolean {
-  return user.role === 'admin' || session.createdBy === user.id
 }
 
 /** The session if `user` may see it; NOT_FOUND for unknown and forbidden ids alike, so ids cannot be probed. */
@@ -204,7 +195,7 @@ export async function addMarker(ctx: StationContext, user: AuthUser, sessionId: 
     value: input.value,
     createdBy: user.id
   }
-  ctx.recorder.writeMarker(session.id, { id: marker.uid, tMs: marker.tMs, label: marker.label, value: marker.value, createdBy: marker.createdBy })
+  ctx.recorder.writeMarker(session.id, marker)
   await ctx.recorder.flush()
   return marker
 }

@@ -15,7 +15,6 @@ import { finished as streamFinished } from 'node:stream/promises'
 import { Client } from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { isVigilError, VigilError } from '../../shared/errors'
-import type { SyncStatus as WireSyncStatus } from '../../shared/protocol/common'
 import type { QuarantinedRow, SyncState, SyncStatus } from '../../shared/schemas/sync'
 import { systemClock, type Clock } from '../clock'
 import { maskUrl } from '../config'
@@ -278,7 +277,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const now = clock.monotonicMs()
     if (!force && now - lastStatusEventMs < STATUS_EVENT_MIN_MS) return
     lastStatusEventMs = now
-    options.events.emit('sync.statusChanged', toWireStatus(status()))
+    options.events.emit('sync.statusChanged', status())
   }
 
   function setState(next: SyncState): void {
@@ -800,14 +799,6 @@ async function insertRows(c: Client, table: string, columns: readonly CentralCol
   }
   const { sql, params } = buildUnnestSelect(columns, rows)
   return (await c.query(`INSERT INTO ${table} (${cols}) ${sql} ${conflict}`, params)).rowCount ?? 0
-}
-
-/** The compact status WebSocket clients get (src/shared/protocol/common.ts); REST has the full one. */
-export function toWireStatus(s: SyncStatus): WireSyncStatus {
-  const offline = s.last_error !== null && /^(08|57P0|SYNC_CENTRAL_UNAVAILABLE|E[A-Z]+$)/.test(s.last_error.code)
-  const state = s.state === 'backoff' ? (offline ? 'offline' : 'error') : s.state === 'stopped' ? 'disabled' : s.state
-  const detail = s.last_error ? s.last_error.message : s.quarantined > 0 ? `${s.quarantined} row(s) quarantined` : undefined
-  return { state, pendingRows: s.pending_total, lastSyncedAtMs: s.last_success_at ? Date.parse(s.last_success_at) : null, ...(detail ? { detail } : {}) }
 }
 
 /** Buffers (EEG blobs) as hex in quarantine copies. */

@@ -3,7 +3,6 @@
  * researchers/admins, progress on the event bus, and nothing running without a central URL.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import type { SyncStatus as WireSyncStatus } from '../../../src/shared/protocol/common'
 import type { SyncStatus } from '../../../src/shared/schemas/sync'
 import { authHeader, forgetStation, registerAndLogin } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
@@ -33,7 +32,7 @@ describe('sync in the station', { timeout: 120_000 }, () => {
     const central: TestCentral = await createTestCentral()
     cleanups.push(() => central.drop())
     const s = await station(central.url)
-    const wire: WireSyncStatus[] = []
+    const wire: SyncStatus[] = []
     s.station.ctx.events.on('sync.statusChanged', (st) => wire.push(st))
     const researcher = await registerAndLogin(s.baseUrl, { role: 'researcher' })
     const student = await registerAndLogin(s.baseUrl, { role: 'student' })
@@ -52,7 +51,7 @@ describe('sync in the station', { timeout: 120_000 }, () => {
     // Users registered over HTTP reach the centre too, without their password hashes.
     expect((await central.query('SELECT count(*)::int AS n FROM users')).rows[0].n).toBeGreaterThanOrEqual(3)
     expect(wire.some((w) => w.state === 'syncing')).toBe(true)
-    expect(wire.at(-1)?.pendingRows).toBe(0)
+    expect(wire.at(-1)?.pending_total).toBe(0)
 
     expect((await getStatus(s, student.accessToken)).status).toBe(403)
     expect((await fetch(`${s.baseUrl}/api/v1/sync/status`)).status).toBe(401)

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from '../../../src/shared/protocol/close-codes'
+import { PROTOCOL_VERSION } from '../../../src/shared/protocol/common'
 import type { LoggedInUser } from '../../helpers/auth'
 import { forgetStation } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
@@ -74,7 +75,7 @@ describe('WebSocket upgrade: authentication, Origin and visibility', () => {
     const c = await TestClient.connect(t.baseUrl, `/ws/session/${sessionId}`, { token: owner.accessToken, viaSubprotocol: true })
     expect(c.ws.protocol).toBe('bearer')
     const hello = await c.next('hello')
-    expect(hello).toMatchObject({ v: 1, channel: 'session', sessionId, sessionStatus: 'recording', canWrite: true, user: { id: owner.user.id } })
+    expect(hello).toMatchObject({ v: PROTOCOL_VERSION, channel: 'session', sessionId, sessionStatus: 'recording', canWrite: true, user: { id: owner.user.id } })
     c.close()
   })
 
@@ -107,7 +108,7 @@ describe('WebSocket upgrade: authentication, Origin and visibility', () => {
     expect(refreshed.tokenExpiresAtMs).toBeGreaterThan(Date.now() + 60_000)
 
     expect(await lapsing.closed).toEqual({ code: CLOSE_CODES.TOKEN_EXPIRED, reason: 'access token expired' })
-    expect(lapsing.of('auth.expiring')).toEqual([{ v: 1, type: 'auth.expiring', tokenExpiresAtMs: hello.tokenExpiresAtMs }])
+    expect(lapsing.of('auth.expiring')).toEqual([{ v: PROTOCOL_VERSION, type: 'auth.expiring', tokenExpiresAtMs: hello.tokenExpiresAtMs }])
     await delay(200)
     expect(refreshing.ws.readyState).toBe(refreshing.ws.OPEN)
     await refreshing.sync()

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from '../../../src/shared/protocol/close-codes'
+import { PROTOCOL_VERSION } from '../../../src/shared/protocol/common'
 import { encodeEegFrame } from '../../../src/shared/protocol/eeg-frame'
 import type { SampleBlock } from '../../../src/station/devices/types'
 import { forgetStation, type LoggedInUser } from '../../helpers/auth'
@@ -44,7 +45,7 @@ describe('session stream: fan-out, acknowledgements, slow and dead clients', () 
     for (const v of viewers) {
       const frames = v.of('eeg.samples')
       expect(frames.map((f) => f.firstSampleSeq)).toEqual(Array.from({ length: 30 }, (_, i) => 1000 + i * 10))
-      expect(frames[0]).toMatchObject({ v: 1, sessionId, channelCount: 8 })
+      expect(frames[0]).toMatchObject({ v: PROTOCOL_VERSION, sessionId, channelCount: 8 })
       expect(frames[0].samplesUv).toEqual((eegBatch(0, 1000, 10) as { samplesUv: number[][] }).samplesUv)
     }
     expect(producer.of('eeg.samples')).toEqual([])
@@ -115,7 +116,8 @@ describe('session stream: fan-out, acknowledgements, slow and dead clients', () 
     ])
     expect((await viewer.next('game.events')).events[0]).toEqual({ tMs: now, event: { kind: 'kss_answer', tMs: 300_000, promptId: 1, value: 7, latencyMs: 2100 } })
     const marker = await viewer.next('marker.added')
-    expect(marker.marker).toMatchObject({ label: 'eyes closed', value: 'block A', createdBy: owner.user.id })
+    // The marker resource as GET /sessions/:id/markers returns it.
+    expect(marker.marker).toEqual({ id: marker.marker.id, session_id: sessionId, t_ms: now, label: 'eyes closed', value: 'block A', created_by: owner.user.id })
     // The producer sees its marker's assigned id too.
     expect((await producer.next('marker.added')).marker.id).toBe(marker.marker.id)
     const counts = reader

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from '../../../src/shared/protocol/close-codes'
+import { PROTOCOL_VERSION } from '../../../src/shared/protocol/common'
 import { encodeEegFrame } from '../../../src/shared/protocol/eeg-frame'
 import { forgetStation, type LoggedInUser } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
@@ -46,7 +47,7 @@ describe('session stream: malformed input, permissions and abuse', () => {
     { name: 'JSON that is not an object', send: '42', code: 'VALIDATION_FAILED', message: /no "type"/ },
     { name: 'no type', send: JSON.stringify({ seq: 1 }), code: 'VALIDATION_FAILED', message: /no "type"/ },
     { name: 'an unknown type', send: JSON.stringify({ type: 'eeg.sample', seq: 1 }), code: 'VALIDATION_FAILED', message: /Invalid eeg\.sample: type/ },
-    { name: 'an unsupported protocol version', send: JSON.stringify({ type: 'ping', v: 2 }), code: 'VALIDATION_FAILED', message: /Invalid ping: v/ },
+    { name: 'an unsupported protocol version', send: JSON.stringify({ type: 'ping', v: PROTOCOL_VERSION + 1 }), code: 'VALIDATION_FAILED', message: /Invalid ping: v/ },
     { name: 'EEG rows and timestamps that disagree', send: JSON.stringify({ ...eegBatch(1, 0, 3), tMs: [now] }), code: 'VALIDATION_FAILED', message: /samplesUv/ },
     {
       name: 'EEG rows of different widths',

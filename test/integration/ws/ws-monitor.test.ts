@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PROTOCOL_VERSION } from '../../../src/shared/protocol/common'
+import type { FatigueMetrics } from '../../../src/shared/schemas/fatigue'
+import type { SyncStatus } from '../../../src/shared/schemas/sync'
 import { forgetStation, type LoggedInUser } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
 import { delay, eegBatch, sessionOf, setStatus, TestClient, userWith } from './ws-client'
@@ -52,7 +55,7 @@ describe('/ws/monitor and engine output on the session stream', () => {
       eegSource: 'client',
       producers: 1,
       viewers: 1,
-      fatigueLevel: 'unknown',
+      fatigueLevel: null,
       alertCount: 0
     })
     expect(adminView.sessions.find((s) => s.sessionId === bobSession)).toMatchObject({ status: 'paused', eegSource: 'none' })
@@ -68,18 +71,21 @@ describe('/ws/monitor and engine output on the session stream', () => {
     const bobMonitor = await TestClient.connect(t.baseUrl, '/ws/monitor', { token: bob.accessToken })
     await Promise.all([viewer.next('hello'), adminMonitor.next('hello'), bobMonitor.next('hello')])
 
-    events.emit('fatigue.update', {
-      sessionId: aliceSession,
+    const metrics: FatigueMetrics = {
       tMs: Date.now(),
       score: 62,
       level: 'moderate',
-      bandPowers: [{ channel: 'O1', absoluteUv2: { delta: 10, theta: 8, alpha: 12, beta: 4 }, relative: { delta: 0.29, theta: 0.24, alpha: 0.35, beta: 0.12 } }],
-      indices: { thetaAlphaOverBeta: 5 },
-      cleanFraction: 0.9
-    })
-    expect(await viewer.next('fatigue.update')).toMatchObject({ v: 1, sessionId: aliceSession, score: 62, level: 'moderate' })
+      components: { eeg: 0.6, perclos: null, eyeClosure: null, sdlp: null, laneDepartures: null, reaction: null, kss: null },
+      eeg: null,
+      face: null,
+      driving: null,
+      alertStates: { eeg_fatigue: 'none', perclos: 'none', microsleep: 'none', lane_departure: 'none', slow_reaction: 'none', kss_high: 'none' }
+    }
+    events.emit('fatigue.update', aliceSession, metrics)
+    // The stored metrics, unchanged, in the envelope.
+    expect(await viewer.next('fatigue.update')).toEqual({ v: PROTOCOL_VERSION, type: 'fatigue.update', sessionId: aliceSession, metrics })
 
-    const alert = { id: 'a1', sessionId: aliceSession, tMs: Date.now(), type: 'perclos', severity: 'warning' as const, score: 0.3, message: 'PERCLOS above 15 %' }
+    const alert = t.station.ctx.fatigue.repository.insertAlert(aliceSession, { tMs: Date.now(), type: 'perclos', severity: 'warning', score: 0.3, value: 0.2, threshold: 0.15, message: 'PERCLOS above 15 %' })
     events.emit('alert.raised', alert)
     expect((await viewer.next('alert.raised')).alert).toEqual(alert)
     expect((await adminMonitor.next('alert.raised')).alert).toEqual(alert)
@@ -90,10 +96,14 @@ describe('/ws/monitor and engine output on the session stream', () => {
     await bobMonitor.sync()
     expect(bobMonitor.of('alert.raised')).toEqual([])
 
-    // An operator's acknowledgement goes to the fatigue engine as an event.
-    const requested = new Promise<unknown[]>((resolve) => events.once('alert.ackRequested', (...args) => resolve(args)))
-    viewer.send({ type: 'alert.ack', alertId: 'a1' })
-    expect(await requested).toEqual([aliceSession, 'a1', admin.user.id])
+    // An operator's acknowledgement is stored as over REST and broadcast as the acknowledged alert.
+    viewer.send({ type: 'alert.ack', alertId: alert.id })
+    const acknowledged = (await viewer.next('alert.acknowledged')).alert
+    expect(acknowledged).toEqual({ ...alert, acknowledged_at: expect.any(String), acknowledged_by: admin.user.id })
+    expect((await adminMonitor.next('alert.acknowledged')).alert).toEqual(acknowledged)
+    // An unknown alert is refused the way REST refuses it.
+    viewer.send({ type: 'alert.ack', alertId: 'nope' })
+    expect(await viewer.next('error')).toMatchObject({ code: 'NOT_FOUND', inReplyTo: { type: 'alert.ack', seq: null } })
     for (const c of [viewer, adminMonitor, bobMonitor]) c.close()
   })
 
@@ -101,18 +111,35 @@ describe('/ws/monitor and engine output on the session stream', () => {
     const { events } = t.station.ctx
     const adminMonitor = await TestClient.connect(t.baseUrl, '/ws/monitor', { token: admin.accessToken })
     const bobMonitor = await TestClient.connect(t.baseUrl, '/ws/monitor', { token: bob.accessToken })
-    expect(await adminMonitor.next('device.status')).toMatchObject({ state: 'disconnected', kind: null })
+    expect(await adminMonitor.next('device.status')).toMatchObject({ status: { state: 'disconnected', descriptor: null } })
     await bobMonitor.next('hello')
     await setStatus(t.baseUrl, alice, aliceSession, 'completed')
-    expect(await adminMonitor.next('session.status')).toEqual({ v: 1, type: 'session.status', sessionId: aliceSession, status: 'completed' })
+    expect(await adminMonitor.next('session.status')).toEqual({ v: PROTOCOL_VERSION, type: 'session.status', sessionId: aliceSession, status: 'completed' })
     await bobMonitor.sync()
     expect(bobMonitor.of('session.status')).toEqual([])
 
-    events.emit('sync.statusChanged', { state: 'syncing', pendingRows: 1200, lastSyncedAtMs: null })
-    expect(await bobMonitor.next('sync.status')).toMatchObject({ state: 'syncing', pendingRows: 1200 })
+    const sync: SyncStatus = {
+      state: 'syncing',
+      central: null,
+      pending: { eeg_samples: 1200 },
+      pending_total: 1200,
+      pending_exact: true,
+      synced_total: 0,
+      rows_per_s: 0,
+      eta_s: null,
+      last_success_at: null,
+      last_error: null,
+      next_retry_at: null,
+      consecutive_failures: 0,
+      quarantined: 0,
+      recent_quarantined: []
+    }
+    events.emit('sync.statusChanged', sync)
+    // The body of GET /sync/status, unchanged.
+    expect(await bobMonitor.next('sync.status')).toEqual({ v: PROTOCOL_VERSION, type: 'sync.status', status: sync })
     // A later client gets the last known sync status right after hello.
     const late = await TestClient.connect(t.baseUrl, '/ws/monitor', { token: bob.accessToken })
-    expect(await late.next('sync.status')).toMatchObject({ state: 'syncing' })
+    expect(await late.next('sync.status')).toMatchObject({ status: { state: 'syncing' } })
     for (const c of [adminMonitor, bobMonitor, late]) c.close()
   })
 })

@@ -7,7 +7,7 @@
 import * as fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeEegFrame } from '../../../src/shared/protocol/eeg-frame'
-import { MAX_EPOCH_MS } from '../../../src/shared/protocol/common'
+import { MAX_EPOCH_MS } from '../../../src/shared/schemas/common'
 import type { ClientMessage } from '../../../src/shared/protocol/client-messages'
 import { registerAndLogin, type LoggedInUser } from '../../helpers/auth'
 import { startE2eStation, type E2eStation } from '../../helpers/station-process'

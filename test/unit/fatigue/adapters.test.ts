@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { gameEventSchema } from '../../../src/shared/game/events'
-import { faceEventSchema, fatigueUpdateSchema } from '../../../src/shared/protocol/common'
+import { faceEventSchema, PROTOCOL_VERSION } from '../../../src/shared/protocol/common'
+import { fatigueUpdateMessageSchema } from '../../../src/shared/protocol/station-messages'
 import { fatigueMetricsSchema } from '../../../src/shared/schemas/fatigue'
 import { createSimulatedEeg } from '../../../src/station/devices/simulated/simulated-eeg'
 import type { TimedEvent } from '../../../src/station/events'
-import { faceInputOf, gameInputOf, toWireUpdate } from '../../../src/station/fatigue/adapters'
+import { faceInputOf, gameInputOf } from '../../../src/station/fatigue/adapters'
 import { createFatigueEngine } from '../../../src/station/fatigue/engine'
 
 const T = 1_767_600_000_000
@@ -51,7 +52,7 @@ describe('adapters between stream events and the engine', () => {
     expect(gameInputOf(timedGame(T, { kind: 'paused', tMs: 1000 }))).toBeNull()
   })
 
-  it('produces metrics and stream updates that satisfy their shared schemas', () => {
+  it('produces metrics that satisfy their shared schema, carried unchanged by the stream update', () => {
     const sim = createSimulatedEeg({ channelCount: 4, sampleRateHz: 250, seed: 2, fatigueRampMinutes: 1, lineNoiseHz: 50, blinkRatePerMin: 15 })
     const engine = createFatigueEngine({ eeg: { channelNames: sim.channelNames, sampleRateHz: 250 } })
     engine.pushGame({ type: 'kss', tMs: T, value: 6 })
@@ -59,11 +60,9 @@ describe('adapters between stream events and the engine', () => {
     const { updates } = engine.finish()
     const last = updates[updates.length - 1]
     expect(fatigueMetricsSchema.parse(last)).toEqual(last)
-    const wire = toWireUpdate('s1', last)
-    expect(fatigueUpdateSchema.parse(wire)).toEqual(wire)
+    const wire = JSON.parse(JSON.stringify({ v: PROTOCOL_VERSION, type: 'fatigue.update', sessionId: 's1', metrics: last })) as unknown
+    expect(fatigueUpdateMessageSchema.parse(wire)).toEqual(wire)
     // Only KSS is usable yet (no EEG baseline in 10 s): KSS 6 alone makes the score.
-    expect(wire).toMatchObject({ sessionId: 's1', tMs: T + 10_000, score: 50, level: 'moderate' })
-    expect(wire.indices.kss).toBe(6)
-    expect(wire.indices['component.kss']).toBe(0.5)
+    expect(wire).toMatchObject({ sessionId: 's1', metrics: { tMs: T + 10_000, score: 50, level: 'moderate', driving: { kss: 6 }, components: { kss: 0.5 } } })
   })
 })

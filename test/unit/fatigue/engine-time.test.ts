@@ -6,7 +6,7 @@
  */
 import * as fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { MAX_EPOCH_MS } from '../../../src/shared/protocol/common'
+import { MAX_EPOCH_MS } from '../../../src/shared/schemas/common'
 import { createFatigueEngine, type EngineOutput, type FatigueEngine } from '../../../src/station/fatigue/engine'
 
 const NOW = 1_765_000_000_000

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { PROTOCOL_VERSION } from '@shared/protocol/common'
+import { PROTOCOL_VERSION, type SessionSummary } from '@shared/protocol/common'
+import type { StationMessage } from '@shared/protocol/station-messages'
+import type { Alert, FatigueMetrics } from '@shared/schemas/fatigue'
 import { PointRing, TraceBuffer } from '@renderer/live/trace-buffer'
 import { decodeMessage } from '@renderer/live/protocol'
 import { SessionLive } from '@renderer/live/session-live'
@@ -45,22 +47,30 @@ describe('PointRing', () => {
 })
 
 const v = PROTOCOL_VERSION
+/** Typed, so a fixture that drifts from the protocol fails to compile. */
+const wire = (message: StationMessage): StationMessage => message
 
-describe('live view decoding (protocol v1)', () => {
+function alertOf(id: string, sessionId: string, tMs: number, severity: Alert['severity'], message: string): Alert {
+  return { id, session_id: sessionId, t_ms: tMs, type: 'perclos', severity, score: null, message, acknowledged_at: null, acknowledged_by: null }
+}
+
+describe('live view decoding (protocol v2)', () => {
   it('feeds EEG into the ring buffers with channel names and rate from device.status, counting gaps', () => {
     const live = new SessionLive()
     live.apply(
-      decodeMessage({
-        v,
-        type: 'device.status',
-        state: 'streaming',
-        kind: 'simulated',
-        model: 'Sim',
-        channelNames: ['Fp1', 'Fp2'],
-        sampleRateHz: 250,
-        quality: ['good', 'noisy'],
-        stats: { samplesReceived: 10, samplesDropped: 0, gaps: 0, parseErrors: 0, reconnects: 0 }
-      })
+      decodeMessage(
+        wire({
+          v,
+          type: 'device.status',
+          status: {
+            state: 'streaming',
+            descriptor: { kind: 'simulated', model: 'Sim', channel_names: ['Fp1', 'Fp2'], sample_rate_hz: 250, full_scale_uv: 187500, unit: 'uV', gain: null, port: null, baud_rate: null },
+            quality: ['good', 'noisy'],
+            stats: { samples_received: 10, samples_dropped: 0, gaps: 0, parse_errors: 0, reconnects: 0 },
+            detail: null
+          }
+        })
+      )
     )
     const batch = (firstSampleSeq: number) => ({ v, type: 'eeg.samples', sessionId: 's', firstSampleSeq, channelCount: 2, tMs: [0, 4, 8], samplesUv: [[1, 2], [3, 4], [5, 6]], receivedAtMs: 0 })
     live.apply(decodeMessage(batch(0)))
@@ -72,38 +82,71 @@ describe('live view decoding (protocol v1)', () => {
     expect(live.snapshot.channelNames).toEqual(['Fp1', 'Fp2'])
     expect(live.snapshot.quality).toEqual(['good', 'noisy'])
     expect(live.snapshot.gaps).toBe(1)
+    expect(live.snapshot.device).toEqual({ state: 'streaming', kind: 'simulated', model: 'Sim', samplesReceived: 10, samplesDropped: 0, reconnects: 0, detail: null })
     live.dispose()
   })
 
   it('reads score, level, band shares and tiles from fatigue.update, and tracks alerts and their acknowledgement', () => {
     const live = new SessionLive()
     const relative = { delta: 0.1, theta: 0.3, alpha: 0.4, beta: 0.2 }
-    live.apply(
-      decodeMessage({
-        v,
-        type: 'fatigue.update',
-        sessionId: 's',
-        tMs: 1000,
-        score: 72.5,
-        level: 'severe',
-        bandPowers: [
-          { channel: 'Fp1', absoluteUv2: relative, relative },
-          { channel: 'Fp2', absoluteUv2: relative, relative: { delta: 0.3, theta: 0.3, alpha: 0.2, beta: 0.2 } }
-        ],
-        indices: { perclosP80: 0.12, blinksPerMin: 14, sdlpM: 0.21, pvtMeanRtMs: 420, kss: 8 },
-        cleanFraction: 1
-      })
-    )
+    const metrics: FatigueMetrics = {
+      tMs: 1000,
+      score: 72.5,
+      level: 'severe',
+      components: { eeg: 0.7, perclos: 0.5, eyeClosure: 0, sdlp: 0.4, laneDepartures: 0, reaction: 0.3, kss: 0.75 },
+      eeg: {
+        absoluteUv2: relative,
+        relative,
+        ratios: { thetaAlphaOverBeta: 3.5, alphaOverBeta: 2, thetaAlphaOverAlphaBeta: 1.17, thetaOverBeta: 1.5 },
+        zThetaAlphaOverBeta: null,
+        zAlphaOverBeta: null,
+        baselineReady: false,
+        cleanFraction: 1,
+        rejectedAmplitude: 0,
+        rejectedEmg: 0,
+        channels: [
+          { name: 'Fp1', absoluteUv2: relative, relative, cleanFraction: 1 },
+          { name: 'Fp2', absoluteUv2: relative, relative: { delta: 0.3, theta: 0.3, alpha: 0.2, beta: 0.2 }, cleanFraction: 1 },
+          // A channel without clean data in the window has no band powers and does not count.
+          { name: 'C3', absoluteUv2: null, relative: null, cleanFraction: 0 }
+        ]
+      },
+      face: {
+        perclosP80: 0.12,
+        perclosP70: 0.15,
+        facePresentFraction: 1,
+        baselineReady: true,
+        blinksPerMin: 14,
+        meanBlinkDurationMs: 180,
+        longClosures: 0,
+        maxClosureMs: 300,
+        currentClosureMs: 0,
+        yawnsPerMin: 0,
+        headNodsPerMin: 0
+      },
+      driving: {
+        sdlpM: 0.21,
+        sdlpDeltaM: 0.05,
+        laneDeparturesPerMin: 0,
+        steeringReversalsPerMin: 12,
+        pvt: { responses: 10, misses: 0, meanRtMs: 420, medianRtMs: 400, meanSpeedPerS: 2.4, lapses: 1, falseStarts: 0 },
+        kss: 8,
+        kssAgeMs: 1000
+      },
+      alertStates: { eeg_fatigue: 'none', perclos: 'none', microsleep: 'none', lane_departure: 'none', slow_reaction: 'none', kss_high: 'severe' }
+    }
+    live.apply(decodeMessage(wire({ v, type: 'fatigue.update', sessionId: 's', metrics })))
     expect(live.snapshot.fatigueScore).toBe(72.5)
     expect(live.snapshot.fatigueLevel).toBe('severe')
     expect(live.snapshot.bandPowers.delta).toBeCloseTo(0.2)
     expect(live.snapshot.tiles).toEqual({ perclos: 0.12, blinkRatePerMin: 14, sdlpM: 0.21, reactionTimeMs: 420, kss: 8 })
     expect(live.fatigue.latest()).toEqual([1000, 72.5])
 
-    live.apply(decodeMessage({ v, type: 'alert.raised', alert: { id: 'a1', sessionId: 's', tMs: 900, type: 'kss_high', severity: 'severe', score: 72.5, message: 'KSS 8' } }))
-    live.apply(decodeMessage({ v, type: 'alert.raised', alert: { id: 'a2', sessionId: 's', tMs: 950, type: 'perclos', severity: 'warning', score: null, message: 'PERCLOS' } }))
+    const a1 = alertOf('a1', 's', 900, 'severe', 'KSS 8')
+    live.apply(decodeMessage(wire({ v, type: 'alert.raised', alert: a1 })))
+    live.apply(decodeMessage(wire({ v, type: 'alert.raised', alert: alertOf('a2', 's', 950, 'warning', 'PERCLOS') })))
     expect(live.snapshot.alerts.map((a) => a.id)).toEqual(['a2', 'a1'])
-    live.apply(decodeMessage({ v, type: 'alert.acknowledged', sessionId: 's', alertId: 'a1', acknowledgedAt: '2026-01-01T00:00:00.000Z', acknowledgedBy: 'u' }))
+    live.apply(decodeMessage(wire({ v, type: 'alert.acknowledged', alert: { ...a1, acknowledged_at: '2026-01-01T00:00:00.000Z', acknowledged_by: 'u' } })))
     expect(live.snapshot.alerts.find((a) => a.id === 'a1')?.acknowledgedAtMs).toBe(Date.parse('2026-01-01T00:00:00.000Z'))
     live.dispose()
   })
@@ -115,7 +158,7 @@ describe('live view decoding (protocol v1)', () => {
   })
 })
 
-const summary = (sessionId: string, status = 'recording') => ({
+const summary = (sessionId: string, status: SessionSummary['status'] = 'recording'): SessionSummary => ({
   sessionId,
   name: `Session ${sessionId}`,
   participantCode: `P-${sessionId}`,
@@ -135,12 +178,15 @@ const summary = (sessionId: string, status = 'recording') => ({
 describe('monitor state', () => {
 
   it('takes membership from snapshots, keeps the newest alert per session, and drops ended sessions', () => {
-    let state = applyMonitorMessage(emptyMonitorState(), { v, type: 'monitor.snapshot', tMs: 0, sessions: [summary('a'), summary('b')] })
+    let state = applyMonitorMessage(emptyMonitorState(), wire({ v, type: 'monitor.snapshot', tMs: 0, sessions: [summary('a'), summary('b')] }))
     expect(state.snapshot?.map((c) => c.participantCode)).toEqual(['P-a', 'P-b'])
-    state = applyMonitorMessage(state, { v, type: 'alert.raised', alert: { id: 'x', sessionId: 'a', tMs: 5, type: 'microsleep', severity: 'severe', score: 80, message: 'Eyes closed' } })
-    state = applyMonitorMessage(state, { v, type: 'alert.raised', alert: { id: 'old', sessionId: 'a', tMs: 1, type: 'perclos', severity: 'warning', score: 50, message: 'older' } })
+    state = applyMonitorMessage(state, wire({ v, type: 'alert.raised', alert: alertOf('x', 'a', 5, 'severe', 'Eyes closed') }))
+    state = applyMonitorMessage(state, wire({ v, type: 'alert.raised', alert: alertOf('old', 'a', 1, 'warning', 'older') }))
     expect(state.newestAlert.get('a')?.id).toBe('x')
-    state = applyMonitorMessage(state, { v, type: 'session.status', sessionId: 'b', status: 'completed' })
+    const acked = { ...alertOf('x', 'a', 5, 'severe', 'Eyes closed'), acknowledged_at: '2026-01-01T00:00:01.000Z', acknowledged_by: 'u' }
+    state = applyMonitorMessage(state, wire({ v, type: 'alert.acknowledged', alert: acked }))
+    expect(state.newestAlert.get('a')?.acknowledgedAtMs).toBe(Date.parse(acked.acknowledged_at))
+    state = applyMonitorMessage(state, wire({ v, type: 'session.status', sessionId: 'b', status: 'completed' }))
     expect(state.snapshot?.map((c) => c.sessionId)).toEqual(['a'])
     const unchanged = applyMonitorMessage(state, { v, type: 'pong', id: null, serverTimeMs: 0 })
     expect(unchanged).toBe(state)

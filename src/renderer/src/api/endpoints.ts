@@ -1,6 +1,6 @@
 /** Every REST call the UI makes, in one place, named after what it does. */
 import { api, request } from './http'
-import type { TokenPair } from './token-store'
+import type { TokenResponse } from '@shared/schemas/auth'
 import type { DeviceConnectBody, devicePortListSchema, DeviceStatusResponse } from '@shared/schemas/devices'
 import type { ExportLink, ExportQuery } from '@shared/schemas/export'
 import type { sessionCreateSchema } from '@shared/schemas/sessions'
@@ -12,7 +12,7 @@ type DevicePortList = z.infer<typeof devicePortListSchema>
 
 export const authApi = {
   login: (username: string, password: string) =>
-    request<TokenPair>('/auth/login', { method: 'POST', body: new URLSearchParams({ username, password }), isPublic: true }),
+    request<TokenResponse>('/auth/login', { method: 'POST', body: new URLSearchParams({ username, password }), isPublic: true }),
   register: (body: { email: string; password: string; full_name?: string }) => request<User>('/auth/register', { method: 'POST', body, isPublic: true }),
   logout: (refreshToken: string) => api.post<void>('/auth/logout', { refresh_token: refreshToken }),
   me: () => api.get<User>('/users/me')

@@ -3,7 +3,8 @@
  * by every request and every tab that is waiting) and turns every non-2xx answer into an `ApiError`
  * carrying the station's `{detail, code}`, so pages can show the station's own words.
  */
-import { tokenStore, type TokenPair } from './token-store'
+import type { TokenResponse } from '@shared/schemas/auth'
+import { tokenStore } from './token-store'
 
 export const API_BASE = '/api/v1'
 
@@ -84,17 +85,17 @@ async function send(path: string, options: RequestOptions, bearer: string | null
   }
 }
 
-let refreshInFlight: Promise<TokenPair | null> | null = null
+let refreshInFlight: Promise<TokenResponse | null> | null = null
 
 /**
  * Exchanges the refresh token for a new pair. Refresh tokens rotate, so two tabs refreshing with the
  * same token would get one of them signed out: a Web Lock serialises tabs, and a tab that waited
  * re-reads the store and uses the pair the other tab already obtained.
  */
-export function refreshTokens(): Promise<TokenPair | null> {
+export function refreshTokens(): Promise<TokenResponse | null> {
   if (refreshInFlight) return refreshInFlight
   const staleRefresh = tokenStore.get()?.refresh_token ?? null
-  const run = async (): Promise<TokenPair | null> => {
+  const run = async (): Promise<TokenResponse | null> => {
     const current = tokenStore.get()
     if (!current) return null
     if (current.refresh_token !== staleRefresh && tokenStore.isFresh()) return current
@@ -104,7 +105,7 @@ export function refreshTokens(): Promise<TokenPair | null> {
       if (response.status === 401 || response.status === 403 || response.status === 422) tokenStore.clear('expired')
       return null
     }
-    const pair = (await response.json()) as TokenPair
+    const pair = (await response.json()) as TokenResponse
     tokenStore.set(pair)
     return tokenStore.get()
   }

@@ -2,15 +2,9 @@
  * Where the signed-in user's tokens live. localStorage, so a reload or a second tab stays signed in;
  * the `storage` event keeps tabs in step when one of them refreshes or signs out.
  */
-export interface TokenPair {
-  access_token: string
-  refresh_token: string
-  token_type?: string
-  /** Lifetime of the access token in seconds. */
-  expires_in: number
-}
+import type { TokenResponse } from '@shared/schemas/auth'
 
-interface StoredTokens extends TokenPair {
+interface StoredTokens extends TokenResponse {
   /** Epoch ms after which the access token should be refreshed before use. */
   refreshAfterMs: number
 }
@@ -48,7 +42,7 @@ export const tokenStore = {
     const tokens = read()
     return Boolean(tokens && Date.now() < tokens.refreshAfterMs)
   },
-  set(pair: TokenPair): void {
+  set(pair: TokenResponse): void {
     const lifetimeMs = Math.max(0, pair.expires_in * 1000)
     const refreshAfterMs = Date.now() + Math.max(lifetimeMs - EARLY_REFRESH_MS, lifetimeMs / 2)
     localStorage.setItem(KEY, JSON.stringify({ ...pair, refreshAfterMs } satisfies StoredTokens))

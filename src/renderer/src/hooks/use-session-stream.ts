@@ -9,7 +9,7 @@ export interface SessionStream {
   snapshot: LiveSnapshot
   socketStatus: SocketStatus
   socketDetail: string | undefined
-  /** Sends a client message (protocol v1) if the socket is open; false otherwise. */
+  /** Sends a client message (src/shared/protocol/client-messages.ts) if the socket is open; false otherwise. */
   send(message: ClientMessage): boolean
 }
 

@@ -5,20 +5,22 @@
  */
 import type { SessionSummary } from '@shared/protocol/common'
 import type { StationMessage } from '@shared/protocol/station-messages'
+import type { ChannelQuality } from '@shared/schemas/devices'
+import type { FatigueLevel } from '@shared/schemas/fatigue'
+import type { SessionStatus } from '@shared/schemas/sessions'
 import type { Session } from '../api/types'
-import { alertFromWire } from './protocol'
-import type { LiveAlert } from './session-live'
+import { liveAlertOf, type LiveAlert } from './protocol'
 
 export interface MonitorCard {
   sessionId: string
   name: string
   participantCode: string
-  status: string
+  status: SessionStatus
   startedAtMs: number | null
   /** Per-channel quality when the station's headset records this session. */
-  signalQuality: string[]
+  signalQuality: ChannelQuality[]
   fatigueScore: number | null
-  fatigueLevel: string | null
+  fatigueLevel: FatigueLevel | null
   alertCount: number | null
   viewers: number | null
 }
@@ -70,21 +72,22 @@ export function applyMonitorMessage(state: MonitorState, message: unknown): Moni
       return { ...state, snapshot: m.sessions.map(cardFromSummary) }
     case 'alert.raised': {
       const newestAlert = new Map(state.newestAlert)
-      const previous = newestAlert.get(m.alert.sessionId)
-      if (!previous || m.alert.tMs >= previous.tMs) newestAlert.set(m.alert.sessionId, alertFromWire(m.alert))
+      const previous = newestAlert.get(m.alert.session_id)
+      if (!previous || m.alert.t_ms >= previous.tMs) newestAlert.set(m.alert.session_id, liveAlertOf(m.alert))
       return { ...state, newestAlert }
     }
     case 'alert.acknowledged': {
-      const previous = state.newestAlert.get(m.sessionId)
-      if (!previous || previous.id !== m.alertId) return state
+      const sessionId = m.alert.session_id
+      const previous = state.newestAlert.get(sessionId)
+      if (!previous || previous.id !== m.alert.id) return state
       const newestAlert = new Map(state.newestAlert)
-      newestAlert.set(m.sessionId, { ...previous, acknowledgedAtMs: Date.parse(m.acknowledgedAt) || Date.now() })
+      newestAlert.set(sessionId, { ...previous, acknowledgedAtMs: (m.alert.acknowledged_at && Date.parse(m.alert.acknowledged_at)) || Date.now() })
       return { ...state, newestAlert }
     }
     case 'session.status': {
       if (!state.snapshot) return state
-      const isActive = m.status === 'recording' || m.status === 'paused'
-      return { ...state, snapshot: isActive ? state.snapshot.map((c) => (c.sessionId === m.sessionId ? { ...c, status: m.status! } : c)) : state.snapshot.filter((c) => c.sessionId !== m.sessionId) }
+      const status = m.status
+      return { ...state, snapshot: status === 'recording' || status === 'paused' ? state.snapshot.map((c) => (c.sessionId === m.sessionId ? { ...c, status } : c)) : state.snapshot.filter((c) => c.sessionId !== m.sessionId) }
     }
     default:
       return state

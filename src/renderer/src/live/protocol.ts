@@ -1,30 +1,49 @@
 /**
- * Maps station WebSocket messages (src/shared/protocol/station-messages.ts, protocol v1) onto the
- * renderer's live state. The one place that knows the wire shapes of the live view.
+ * Maps station WebSocket messages (src/shared/protocol/station-messages.ts) onto the renderer's live
+ * state. The one place that knows the wire shapes of the live view; every resource arrives in its REST
+ * shape (src/shared/schemas), so alerts from REST and from the stream go through the same function.
  */
+import type { DeviceStatusResponse, ChannelQuality, DeviceState } from '@shared/schemas/devices'
+import type { Alert, AlertSeverity, BandPowers, FatigueLevel, FatigueMetrics } from '@shared/schemas/fatigue'
+import type { SessionStatus } from '@shared/schemas/sessions'
 import type { StationMessage, StationMessageOf } from '@shared/protocol/station-messages'
-import type { LiveAlert, LiveDevice } from './session-live'
 
-export type LiveTiles = Partial<Record<'perclos' | 'blinkRatePerMin' | 'sdlpM' | 'reactionTimeMs' | 'kss', number | null>>
+export interface LiveAlert {
+  id: string
+  level: AlertSeverity
+  message: string
+  tMs: number
+  acknowledgedAtMs: number | null
+}
+
+export interface LiveDevice {
+  state: DeviceState
+  kind: string | null
+  model: string | null
+  samplesReceived: number
+  samplesDropped: number
+  reconnects: number
+  detail: string | null
+}
+
+export interface LiveTiles {
+  perclos: number | null
+  blinkRatePerMin: number | null
+  sdlpM: number | null
+  reactionTimeMs: number | null
+  kss: number | null
+}
 
 export type LiveMessage =
   | { kind: 'eeg'; firstSeq: number; channelCount: number; sampleRateHz: number | null; sampleCount: number; samplesUv: Float32Array }
-  | { kind: 'device'; device: LiveDevice; quality: string[]; channelNames: string[]; sampleRateHz: number | null }
-  | { kind: 'fatigue'; tMs: number; score: number | null; level: string | null; bands: Record<string, number> | null; tiles: LiveTiles }
+  | { kind: 'device'; device: LiveDevice; quality: ChannelQuality[]; channelNames: string[]; sampleRateHz: number | null }
+  | { kind: 'fatigue'; tMs: number; score: number | null; level: FatigueLevel | null; bands: BandPowers | null; tiles: LiveTiles }
   | { kind: 'alert'; alert: LiveAlert }
   | { kind: 'alert-ack'; alertId: string; tMs: number }
-  | { kind: 'session'; status: string | null }
-  | { kind: 'hello'; canWrite: boolean; sessionStatus: string | null }
+  | { kind: 'session'; status: SessionStatus | null }
+  | { kind: 'hello'; canWrite: boolean; sessionStatus: SessionStatus | null }
   | { kind: 'lagging'; droppedFrames: number }
   | { kind: 'ignored' }
-
-type Json = Record<string, unknown>
-const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null)
-function pick(...values: unknown[]): number | null {
-  for (const value of values) if (num(value) !== null) return value as number
-  return null
-}
-const obj = (value: unknown): Json => (value && typeof value === 'object' ? (value as Json) : {})
 
 /** Sample rate from a batch's own timestamps, for streams (WebSocket producers) without a device.status. */
 function rateFromTimestamps(tMs: number[]): number | null {
@@ -44,41 +63,49 @@ function decodeEeg(m: StationMessageOf<'eeg.samples'>): LiveMessage {
   return { kind: 'eeg', firstSeq: m.firstSampleSeq, channelCount: channels, sampleRateHz: rateFromTimestamps(m.tMs), sampleCount: rows.length, samplesUv: values }
 }
 
-/** Relative band powers averaged over channels (protocol `bandPowers[]`, or the engine's channel-mean `eeg.relative`). */
-function relativeBands(m: StationMessageOf<'fatigue.update'>): Record<string, number> | null {
-  if (m.bandPowers.length > 0) {
-    const sums: Record<string, number> = {}
-    for (const channel of m.bandPowers) for (const [band, value] of Object.entries(channel.relative)) sums[band] = (sums[band] ?? 0) + value
-    for (const band of Object.keys(sums)) sums[band] /= m.bandPowers.length
-    return sums
-  }
-  const relative = obj(obj((m as unknown as Json).eeg).relative)
-  const out: Record<string, number> = {}
-  for (const [band, value] of Object.entries(relative)) if (num(value) !== null) out[band] = value as number
-  return Object.keys(out).length ? out : null
+/** Relative band powers averaged over the channels that had clean data in the window. */
+function relativeBands(metrics: FatigueMetrics): BandPowers | null {
+  const channels = (metrics.eeg?.channels ?? []).filter((c) => c.absoluteUv2 && c.relative)
+  if (channels.length === 0) return null
+  const sums: BandPowers = { delta: 0, theta: 0, alpha: 0, beta: 0 }
+  const bands = Object.keys(sums) as (keyof BandPowers)[]
+  for (const channel of channels) for (const band of bands) sums[band] += channel.relative![band]
+  for (const band of bands) sums[band] /= channels.length
+  return sums
 }
 
-/** Tiles from `indices` by name, or from the engine's nested face/driving metrics when it sends those. */
-function tilesOf(m: StationMessageOf<'fatigue.update'>): LiveTiles {
-  const extra = m as unknown as Json
-  const face = obj(extra.face)
-  const driving = obj(extra.driving)
+/** JSON carries a non-finite metric (a ratio over zero power) as null; anything else passes. */
+const finite = (value: number | null | undefined): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null)
+
+function tilesOf(metrics: FatigueMetrics): LiveTiles {
   return {
-    perclos: pick(m.indices.perclos, m.indices.perclosP80, face.perclosP80),
-    blinkRatePerMin: pick(m.indices.blinksPerMin, m.indices.blinkRatePerMin, face.blinksPerMin),
-    sdlpM: pick(m.indices.sdlpM, m.indices.sdlp, driving.sdlpM),
-    reactionTimeMs: pick(m.indices.pvtMeanRtMs, m.indices.meanRtMs, obj(driving.pvt).meanRtMs),
-    kss: pick(m.indices.kss, driving.kss)
+    perclos: finite(metrics.face?.perclosP80),
+    blinkRatePerMin: finite(metrics.face?.blinksPerMin),
+    sdlpM: finite(metrics.driving?.sdlpM),
+    reactionTimeMs: finite(metrics.driving?.pvt.meanRtMs),
+    kss: finite(metrics.driving?.kss)
   }
 }
 
-export function alertFromWire(alert: { id: string; tMs?: number; t_ms?: number; severity: string; message: string; type?: string; acknowledged_at?: string | null }): LiveAlert {
+export function liveAlertOf(alert: Alert): LiveAlert {
   return {
     id: alert.id,
     level: alert.severity,
-    message: alert.message || alert.type || 'alert',
-    tMs: alert.tMs ?? alert.t_ms ?? Date.now(),
+    message: alert.message || alert.type,
+    tMs: alert.t_ms,
     acknowledgedAtMs: alert.acknowledged_at ? Date.parse(alert.acknowledged_at) : null
+  }
+}
+
+function liveDeviceOf(status: DeviceStatusResponse): LiveDevice {
+  return {
+    state: status.state,
+    kind: status.descriptor?.kind ?? null,
+    model: status.descriptor?.model ?? null,
+    samplesReceived: status.stats.samples_received,
+    samplesDropped: status.stats.samples_dropped,
+    reconnects: status.stats.reconnects,
+    detail: status.detail
   }
 }
 
@@ -90,25 +117,17 @@ export function decodeMessage(message: unknown): LiveMessage {
     case 'device.status':
       return {
         kind: 'device',
-        device: {
-          state: m.state,
-          kind: m.kind,
-          model: m.model,
-          samplesReceived: m.stats.samplesReceived,
-          samplesDropped: m.stats.samplesDropped,
-          reconnects: m.stats.reconnects,
-          detail: m.detail ?? null
-        },
-        quality: m.quality,
-        channelNames: m.channelNames,
-        sampleRateHz: m.sampleRateHz
+        device: liveDeviceOf(m.status),
+        quality: m.status.quality,
+        channelNames: m.status.descriptor?.channel_names ?? [],
+        sampleRateHz: m.status.descriptor?.sample_rate_hz ?? null
       }
     case 'fatigue.update':
-      return { kind: 'fatigue', tMs: m.tMs, score: m.score, level: m.level, bands: relativeBands(m), tiles: tilesOf(m) }
+      return { kind: 'fatigue', tMs: m.metrics.tMs, score: m.metrics.score, level: m.metrics.level, bands: relativeBands(m.metrics), tiles: tilesOf(m.metrics) }
     case 'alert.raised':
-      return { kind: 'alert', alert: alertFromWire(m.alert) }
+      return { kind: 'alert', alert: liveAlertOf(m.alert) }
     case 'alert.acknowledged':
-      return { kind: 'alert-ack', alertId: m.alertId, tMs: Date.parse(m.acknowledgedAt) || Date.now() }
+      return { kind: 'alert-ack', alertId: m.alert.id, tMs: (m.alert.acknowledged_at && Date.parse(m.alert.acknowledged_at)) || Date.now() }
     case 'session.status':
       return { kind: 'session', status: m.status }
     case 'hello':

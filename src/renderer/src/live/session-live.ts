@@ -3,44 +3,31 @@
  * ring buffers that the canvas reads every frame; everything slow (fatigue, alerts, device) is kept
  * here and announced to React at most a few times a second, so React never re-renders per batch.
  */
+import type { ChannelQuality } from '@shared/schemas/devices'
+import type { BandPowers, FatigueLevel } from '@shared/schemas/fatigue'
+import type { SessionStatus } from '@shared/schemas/sessions'
+import type { LiveAlert, LiveDevice, LiveMessage, LiveTiles } from './protocol'
 import { PointRing, TraceBuffer } from './trace-buffer'
-import type { LiveMessage } from './protocol'
 
 export const TRACE_WINDOW_S = 10
 /** Two hours of one-per-second fatigue updates; older points are overwritten. */
 const FATIGUE_HISTORY = 7200
 const MAX_ALERTS = 200
 
-export interface LiveAlert {
-  id: string
-  level: string
-  message: string
-  tMs: number
-  acknowledgedAtMs: number | null
-}
-
-export interface LiveDevice {
-  state: string
-  kind?: string | null
-  model?: string | null
-  samplesReceived?: number
-  samplesDropped?: number
-  reconnects?: number
-  detail?: string | null
-}
-
 export interface LiveSnapshot {
   channelNames: string[]
   sampleRateHz: number
-  quality: string[]
+  quality: ChannelQuality[]
   /** Relative band powers (share of total) keyed by band name, averaged over channels. */
-  bandPowers: Record<string, number>
+  bandPowers: Partial<BandPowers>
   fatigueScore: number | null
-  fatigueLevel: string | null
-  tiles: { perclos: number | null; blinkRatePerMin: number | null; sdlpM: number | null; reactionTimeMs: number | null; kss: number | null }
+  /** Null until the engine has assessed the session. */
+  fatigueLevel: FatigueLevel | null
+  tiles: LiveTiles
   alerts: LiveAlert[]
   device: LiveDevice | null
-  sessionStatus: string | null
+  /** `deleted` once the station said the session is gone. */
+  sessionStatus: SessionStatus | 'deleted' | null
   samplesSeen: number
   gaps: number
   /** Live frames the station skipped because this view read too slowly. */
@@ -136,13 +123,11 @@ export class SessionLive {
         return
       case 'fatigue': {
         if (message.score !== null) this.fatigue.push(message.tMs, message.score)
-        // Every update carries every available index; a missing one means the modality has no usable data now.
-        const t = message.tiles
-        const tiles = { perclos: t.perclos ?? null, blinkRatePerMin: t.blinkRatePerMin ?? null, sdlpM: t.sdlpM ?? null, reactionTimeMs: t.reactionTimeMs ?? null, kss: t.kss ?? null }
+        // Every update carries every modality; a null one has no usable data now.
         this.changed({
           fatigueScore: message.score,
           fatigueLevel: message.level,
-          tiles,
+          tiles: message.tiles,
           bandPowers: message.bands ?? this.snapshot.bandPowers,
           lastMessageAtMs: now
         })

@@ -13,8 +13,7 @@ import { useHotkey } from '../hooks/use-hotkey'
 import { useNow } from '../hooks/use-now'
 import { useQuery } from '../hooks/use-query'
 import { useSessionStream } from '../hooks/use-session-stream'
-import { alertFromWire } from '../live/protocol'
-import type { LiveAlert } from '../live/session-live'
+import { liveAlertOf, type LiveAlert } from '../live/protocol'
 import { DriveControl } from '../game'
 import { Link } from '../router/router'
 
@@ -33,7 +32,7 @@ export function LivePage({ sessionId }: { sessionId: string }) {
   // Alerts raised before this page opened come from REST; new ones arrive on the socket.
   const initialAlerts = useQuery(() => sessionsApi.alerts(sessionId), [sessionId])
   useEffect(() => {
-    const seeded = itemsOf<Alert>(initialAlerts.data).map(alertFromWire)
+    const seeded = itemsOf<Alert>(initialAlerts.data).map(liveAlertOf)
     if (seeded.length) live.seedAlerts(seeded)
   }, [initialAlerts.data, live])
 

@@ -11,7 +11,6 @@ import type { StationMessage } from '@shared/protocol/station-messages'
 import { applyMonitorMessage, cardFromSession, emptyMonitorState, type MonitorState } from '../live/monitor-state'
 import { Link, navigate } from '../router/router'
 
-const SEVERE_LEVELS = new Set(['critical', 'severe'])
 const ACTIVE = new Set(['recording', 'paused'])
 
 /** Every active session as a live card (in a stable order, so cards never jump); a severe alert flashes its card and sounds the alarm. */
@@ -40,9 +39,9 @@ export function MonitorPage() {
         setState(next)
         // A severe alert is cued once, when it arrives (snapshots never repeat it).
         const m = message as StationMessage
-        if (m.type === 'alert.raised' && SEVERE_LEVELS.has(m.alert.severity)) {
-          const card = next.snapshot?.find((c) => c.sessionId === m.alert.sessionId)
-          setSevere({ sessionId: m.alert.sessionId, message: `${card?.participantCode ?? 'session'}: ${m.alert.message}` })
+        if (m.type === 'alert.raised' && m.alert.severity === 'severe') {
+          const card = next.snapshot?.find((c) => c.sessionId === m.alert.session_id)
+          setSevere({ sessionId: m.alert.session_id, message: `${card?.participantCode ?? 'session'}: ${m.alert.message}` })
           playAlarm()
         }
       },
@@ -102,7 +101,7 @@ export function MonitorPage() {
         <ul className="monitor-grid" data-testid="monitor-cards">
           {list.map((card) => {
             const alert = state.newestAlert.get(card.sessionId) ?? null
-            const isSevere = alert !== null && !alert.acknowledgedAtMs && SEVERE_LEVELS.has(alert.level)
+            const isSevere = alert !== null && !alert.acknowledgedAtMs && alert.level === 'severe'
             const good = card.signalQuality.filter((q) => q === 'good').length
             return (
               <li key={card.sessionId}>
@@ -116,7 +115,7 @@ export function MonitorPage() {
                     <span className="fatigue-number" data-testid="card-fatigue">
                       {card.fatigueScore === null ? '—' : Math.round(card.fatigueScore)}
                     </span>
-                    <span className="fatigue-level">{card.fatigueLevel && card.fatigueLevel !== 'unknown' ? card.fatigueLevel : 'no estimate yet'}</span>
+                    <span className="fatigue-level">{card.fatigueLevel ?? 'no estimate yet'}</span>
                   </span>
                   <span className="card-row">
                     <span className="elapsed-small">{card.startedAtMs ? formatDuration(nowMs - card.startedAtMs) : '—'}</span>

@@ -1,12 +1,11 @@
 import { useState } from 'react'
 import { usersApi } from '../api/endpoints'
 import { ApiError } from '../api/http'
-import type { Role, User } from '../api/types'
+import { ROLES, type Role, type User } from '../api/types'
 import { useAuth } from '../auth/auth-context'
 import { Badge, ConfirmDialog, EmptyState, ErrorNote, Skeleton, formatTime } from '../components/ui/ui'
 import { useQuery } from '../hooks/use-query'
 
-const ROLES: Role[] = ['admin', 'researcher', 'student']
 const PAGE_SIZE = 50
 
 export function UsersPage() {

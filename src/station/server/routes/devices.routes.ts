@@ -5,41 +5,12 @@ import { errorResponseSchema } from '../../../shared/schemas/common'
 import {
   deviceConnectSchema,
   devicePortListSchema,
-  deviceStatusSchema,
-  type DeviceStatusResponse
+  deviceStatusSchema
 } from '../../../shared/schemas/devices'
 import { listSerialPorts } from '../../devices/serial/port-discovery'
-import type { DeviceStatus } from '../../devices/types'
 import { bearerSecurity, requireRole } from '../plugins/auth'
+import { toDeviceStatusResponse } from '../responses'
 
-export function toDeviceStatusResponse(status: DeviceStatus): DeviceStatusResponse {
-  const d = status.descriptor
-  return {
-    state: status.state,
-    descriptor: d
-      ? {
-          kind: d.kind,
-          model: d.model,
-          channel_names: d.channelNames,
-          sample_rate_hz: d.sampleRateHz,
-          full_scale_uv: d.fullScaleUv,
-          unit: 'uV',
-          gain: d.gain ?? null,
-          port: d.port ?? null,
-          baud_rate: d.baudRate ?? null
-        }
-      : null,
-    stats: {
-      samples_received: status.stats.samplesReceived,
-      samples_dropped: status.stats.samplesDropped,
-      gaps: status.stats.gaps,
-      parse_errors: status.stats.parseErrors,
-      reconnects: status.stats.reconnects
-    },
-    quality: status.quality,
-    detail: status.detail ?? null
-  }
-}
 
 const errors = { 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 422: errorResponseSchema, 502: errorResponseSchema }
 

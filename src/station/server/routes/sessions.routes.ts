@@ -13,11 +13,10 @@ import {
   sessionPageSchema,
   sessionSchema,
   sessionUpdateSchema,
-  type MarkerResponse,
   type SessionResponse
 } from '../../../shared/schemas/sessions'
 import type { StationContext } from '../../context'
-import { listMarkers, sessionCounters, type Marker, type Session } from '../../sessions/sessions.repository'
+import { listMarkers, sessionCounters, type Session } from '../../sessions/sessions.repository'
 import {
   addMarker,
   createSession,
@@ -27,6 +26,7 @@ import {
   updateVisibleSession
 } from '../../sessions/sessions.service'
 import { bearerSecurity } from '../plugins/auth'
+import { toMarkerResponse } from '../responses'
 
 export function toSessionResponse(ctx: StationContext, session: Session): SessionResponse {
   const counters = sessionCounters(ctx.db, session.id)
@@ -49,10 +49,6 @@ export function toSessionResponse(ctx: StationContext, session: Session): Sessio
     version: session.version,
     counters: { samples: counters.samples, face_events: counters.faceEvents, game_events: counters.gameEvents, alerts: counters.alerts }
   }
-}
-
-function toMarkerResponse(marker: Marker): MarkerResponse {
-  return { id: marker.uid, session_id: marker.sessionId, t_ms: marker.tMs, label: marker.label, value: marker.value, created_by: marker.createdBy }
 }
 
 function toDetail(ctx: StationContext, session: Session) {

@@ -1,17 +1,19 @@
 /** The slow-changing panels of the live view: quality badges, band powers, fatigue, tiles, alerts, device. */
-import type { LiveAlert, LiveDevice, LiveSnapshot } from '../../live/session-live'
+import type { ChannelQuality } from '@shared/schemas/devices'
+import type { AlertSeverity, BandPowers, FatigueLevel } from '@shared/schemas/fatigue'
+import type { LiveAlert, LiveDevice, LiveTiles } from '../../live/protocol'
 import { Badge, EmptyState, formatTime } from '../ui/ui'
 
-const QUALITY_TONE: Record<string, 'ok' | 'warn' | 'bad' | 'muted'> = { good: 'ok', noisy: 'warn', railed: 'bad', flat: 'bad', unknown: 'muted' }
+const QUALITY_TONE: Record<ChannelQuality, 'ok' | 'warn' | 'bad' | 'muted'> = { good: 'ok', noisy: 'warn', railed: 'bad', flat: 'bad', unknown: 'muted' }
 
-export function QualityBadges({ names, quality }: { names: string[]; quality: string[] }) {
+export function QualityBadges({ names, quality }: { names: string[]; quality: ChannelQuality[] }) {
   return (
     <ul className="quality-strip" aria-label="Signal quality per channel" data-testid="quality-badges">
       {names.map((name, i) => {
         const q = quality[i] ?? 'unknown'
         return (
           <li key={name + i}>
-            <Badge tone={QUALITY_TONE[q] ?? 'muted'} title={`${name}: ${q}`}>
+            <Badge tone={QUALITY_TONE[q]} title={`${name}: ${q}`}>
               {name} {q === 'good' ? '●' : q}
             </Badge>
           </li>
@@ -24,14 +26,14 @@ export function QualityBadges({ names, quality }: { names: string[]; quality: st
 const BAND_ORDER = ['delta', 'theta', 'alpha', 'beta', 'gamma']
 const bandRank = (name: string) => (BAND_ORDER.includes(name) ? BAND_ORDER.indexOf(name) : BAND_ORDER.length)
 
-export function BandBars({ bands }: { bands: Record<string, number> }) {
-  const names = Object.keys(bands).sort((a, b) => bandRank(a) - bandRank(b))
+export function BandBars({ bands }: { bands: Partial<BandPowers> }) {
+  const names = (Object.keys(bands) as (keyof BandPowers)[]).sort((a, b) => bandRank(a) - bandRank(b))
   if (names.length === 0) return <p className="muted">Waiting for band powers…</p>
-  const total = names.reduce((sum, name) => sum + Math.max(0, bands[name]), 0) || 1
+  const total = names.reduce((sum, name) => sum + Math.max(0, bands[name] ?? 0), 0) || 1
   return (
     <ul className="band-bars" data-testid="band-bars">
       {names.map((name) => {
-        const share = Math.max(0, bands[name]) / total
+        const share = Math.max(0, bands[name] ?? 0) / total
         return (
           <li key={name}>
             <span className="band-name">{name}</span>
@@ -46,7 +48,7 @@ export function BandBars({ bands }: { bands: Record<string, number> }) {
   )
 }
 
-export function levelTone(level: string | null): 'ok' | 'warn' | 'bad' | 'muted' {
+export function levelTone(level: FatigueLevel | AlertSeverity | null): 'ok' | 'warn' | 'bad' | 'muted' {
   if (!level) return 'muted'
   // Fatigue levels (alert/moderate/severe) and alert severities (info/warning/severe) share the scale.
   if (level === 'severe') return 'bad'
@@ -55,14 +57,14 @@ export function levelTone(level: string | null): 'ok' | 'warn' | 'bad' | 'muted'
   return 'muted'
 }
 
-export function FatigueValue({ score, level }: { score: number | null; level: string | null }) {
+export function FatigueValue({ score, level }: { score: number | null; level: FatigueLevel | null }) {
   return (
     <div className={`fatigue-value tone-${levelTone(level)}`} data-testid="fatigue-value">
       <span className="fatigue-number" title="Fused fatigue score, 0 (alert) to 100 (drowsy)">
         {score === null ? '—' : Math.round(score)}
       </span>
       <span className="fatigue-level" data-testid="fatigue-level">
-        {level && level !== 'unknown' ? level : score === null ? 'waiting for data' : ''}
+        {level ?? (score === null ? 'waiting for data' : '')}
       </span>
     </div>
   )
@@ -72,7 +74,7 @@ function fmt(value: number | null, digits: number, unit: string): string {
   return value === null ? '—' : `${value.toFixed(digits)}${unit}`
 }
 
-export function FeatureTiles({ tiles }: { tiles: LiveSnapshot['tiles'] }) {
+export function FeatureTiles({ tiles }: { tiles: LiveTiles }) {
   return (
     <div className="tiles" data-testid="feature-tiles">
       <div className="tile" title="P80: share of the last minute the eyes were at least 80% closed">

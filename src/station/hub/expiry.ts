@@ -1,0 +1,24 @@
+/** Token lifetime of a long-lived connection: `auth.expiring` ahead of time, close 4001 at expiry. */
+import { closeCodeFor } from '../../shared/protocol/close-codes'
+import type { Clock } from '../clock'
+import type { HubConnection } from './connection'
+import { encode } from './encode'
+import type { HubOptions } from './options'
+
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+export function scheduleExpiry(conn: HubConnection, clock: Clock, options: Pick<HubOptions, 'expiryWarningMs'>): void {
+  const { expiryWarningMs } = options
+  conn.clearExpiryTimers()
+  const remainingMs = conn.tokenExpiresAtMs - clock.wallMs()
+  // setTimeout fires at once beyond 2^31-1 ms (~24.8 days): a very long token lifetime is re-armed in steps.
+  if (remainingMs - expiryWarningMs > MAX_TIMER_MS) {
+    conn.expiryTimers.push(setTimeout(() => scheduleExpiry(conn, clock, options), MAX_TIMER_MS))
+    return
+  }
+  const warnInMs = remainingMs - expiryWarningMs
+  if (warnInMs > 0) {
+    conn.expiryTimers.push(setTimeout(() => conn.send(encode({ type: 'auth.expiring', tokenExpiresAtMs: conn.tokenExpiresAtMs }), 'reliable'), warnInMs))
+  }
+  conn.expiryTimers.push(setTimeout(() => conn.close(closeCodeFor('AUTH_TOKEN_EXPIRED'), 'access token expired'), Math.max(0, remainingMs)))
+}

@@ -1,0 +1,41 @@
+/** The hub's limits and timings; tests and benchmarks tighten them through `createHub`'s overrides. */
+
+export interface HubOptions {
+  /** Ping interval; a socket that missed the previous ping is terminated. */
+  heartbeatIntervalMs: number
+  /** Period of `monitor.snapshot` (1 Hz by default). */
+  monitorIntervalMs: number
+  maxMessagesPerS: number
+  burstMessages: number
+  rateStrikesToClose: number
+  rateStrikeWindowMs: number
+  /** Consecutive invalid messages that close a connection (4400). */
+  maxInvalidInARow: number
+  highWaterBytes: number
+  maxQueuedLiveFrames: number
+  maxQueuedReliableFrames: number
+  drainCheckMs: number
+  /** How long before token expiry `auth.expiring` is sent. */
+  expiryWarningMs: number
+  /** The ws `maxPayload`, announced in `hello`. */
+  maxPayloadBytes: number
+  /** How far a producer's timestamps may lie outside [session start, now] (src/station/ingest/time-window.ts). */
+  clockToleranceMs: number
+}
+
+export const DEFAULT_HUB_OPTIONS: HubOptions = {
+  heartbeatIntervalMs: 15_000,
+  monitorIntervalMs: 1000,
+  maxMessagesPerS: 200,
+  burstMessages: 400,
+  rateStrikesToClose: 3,
+  rateStrikeWindowMs: 10_000,
+  maxInvalidInARow: 20,
+  highWaterBytes: 256 * 1024,
+  maxQueuedLiveFrames: 256,
+  maxQueuedReliableFrames: 2048,
+  drainCheckMs: 10,
+  expiryWarningMs: 60_000,
+  maxPayloadBytes: 1024 * 1024,
+  clockToleranceMs: 120_000
+}
