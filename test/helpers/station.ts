@@ -1,9 +1,12 @@
 /**
  * Starts a real station on a free loopback port with a throwaway data dir, for integration tests.
+ * Pass a manual clock (`createManualClock`, test/helpers/clock.ts) to decide when the simulated
+ * headset produces samples instead of waiting for them.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Clock } from '../../src/station/clock'
 import { loadConfig, type StationConfigInput } from '../../src/station/config'
 import { createLogger } from '../../src/station/logger'
 import { createStation, type Station } from '../../src/station/station'
@@ -28,14 +31,14 @@ export function makeTempDir(prefix = 'vigil-test-'): string {
 }
 
 /** Defaults: no headset (tests opt in), port 0, silent logs, no renderer. */
-export async function startTestStation(overrides: StationConfigInput = {}): Promise<TestStation> {
+export async function startTestStation(overrides: StationConfigInput = {}, options: { clock?: Clock } = {}): Promise<TestStation> {
   const dataDir = makeTempDir()
   const base = merge(
     { dataDir, server: { port: 0, host: '127.0.0.1' }, device: { kind: 'none' }, log: { level: 'silent' }, auth: { bcryptCost: 4 } },
     overrides as Record<string, unknown>
   ) as StationConfigInput
   const config = loadConfig({ env: {}, base })
-  const station = createStation(config, { logger: createLogger('silent') })
+  const station = createStation(config, { logger: createLogger('silent'), clock: options.clock })
   await station.start()
   return {
     station,

@@ -20,7 +20,7 @@ import { createLogger } from '../../src/station/logger'
 import { createStation, type Station } from '../../src/station/station'
 import { authHeader, forgetStation, registerAndLogin } from '../helpers/auth'
 import { makeTempDir } from '../helpers/station'
-import { TestClient } from './ws/ws-client'
+import { TestClient } from '../helpers/ws-client'
 
 const root = resolve(import.meta.dirname, '..', '..')
 const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')

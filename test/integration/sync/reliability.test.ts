@@ -14,7 +14,7 @@ import {
   seedLocal,
   type TestCentral,
   type TestLocal
-} from './sync-helpers'
+} from '../../helpers/sync'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {

@@ -7,7 +7,7 @@ import type { SyncStatus as WireSyncStatus } from '../../../src/shared/protocol/
 import type { SyncStatus } from '../../../src/shared/schemas/sync'
 import { authHeader, forgetStation, registerAndLogin } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
-import { createTestCentral, seedLocal, type TestCentral } from './sync-helpers'
+import { createTestCentral, seedLocal, type TestCentral } from '../../helpers/sync'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {

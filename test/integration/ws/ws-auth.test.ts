@@ -3,7 +3,7 @@ import { CLOSE_CODES } from '../../../src/shared/protocol/close-codes'
 import type { LoggedInUser } from '../../helpers/auth'
 import { forgetStation } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
-import { delay, sessionOf, TestClient, tokenExpiringIn, userWith } from './ws-client'
+import { delay, sessionOf, TestClient, tokenExpiringIn, userWith } from '../../helpers/ws-client'
 
 describe('WebSocket upgrade: authentication, Origin and visibility', () => {
   let t: TestStation

@@ -5,7 +5,7 @@ import { encodeEegFrame } from '../../../src/shared/protocol/eeg-frame'
 import type { SampleBlock } from '../../../src/station/devices/types'
 import { forgetStation, type LoggedInUser } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
-import { delay, eegBatch, sessionOf, setStatus, TestClient, userWith } from './ws-client'
+import { delay, eegBatch, sessionOf, setStatus, TestClient, userWith } from '../../helpers/ws-client'
 
 describe('session stream: fan-out, acknowledgements, slow and dead clients', () => {
   let t: TestStation

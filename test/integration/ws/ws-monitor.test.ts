@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { forgetStation, type LoggedInUser } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
-import { delay, eegBatch, sessionOf, setStatus, TestClient, userWith } from './ws-client'
+import { delay, eegBatch, sessionOf, setStatus, TestClient, userWith } from '../../helpers/ws-client'
 
 describe('/ws/monitor and engine output on the session stream', () => {
   let t: TestStation

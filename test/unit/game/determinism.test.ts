@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createDriveSimulation, createRecordedDrive, replayDrive, NEUTRAL_INPUT, type DriveInput, type GameEvent } from '../../../src/shared/game'
 import { createPrng } from '../../../src/shared/game/prng'
-import { createLaneKeeper, hashEvents, loadScenario, ofKind, runDrive } from './drivers'
+import { createLaneKeeper, hashEvents, loadScenario, ofKind, runDrive } from '../../helpers/game-drivers'
 
 describe('determinism', () => {
   it('gives an identical trace for the same scenario and seed (hash of every event)', () => {

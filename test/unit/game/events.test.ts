@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createDriveSimulation, createRecordedDrive, driveWireEventSchema, gameEventSchema } from '../../../src/shared/game'
-import { createLaneKeeper, loadScenario, runDrive } from './drivers'
+import { createLaneKeeper, loadScenario, runDrive } from '../../helpers/game-drivers'
 
 describe('event schemas', () => {
   it('accept every event a whole practice drive emits (the schema is the wire contract)', () => {

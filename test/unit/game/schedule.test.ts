@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createDriveSimulation, NEUTRAL_INPUT, type GameEvent } from '../../../src/shared/game'
-import { createLaneKeeper, loadScenario, ofKind, runDrive, testScenario } from './drivers'
+import { createLaneKeeper, loadScenario, ofKind, runDrive, testScenario } from '../../helpers/game-drivers'
 
 /** Gap before each stimulus: from the block start or the previous stimulus's end (response or miss). */
 function interStimulusGapsMs(events: GameEvent[], blockStartMs: number): number[] {

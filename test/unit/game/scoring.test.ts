@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { countSteeringReversals, createDriveSimulation, summarizeDrive, type GameEvent } from '../../../src/shared/game'
-import { createLaneKeeper, loadScenario, runDrive } from './drivers'
+import { createLaneKeeper, loadScenario, runDrive } from '../../helpers/game-drivers'
 
 function state(tMs: number, laneOffsetM: number): GameEvent {
   return { kind: 'state', tMs, distanceM: tMs / 36, laneOffsetM, laneWidthM: 3.5, headingRad: 0, speedMps: 27.8, steeringWheelDeg: 0, roadCurvaturePerM: 0, isStraight: true }

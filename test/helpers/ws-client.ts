@@ -4,11 +4,11 @@
  */
 import { SignJWT } from 'jose'
 import { WebSocket } from 'ws'
-import type { ClientMessage } from '../../../src/shared/protocol/client-messages'
-import type { StationMessage, StationMessageOf, StationMessageType } from '../../../src/shared/protocol/station-messages'
-import type { StationContext } from '../../../src/station/context'
-import { newId } from '../../../src/station/ids'
-import { authHeader, registerAndLogin, type LoggedInUser, type TestRole } from '../../helpers/auth'
+import type { ClientMessage } from '../../src/shared/protocol/client-messages'
+import type { StationMessage, StationMessageOf, StationMessageType } from '../../src/shared/protocol/station-messages'
+import type { StationContext } from '../../src/station/context'
+import { newId } from '../../src/station/ids'
+import { authHeader, registerAndLogin, type LoggedInUser, type TestRole } from './auth'
 
 export interface Refusal {
   status: number

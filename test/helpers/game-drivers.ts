@@ -2,10 +2,10 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { join, resolve } from 'node:path'
-import { scenarioSchema, type Scenario, type ScenarioInput } from '../../../src/shared/schemas/scenario'
-import { NEUTRAL_INPUT, type DriveInput, type DriveSimulation, type GameEvent } from '../../../src/shared/game'
+import { scenarioSchema, type Scenario, type ScenarioInput } from '../../src/shared/schemas/scenario'
+import { NEUTRAL_INPUT, type DriveInput, type DriveSimulation, type GameEvent } from '../../src/shared/game'
 
-export const scenariosDir = resolve(import.meta.dirname, '..', '..', '..', 'resources', 'scenarios')
+export const scenariosDir = resolve(import.meta.dirname, '..', '..', 'resources', 'scenarios')
 
 export function loadScenarioFiles(): { file: string; json: unknown }[] {
   return readdirSync(scenariosDir)
