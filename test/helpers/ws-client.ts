@@ -155,7 +155,3 @@ export function eegBatch(seq: number, first: number, n: number, channels = 8): C
     samplesUv: Array.from({ length: n }, (_row, i) => Array.from({ length: channels }, (_channel, c) => Math.round(Math.sin(first + i + c) * 5000) / 100))
   }
 }
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
-}

@@ -3,7 +3,8 @@ import { CLOSE_CODES } from '../../../src/shared/protocol/close-codes'
 import type { LoggedInUser } from '../../helpers/auth'
 import { forgetStation } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
-import { delay, sessionOf, TestClient, tokenExpiringIn, userWith } from '../../helpers/ws-client'
+import { waitUntil } from '../../helpers/wait'
+import { sessionOf, TestClient, tokenExpiringIn, userWith } from '../../helpers/ws-client'
 
 describe('WebSocket upgrade: authentication, Origin and visibility', () => {
   let t: TestStation
@@ -108,9 +109,11 @@ describe('WebSocket upgrade: authentication, Origin and visibility', () => {
 
     expect(await lapsing.closed).toEqual({ code: CLOSE_CODES.TOKEN_EXPIRED, reason: 'access token expired' })
     expect(lapsing.of('auth.expiring')).toEqual([{ v: 1, type: 'auth.expiring', tokenExpiresAtMs: hello.tokenExpiresAtMs }])
-    await delay(200)
-    expect(refreshing.ws.readyState).toBe(refreshing.ws.OPEN)
+    // Once the old expiry is past, the next loop turn would run a timer left from the old token before
+    // the station reads our ping: the pong proves the refresh replaced it.
+    await waitUntil(() => Date.now() > hello.tokenExpiresAtMs! + 20)
     await refreshing.sync()
+    expect(refreshing.ws.readyState).toBe(refreshing.ws.OPEN)
     refreshing.close()
   })
 
