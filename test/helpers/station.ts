@@ -10,11 +10,14 @@ import type { Clock } from '../../src/station/clock'
 import { loadConfig, type StationConfigInput } from '../../src/station/config'
 import { createLogger } from '../../src/station/logger'
 import { createStation, type Station } from '../../src/station/station'
+import { injectFetch, type FetchLike } from './http'
 
 export interface TestStation {
   station: Station
   baseUrl: string
   dataDir: string
+  /** `fetch` through `app.inject`: for tests whose subject is a route, not the socket. */
+  fetch: FetchLike
   close(): Promise<void>
 }
 
@@ -44,6 +47,7 @@ export async function startTestStation(overrides: StationConfigInput = {}, optio
     station,
     baseUrl: station.url,
     dataDir,
+    fetch: injectFetch(station.server),
     async close() {
       await station.stop()
       rmSync(dataDir, { recursive: true, force: true })

@@ -60,7 +60,7 @@ describe('fatigue engine in the station', () => {
 
   beforeAll(async () => {
     t = await startTestStation()
-    admin = await registerAndLogin(t.baseUrl, { role: 'admin' })
+    admin = await registerAndLogin(t, { role: 'admin' })
     const created = await api<{ id: string }>(t, admin, 'POST', '/sessions', {
       name: 'fatigue drive',
       participant_code: 'P01',
@@ -178,7 +178,7 @@ describe('fatigue engine on the live headset stream', () => {
     const clock = createManualClock()
     const t = await startTestStation({ device: { kind: 'simulated' } }, { clock })
     try {
-      const admin = await registerAndLogin(t.baseUrl, { role: 'admin' })
+      const admin = await registerAndLogin(t, { role: 'admin' })
       const created = await api<{ id: string }>(t, admin, 'POST', '/sessions', { name: 'live', participant_code: 'P02' })
       const updates: FatigueUpdate[] = []
       t.station.ctx.events.on('fatigue.update', (u) => updates.push(u))

@@ -9,7 +9,7 @@ const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 
 function client(t: TestStation, user: LoggedInUser) {
   return async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${t.baseUrl}/api/v1${path}`, {
+    const res = await t.fetch(`${t.baseUrl}/api/v1${path}`, {
       method,
       headers: { ...authHeader(user.accessToken), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body)
@@ -28,7 +28,7 @@ describe('sessions API', () => {
 
   beforeAll(async () => {
     t = await startTestStation()
-    user = await registerAndLogin(t.baseUrl, { role: 'researcher' })
+    user = await registerAndLogin(t, { role: 'researcher' })
     api = client(t, user)
     t.station.ctx.events.on('session.changed', (id, status) => changes.push([id, status]))
   })
@@ -258,7 +258,7 @@ describe('sessions with the simulated headset', () => {
     const clock = createManualClock()
     const t = await startTestStation({ device: { kind: 'simulated' } }, { clock })
     try {
-      const user = await registerAndLogin(t.baseUrl, { role: 'student' })
+      const user = await registerAndLogin(t, { role: 'student' })
       const api = client(t, user)
       const s = (await api('POST', '/sessions', { name: 'sim', participant_code: 'S1' })).body
       const started = await api('PATCH', `/sessions/${s.id}`, { status: 'recording' })

@@ -16,15 +16,15 @@ describe('/api/v1/devices', () => {
   let student: Record<string, string>
 
   const api = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
-    fetch(`${ts.baseUrl}/api/v1${path}`, { ...init, headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers } })
+    ts.fetch(`${ts.baseUrl}/api/v1${path}`, { ...init, headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers } })
 
   beforeAll(async () => {
     ts = await startTestStation()
     pair = await openPtyPair()
     emulator = createCytonEmulator({ pair })
     await emulator.start()
-    researcher = authHeader((await registerAndLogin(ts.baseUrl, { role: 'researcher' })).accessToken)
-    student = authHeader((await registerAndLogin(ts.baseUrl, { role: 'student' })).accessToken)
+    researcher = authHeader((await registerAndLogin(ts, { role: 'researcher' })).accessToken)
+    student = authHeader((await registerAndLogin(ts, { role: 'student' })).accessToken)
   })
 
   afterAll(async () => {
@@ -38,7 +38,7 @@ describe('/api/v1/devices', () => {
     const withCyton = await startTestStation({ device: { kind: 'cyton', path: pair.hostPath } })
     try {
       const { ctx } = withCyton.station
-      const health = (await (await fetch(`${withCyton.baseUrl}/api/v1/health`)).json()) as { device: { kind: string; state: string } }
+      const health = (await (await withCyton.fetch(`${withCyton.baseUrl}/api/v1/health`)).json()) as { device: { kind: string; state: string } }
       expect(health.device).toMatchObject({ kind: 'cyton', state: 'streaming' })
       await waitUntil(() => ctx.devices.status().stats.samplesReceived >= 300, { what: '300 samples from the emulated Cyton' })
       expect(ctx.devices.status().stats.samplesReceived).toBeGreaterThanOrEqual(300)
