@@ -75,8 +75,8 @@ export class TestClient {
     this.ws.send(JSON.stringify(message))
   }
 
-  /** The first message (already received or future) of `type` that satisfies `match`. */
-  next<T extends StationMessageType>(type: T, match: (m: StationMessageOf<T>) => boolean = () => true, timeoutMs = 5000): Promise<StationMessageOf<T>> {
+  /** The first message (already received or future) of `type` that satisfies `match`; the deadline only turns a hang into a message. */
+  next<T extends StationMessageType>(type: T, match: (m: StationMessageOf<T>) => boolean = () => true, timeoutMs = 15_000): Promise<StationMessageOf<T>> {
     const test = (m: StationMessage): boolean => m.type === type && match(m as StationMessageOf<T>)
     const seen = this.messages.find(test)
     if (seen) return Promise.resolve(seen as StationMessageOf<T>)
