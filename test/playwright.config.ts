@@ -19,6 +19,9 @@ export default defineConfig({
   outputDir: '../test-results/playwright',
   workers: 1,
   timeout: 60_000,
+  // A bound, not a pace: web-first assertions return as soon as they hold, and a loaded 2-core host
+  // can take seconds to load a page or open its socket.
+  expect: { timeout: 15_000 },
   reporter: [['list'], ['json', { outputFile: '../test-results/playwright.json' }]],
   use: {
     browserName: 'chromium',

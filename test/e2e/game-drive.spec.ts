@@ -106,25 +106,30 @@ test('keyboard driving reaches the station: telemetry ≥ 20 Hz, a stimulus and 
   const game = page.getByTestId('drive-game')
   await expect(game).toHaveAttribute('data-status', 'ready', { timeout: 30_000 })
   try {
-    await expect(control).toHaveAttribute('data-status', 'ready', { timeout: 10_000 })
+    await expect(control).toHaveAttribute('data-status', 'ready', { timeout: 30_000 })
     await control.getByRole('button', { name: 'Start drive' }).click()
-    await expect(game).toHaveAttribute('data-status', 'running', { timeout: 10_000 })
-    await expect(control).toHaveAttribute('data-status', 'running', { timeout: 10_000 })
+    await expect(game).toHaveAttribute('data-status', 'running', { timeout: 30_000 })
+    await expect(control).toHaveAttribute('data-status', 'running', { timeout: 30_000 })
 
-    // weave a little with the keyboard until the first stimulus (2-10 s after the start), then answer it
-    const deadline = Date.now() + 40_000
+    // weave a little with the keyboard until the first stimulus (2-10 s of drive time after the start,
+    // longer in wall time when frames are slow), then answer it. Each key is held until a broadcast
+    // state shows the wheel turned its way (left is negative; the wheel self-centres, never crosses by itself).
+    const steeredSince = (from: number, sign: number) =>
+      observer.received.slice(from).some((e) => e.event.kind === 'state' && Math.sign(Number(e.event.steeringWheelDeg)) === sign)
+    const deadline = Date.now() + 120_000
     let keyIndex = 0
     while (!observer.received.some((e) => e.event.kind === 'stimulus_shown') && Date.now() < deadline) {
-      const key = keyIndex++ % 2 === 0 ? 'ArrowLeft' : 'ArrowRight'
+      const [key, sign] = keyIndex++ % 2 === 0 ? ['ArrowLeft', -1] : ['ArrowRight', 1]
+      const from = observer.received.length
       await page.keyboard.down(key)
-      await page.waitForTimeout(120)
+      await expect.poll(() => steeredSince(from, sign), { timeout: 30_000, intervals: [20] }).toBe(true)
       await page.keyboard.up(key)
-      await page.waitForTimeout(150)
     }
     expect(observer.received.some((e) => e.event.kind === 'stimulus_shown')).toBe(true)
     await page.keyboard.press('Space')
-    await expect.poll(() => observer.received.some((e) => e.event.kind === 'response'), { timeout: 10_000 }).toBe(true)
-    await page.screenshot({ path: 'test-results/screenshots/game-drive.png' })
+    await expect.poll(() => observer.received.some((e) => e.event.kind === 'response'), { timeout: 30_000 }).toBe(true)
+    // A picture for people, not an assertion: a compositor starved on a loaded host must not fail the drive.
+    await page.screenshot({ path: 'test-results/screenshots/game-drive.png', timeout: 20_000 }).catch((err: Error) => console.warn(`game-drive screenshot skipped: ${err.message}`))
     await control.getByRole('button', { name: 'End drive' }).click()
     await control.getByRole('button', { name: 'Confirm end' }).click()
     // The command goes operator → station → participant page, whose frames are slow on a loaded 2-core host.
@@ -139,7 +144,7 @@ test('keyboard driving reaches the station: telemetry ≥ 20 Hz, a stimulus and 
   const db = new Database(join(station.dataDir, 'vigil.sqlite'), { readonly: true, fileMustExist: true })
   try {
     await expect
-      .poll(() => (db.prepare("SELECT count(*) AS n FROM game_events WHERE session_id = ? AND kind = 'ended'").get(sessionId) as { n: number }).n, { timeout: 10_000 })
+      .poll(() => (db.prepare("SELECT count(*) AS n FROM game_events WHERE session_id = ? AND kind = 'ended'").get(sessionId) as { n: number }).n, { timeout: 30_000 })
       .toBe(1)
     const rows = db.prepare('SELECT t_ms, kind, data_json FROM game_events WHERE session_id = ? ORDER BY t_ms, id').all(sessionId) as { t_ms: number; kind: string; data_json: string }[]
     const states = rows.filter((r) => r.kind === 'state').map((r) => JSON.parse(r.data_json) as { tMs: number; laneOffsetM: number; steeringWheelDeg: number; speedMps: number })

@@ -7,9 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test } from '@playwright/test'
 import { authHeader, forgetStation, registerAndLogin } from '../helpers/auth'
 import { signInBrowser } from '../helpers/browser-auth'
+import { tracesMoving } from '../helpers/live-page'
 import { startE2eStation, type E2eStation } from '../helpers/station-process'
 
 let station: E2eStation | undefined
@@ -19,12 +20,6 @@ test.afterAll(async () => {
   await station?.stop()
   rmSync(dataDir, { recursive: true, force: true })
 })
-
-async function tracesMove(page: Page): Promise<boolean> {
-  const first = await page.getByTestId('eeg-traces').screenshot()
-  await page.waitForTimeout(1000)
-  return !(await page.getByTestId('eeg-traces').screenshot()).equals(first)
-}
 
 async function storedSamples(on: E2eStation, sessionId: string, headers: Record<string, string>): Promise<number> {
   const session = (await (await fetch(`${on.url}/api/v1/sessions/${sessionId}`, { headers })).json()) as { counters: { samples: number } }
@@ -47,10 +42,11 @@ test('the live view survives a station restart: it says so, reconnects by itself
   const page = await context.newPage()
   await page.goto(`${station.url}/sessions/${id}/live`)
   const banner = page.getByTestId('connection-banner')
-  await expect(page.getByTestId('live-status')).toHaveText('recording')
-  await expect(page.getByTestId('quality-badges')).toContainText('Fp1')
+  // First load parses the bundle and opens the socket: seconds on a loaded 2-core host.
+  await expect(page.getByTestId('live-status')).toHaveText('recording', { timeout: 30_000 })
+  await expect(page.getByTestId('quality-badges')).toContainText('Fp1', { timeout: 30_000 })
   await expect(banner).toHaveCount(0)
-  await expect.poll(() => tracesMove(page), { timeout: 20_000 }).toBe(true)
+  await expect.poll(tracesMoving(page), { timeout: 30_000 }).toBe(true)
 
   await station.stop()
   await expect(banner).toContainText('Reconnecting', { timeout: 20_000 })
@@ -66,8 +62,8 @@ test('the live view survives a station restart: it says so, reconnects by itself
   await expect(page.getByTestId('live-status')).toHaveText('paused', { timeout: 20_000 })
   const samplesBefore = await storedSamples(station, id, headers)
   await page.getByTestId('action-recording').click()
-  await expect(page.getByTestId('live-status')).toHaveText('recording')
-  await expect.poll(() => tracesMove(page), { timeout: 30_000 }).toBe(true)
+  await expect(page.getByTestId('live-status')).toHaveText('recording', { timeout: 30_000 })
+  await expect.poll(tracesMoving(page), { timeout: 30_000 }).toBe(true)
   await expect.poll(() => storedSamples(station!, id, headers), { timeout: 20_000 }).toBeGreaterThan(samplesBefore)
   await context.close()
 })

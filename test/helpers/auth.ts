@@ -1,8 +1,10 @@
 /**
- * Users for integration tests, over real HTTP. The first account of a station becomes its admin;
- * the helper remembers that admin per station (per base URL) and uses it to give later accounts
- * the role a test asks for.
+ * Users for integration tests, over real HTTP (a base URL) or `inject` (a test station). The first
+ * account of a station becomes its admin; the helper remembers that admin per station (per base URL)
+ * and uses it to give later accounts the role a test asks for.
  */
+import { baseUrlOf, fetchOf, type HttpTarget } from './http'
+
 export type TestRole = 'admin' | 'researcher' | 'student'
 
 export interface TestUser {
@@ -36,8 +38,8 @@ export function authHeader(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` }
 }
 
-export async function login(baseUrl: string, email: string, password = TEST_PASSWORD): Promise<{ accessToken: string; refreshToken: string }> {
-  const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
+export async function login(target: HttpTarget, email: string, password = TEST_PASSWORD): Promise<{ accessToken: string; refreshToken: string }> {
+  const res = await fetchOf(target)(`${baseUrlOf(target)}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ username: email, password }).toString()
@@ -46,8 +48,8 @@ export async function login(baseUrl: string, email: string, password = TEST_PASS
   return { accessToken: body.access_token, refreshToken: body.refresh_token }
 }
 
-async function register(baseUrl: string, email: string, fullName: string | null): Promise<TestUser> {
-  const res = await fetch(`${baseUrl}/api/v1/auth/register`, {
+async function register(target: HttpTarget, email: string, fullName: string | null): Promise<TestUser> {
+  const res = await fetchOf(target)(`${baseUrlOf(target)}/api/v1/auth/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password: TEST_PASSWORD, full_name: fullName })
@@ -60,20 +62,21 @@ async function register(baseUrl: string, email: string, fullName: string | null)
  * account becomes the admin (and is remembered); later accounts get their role from that admin.
  * Every call creates a new account, so a station reusing a closed one's port cannot confuse it.
  */
-export async function registerAndLogin(baseUrl: string, options: { role?: TestRole; email?: string; fullName?: string } = {}): Promise<LoggedInUser> {
+export async function registerAndLogin(target: HttpTarget, options: { role?: TestRole; email?: string; fullName?: string } = {}): Promise<LoggedInUser> {
   const role = options.role ?? 'student'
   const email = options.email ?? `${role}-${process.pid}-${++counter}@lab.test`
-  let user = await register(baseUrl, email, options.fullName ?? null)
-  const fresh: LoggedInUser = { user, ...(await login(baseUrl, email)), password: TEST_PASSWORD }
+  const baseUrl = baseUrlOf(target)
+  let user = await register(target, email, options.fullName ?? null)
+  const fresh: LoggedInUser = { user, ...(await login(target, email)), password: TEST_PASSWORD }
   if (user.role === 'admin') {
     adminsByStation.set(baseUrl, fresh)
     // A fresh station made this first account admin: make another one for the role asked for.
-    return role === 'admin' ? fresh : registerAndLogin(baseUrl, { ...options, email: options.email ? `x-${options.email}` : undefined })
+    return role === 'admin' ? fresh : registerAndLogin(target, { ...options, email: options.email ? `x-${options.email}` : undefined })
   }
   if (user.role === role) return fresh
   const admin = adminsByStation.get(baseUrl)
   if (!admin) throw new Error(`registerAndLogin: ${baseUrl} already had users, so the helper has no admin to assign roles`)
-  const res = await fetch(`${baseUrl}/api/v1/users/${user.id}`, {
+  const res = await fetchOf(target)(`${baseUrl}/api/v1/users/${user.id}`, {
     method: 'PATCH',
     headers: { 'content-type': 'application/json', ...authHeader(admin.accessToken) },
     body: JSON.stringify({ role })

@@ -6,6 +6,7 @@
  */
 import type { Page } from 'playwright-core'
 import { FACE_DETECT_MEASURE } from '../../src/renderer/src/face/features'
+import { waitUntil } from './wait'
 
 const STATUS = '[data-testid="face-status"]'
 const FAILED = ['error', 'camera_unavailable', 'permission_denied']
@@ -24,10 +25,10 @@ export interface FaceRun {
 export async function waitForFaceRun(page: Page, frames: number, timeoutMs = 600_000): Promise<FaceRun> {
   const finished = `(performance.getEntriesByName('${FACE_DETECT_MEASURE}', 'measure').length >= ${frames} && document.querySelector('${STATUS}')?.getAttribute('data-status') === 'stopped') || ${JSON.stringify(FAILED)}.includes(document.querySelector('${STATUS}')?.getAttribute('data-status'))`
   // Polled from here: the station's CSP forbids the string eval behind page.waitForFunction's polling.
-  const deadline = Date.now() + timeoutMs
-  while ((await page.evaluate(finished)) !== true) {
-    if (Date.now() > deadline) throw new Error(`face tracking did not finish ${frames} frames in ${timeoutMs / 1000} s; the panel says: ${await page.locator(STATUS).textContent()}`)
-    await new Promise((r) => setTimeout(r, 250))
+  try {
+    await waitUntil(async () => (await page.evaluate(finished)) === true, { timeoutMs, intervalMs: 250 })
+  } catch {
+    throw new Error(`face tracking did not finish ${frames} frames in ${timeoutMs / 1000} s; the panel says: ${await page.locator(STATUS).textContent()}`)
   }
   const measures = (await page.evaluate(`performance.getEntriesByName('${FACE_DETECT_MEASURE}', 'measure').map((m) => [m.startTime, m.duration])`)) as [number, number][]
   return {

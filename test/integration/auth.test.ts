@@ -24,7 +24,7 @@ async function call(t: TestStation, method: string, path: string, opts: Call = {
     headers['content-type'] ??= 'application/json'
     body = opts.raw
   }
-  const res = await fetch(`${t.baseUrl}/api/v1${path}`, { method, headers, body })
+  const res = await t.fetch(`${t.baseUrl}/api/v1${path}`, { method, headers, body })
   const text = await res.text()
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined }
 }
@@ -38,8 +38,8 @@ describe('auth: registration, login and tokens', () => {
 
   beforeAll(async () => {
     t = await startTestStation()
-    admin = await registerAndLogin(t.baseUrl, { role: 'admin' })
-    student = await registerAndLogin(t.baseUrl, { role: 'student' })
+    admin = await registerAndLogin(t, { role: 'admin' })
+    student = await registerAndLogin(t, { role: 'student' })
   })
   afterAll(() => t.close())
 
@@ -151,7 +151,7 @@ describe('auth: registration, login and tokens', () => {
   })
 
   it('rotates refresh tokens and revokes the whole family when a rotated one comes back', async () => {
-    const first = await login(t.baseUrl, student.user.email)
+    const first = await login(t, student.user.email)
     const second = await call(t, 'POST', '/auth/refresh', { json: { refresh_token: first.refreshToken } })
     expect(second.status).toBe(200)
     expect(second.body.refresh_token).not.toBe(first.refreshToken)
@@ -168,7 +168,7 @@ describe('auth: registration, login and tokens', () => {
   })
 
   it('lets a client whose refresh response was lost retry with the same token, once its successor is unused', async () => {
-    const first = await login(t.baseUrl, student.user.email)
+    const first = await login(t, student.user.email)
     const lost = await call(t, 'POST', '/auth/refresh', { json: { refresh_token: first.refreshToken } })
     expect(lost.status).toBe(200) // ...but imagine the answer never arrived
     const retry = await call(t, 'POST', '/auth/refresh', { json: { refresh_token: first.refreshToken } })
@@ -183,21 +183,21 @@ describe('auth: registration, login and tokens', () => {
   it('refuses an access token as a refresh token and stores refresh tokens only hashed', async () => {
     const res = await call(t, 'POST', '/auth/refresh', { json: { refresh_token: admin.accessToken.slice(0, 200) } })
     expect(res.status).toBe(401)
-    const fresh = await login(t.baseUrl, admin.user.email)
+    const fresh = await login(t, admin.user.email)
     const rows = t.station.ctx.db.prepare('SELECT token_hash FROM refresh_tokens').all() as { token_hash: string }[]
     expect(rows.some((r) => r.token_hash === fresh.refreshToken)).toBe(false)
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.token_hash))).toBe(true)
   })
 
   it('logout revokes the family of the refresh token', async () => {
-    const session = await login(t.baseUrl, student.user.email)
+    const session = await login(t, student.user.email)
     expect((await call(t, 'POST', '/auth/logout', { json: { refresh_token: session.refreshToken } })).status).toBe(204)
     expect((await call(t, 'POST', '/auth/refresh', { json: { refresh_token: session.refreshToken } })).status).toBe(401)
   })
 
   it('a password change needs the current password and logs out every session', async () => {
-    const user = await registerAndLogin(t.baseUrl, { role: 'researcher' })
-    const other = await login(t.baseUrl, user.user.email)
+    const user = await registerAndLogin(t, { role: 'researcher' })
+    const other = await login(t, user.user.email)
     const wrong = await call(t, 'PATCH', '/users/me', { token: user.accessToken, json: { password: 'new password 123', current_password: 'nope nope' } })
     expect(wrong.status).toBe(400)
     const noCurrent = await call(t, 'PATCH', '/users/me', { token: user.accessToken, json: { password: 'new password 123' } })
@@ -211,12 +211,12 @@ describe('auth: registration, login and tokens', () => {
     expect(revoked.body.code).toBe('AUTH_TOKEN_REVOKED')
     expect((await call(t, 'POST', '/auth/refresh', { json: { refresh_token: other.refreshToken } })).status).toBe(401)
     expect((await call(t, 'POST', '/auth/login', { form: { username: user.user.email, password: TEST_PASSWORD } })).status).toBe(401)
-    const again = await login(t.baseUrl, user.user.email, 'new password 123')
+    const again = await login(t, user.user.email, 'new password 123')
     expect((await call(t, 'GET', '/users/me', { token: again.accessToken })).status).toBe(200)
   })
 
   it('deactivation logs the user out and blocks login; reactivation lets them back in', async () => {
-    const user = await registerAndLogin(t.baseUrl)
+    const user = await registerAndLogin(t)
     const off = await call(t, 'PATCH', `/users/${user.user.id}`, { token: admin.accessToken, json: { is_active: false } })
     expect(off.body.is_active).toBe(false)
     const me = await call(t, 'GET', '/users/me', { token: user.accessToken })
@@ -231,7 +231,7 @@ describe('auth: registration, login and tokens', () => {
   })
 
   it('keeps students and researchers out of admin routes', async () => {
-    const researcher = await registerAndLogin(t.baseUrl, { role: 'researcher' })
+    const researcher = await registerAndLogin(t, { role: 'researcher' })
     for (const who of [student, researcher]) {
       const list = await call(t, 'GET', '/users', { token: who.accessToken })
       expect(list.status).toBe(403)
@@ -313,7 +313,7 @@ describe('auth: throttling and closed registration', () => {
   afterAll(() => t.close())
 
   it('locks an account after repeated failures with 429 and Retry-After, even for the right password', async () => {
-    const user = await registerAndLogin(t.baseUrl)
+    const user = await registerAndLogin(t)
     const statuses: number[] = []
     for (let i = 0; i < 6; i++) statuses.push((await call(t, 'POST', '/auth/login', { form: { username: user.user.email, password: `wrong-${i}` } })).status)
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401])
@@ -328,7 +328,7 @@ describe('auth: throttling and closed registration', () => {
   })
 
   it('limits failures per client address across accounts', async () => {
-    const user = await registerAndLogin(t.baseUrl)
+    const user = await registerAndLogin(t)
     let last = 0
     for (let i = 0; i < 50 && last !== 429; i++) {
       last = (await call(t, 'POST', '/auth/login', { form: { username: `spray-${i}@lab.test`, password: 'Winter2026!' } })).status

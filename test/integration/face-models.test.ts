@@ -20,19 +20,19 @@ describe('GET /api/v1/face-models/:file (what the renderer loads instead of a CD
       ...FACE_WASM_FILES.map((f): [string, string, string] => [f, join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), f), 'application/wasm'])
     ]
     for (const [file, onDisk, type] of expected) {
-      const res = await fetch(`${t.baseUrl}/api/v1/face-models/${file}`)
+      const res = await t.fetch(`${t.baseUrl}/api/v1/face-models/${file}`)
       expect(res.status, file).toBe(200)
       expect(res.headers.get('content-type'), file).toContain(type)
       expect((await res.arrayBuffer()).byteLength, file).toBe(statSync(onDisk).size)
     }
     // A WebAssembly module, byte for byte (WebAssembly.instantiateStreaming also insists on the type above).
-    const wasm = Buffer.from(await (await fetch(`${t.baseUrl}/api/v1/face-models/tfjs-backend-wasm-simd.wasm`)).arrayBuffer())
+    const wasm = Buffer.from(await (await t.fetch(`${t.baseUrl}/api/v1/face-models/tfjs-backend-wasm-simd.wasm`)).arrayBuffer())
     expect(wasm.subarray(0, 8)).toEqual(Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]))
   })
 
   it('serves nothing outside the allow-list', async () => {
     for (const path of ['package.json', '..%2Fpackage.json', 'tfjs-backend-wasm-threaded-simd.worker.js', 'human.esm.js']) {
-      const res = await fetch(`${t.baseUrl}/api/v1/face-models/${path}`)
+      const res = await t.fetch(`${t.baseUrl}/api/v1/face-models/${path}`)
       expect(res.status, path).toBe(422)
     }
   })

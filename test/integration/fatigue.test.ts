@@ -5,8 +5,9 @@ import { createSimulatedEeg } from '../../src/station/devices/simulated/simulate
 import type { TimedEvent } from '../../src/station/events'
 import { compareWithStored, replaySession } from '../../src/station/fatigue/replay'
 import { authHeader, forgetStation, registerAndLogin, type LoggedInUser } from '../helpers/auth'
+import { createManualClock } from '../helpers/clock'
 import { startTestStation, type TestStation } from '../helpers/station'
-import { TestClient } from './ws/ws-client'
+import { TestClient } from '../helpers/ws-client'
 
 const FS = 250
 const CHANNELS = 8
@@ -59,7 +60,7 @@ describe('fatigue engine in the station', () => {
 
   beforeAll(async () => {
     t = await startTestStation()
-    admin = await registerAndLogin(t.baseUrl, { role: 'admin' })
+    admin = await registerAndLogin(t, { role: 'admin' })
     const created = await api<{ id: string }>(t, admin, 'POST', '/sessions', {
       name: 'fatigue drive',
       participant_code: 'P01',
@@ -182,14 +183,15 @@ describe('fatigue engine in the station', () => {
 
 describe('fatigue engine on the live headset stream', () => {
   it('analyses the simulated headset of a recording session about once a second', async () => {
-    const t = await startTestStation({ device: { kind: 'simulated' } })
+    const clock = createManualClock()
+    const t = await startTestStation({ device: { kind: 'simulated' } }, { clock })
     try {
-      const admin = await registerAndLogin(t.baseUrl, { role: 'admin' })
+      const admin = await registerAndLogin(t, { role: 'admin' })
       const created = await api<{ id: string }>(t, admin, 'POST', '/sessions', { name: 'live', participant_code: 'P02' })
       const updates: FatigueMetrics[] = []
       t.station.ctx.events.on('fatigue.update', (_id, metrics) => updates.push(metrics))
       expect((await api(t, admin, 'PATCH', `/sessions/${created.body.id}`, { status: 'recording' })).status).toBe(200)
-      await new Promise((r) => setTimeout(r, 4000))
+      clock.advance(4000)
       expect((await api(t, admin, 'PATCH', `/sessions/${created.body.id}`, { status: 'completed' })).status).toBe(200)
       const rows = t.station.ctx.db.prepare('SELECT data_json FROM fatigue_metrics WHERE session_id = ? ORDER BY t_ms').all(created.body.id) as { data_json: string }[]
       expect(rows.length).toBeGreaterThanOrEqual(3)

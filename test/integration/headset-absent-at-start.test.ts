@@ -20,7 +20,8 @@ import { createLogger } from '../../src/station/logger'
 import { createStation, type Station } from '../../src/station/station'
 import { authHeader, forgetStation, registerAndLogin } from '../helpers/auth'
 import { makeTempDir } from '../helpers/station'
-import { TestClient } from './ws/ws-client'
+import { waitUntil } from '../helpers/wait'
+import { TestClient } from '../helpers/ws-client'
 
 const root = resolve(import.meta.dirname, '..', '..')
 const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
@@ -92,14 +93,6 @@ async function plugCyton(dir: string): Promise<{ pair: PtyPair; emulator: Serial
   return { pair, emulator }
 }
 
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 /**
  * Proving that nothing happens needs a window: this one is longer than the retry that was armed
  * (the test cancels after two failed opens, so the next one was due within 2 × the first delay).
@@ -142,7 +135,7 @@ describe('station whose configured headset port is absent or busy at start-up', 
     expect(first.status.detail).toContain(portPath)
 
     // Several failed opens later, the live stream has had no message per attempt (the detail did not change).
-    await waitUntil(() => rig.station.ctx.devices.portAttempts >= 3, 20_000, 'three failed opens of the missing port')
+    await waitUntil(() => rig.station.ctx.devices.portAttempts >= 3, { timeoutMs: 20_000, what: 'three failed opens of the missing port' })
     expect(monitor.of('device.status')).toHaveLength(1)
     expect((await rig.status()).detail).toBe(waiting.detail)
 
@@ -156,8 +149,7 @@ describe('station whose configured headset port is absent or busy at start-up', 
         status = await rig.status()
         return status.stats.samples_received >= 250
       },
-      15_000,
-      '250 samples from the emulated Cyton'
+      { timeoutMs: 15_000, what: '250 samples from the emulated Cyton' }
     )
     expect(status).toMatchObject({ state: 'streaming', detail: null, descriptor: { kind: 'cyton', port: portPath } })
     expect(emulator.commands).toContain('b')
@@ -179,14 +171,14 @@ describe('station whose configured headset port is absent or busy at start-up', 
     expect(rig.logs.find((l) => l.level === 40 && l.port === pair.hostPath)?.code).toBe('DEVICE_PORT_BUSY')
 
     await new Promise<void>((done) => holder.close(() => done()))
-    await waitUntil(async () => (await rig.status()).state === 'streaming', 30_000, 'streaming after the port was released')
+    await waitUntil(async () => (await rig.status()).state === 'streaming', { timeoutMs: 30_000, what: 'streaming after the port was released' })
   })
 
   it('an API connect to another port ends the wait: the configured port appearing later is left alone', async () => {
     const absentDir = makeTempDir('vigil-absent-')
     cleanups.push(() => rmSync(absentDir, { recursive: true, force: true }))
     const rig = await startRig(join(absentDir, 'host'))
-    await waitUntil(() => rig.station.ctx.devices.portAttempts >= 2, 20_000, 'two failed opens')
+    await waitUntil(() => rig.station.ctx.devices.portAttempts >= 2, { timeoutMs: 20_000, what: 'two failed opens' })
 
     const other = await plugCyton(makeTempDir('vigil-other-'))
     const res = await rig.api('/devices/connect', { method: 'POST', body: JSON.stringify({ kind: 'cyton', path: other.pair.hostPath }) })
@@ -203,7 +195,7 @@ describe('station whose configured headset port is absent or busy at start-up', 
     const dir = makeTempDir('vigil-absent-')
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
     const rig = await startRig(join(dir, 'host'))
-    await waitUntil(() => rig.station.ctx.devices.portAttempts >= 2, 20_000, 'two failed opens')
+    await waitUntil(() => rig.station.ctx.devices.portAttempts >= 2, { timeoutMs: 20_000, what: 'two failed opens' })
 
     const res = await rig.api('/devices/disconnect', { method: 'POST' })
     expect(res.status).toBe(200)

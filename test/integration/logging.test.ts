@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/station/config'
 import { createLogger } from '../../src/station/logger'
 import { createStation, type Station } from '../../src/station/station'
 import { makeTempDir } from '../helpers/station'
+import { waitUntil } from '../helpers/wait'
 
 describe('logs', () => {
   const lines: string[] = []
@@ -23,7 +24,8 @@ describe('logs', () => {
     await fetch(`${station.url}/api/v1/health?token=SECRET-QUERY-TOKEN`, { headers: { authorization: 'Bearer SECRET-HEADER-TOKEN' } })
     await fetch(`${station.url}/api/v1/ws/monitor?access_token=SECRET-WS-TOKEN`)
     await fetch(`${station.url}/api/v1/downloads/SECRET-LINK-ID?x=1`)
-    await new Promise((r) => setTimeout(r, 100))
+    // The logger writes asynchronously: wait for the last request's line.
+    await waitUntil(() => lines.join('').includes('/api/v1/downloads/'), { what: 'the log line of the download request' })
     const log = lines.join('')
     expect(log).toContain('/api/v1/health?token=[redacted]')
     expect(log).not.toContain('SECRET-QUERY-TOKEN')

@@ -33,7 +33,7 @@ describe('session permissions', () => {
   const users = {} as Record<TestRole | 'otherOfAdmin' | 'otherOfResearcher' | 'otherOfStudent', LoggedInUser>
 
   async function request(user: LoggedInUser, method: string, path: string, body?: unknown) {
-    const res = await fetch(`${t.baseUrl}/api/v1${path}`, {
+    const res = await t.fetch(`${t.baseUrl}/api/v1${path}`, {
       method,
       headers: { ...authHeader(user.accessToken), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body)
@@ -54,12 +54,12 @@ describe('session permissions', () => {
 
   beforeAll(async () => {
     t = await startTestStation()
-    users.admin = await registerAndLogin(t.baseUrl, { role: 'admin' })
-    users.researcher = await registerAndLogin(t.baseUrl, { role: 'researcher' })
-    users.student = await registerAndLogin(t.baseUrl, { role: 'student' })
-    users.otherOfAdmin = await registerAndLogin(t.baseUrl, { role: 'student' })
-    users.otherOfResearcher = await registerAndLogin(t.baseUrl, { role: 'researcher' })
-    users.otherOfStudent = await registerAndLogin(t.baseUrl, { role: 'researcher' })
+    users.admin = await registerAndLogin(t, { role: 'admin' })
+    users.researcher = await registerAndLogin(t, { role: 'researcher' })
+    users.student = await registerAndLogin(t, { role: 'student' })
+    users.otherOfAdmin = await registerAndLogin(t, { role: 'student' })
+    users.otherOfResearcher = await registerAndLogin(t, { role: 'researcher' })
+    users.otherOfStudent = await registerAndLogin(t, { role: 'researcher' })
   })
   afterAll(() => t.close())
 
@@ -114,7 +114,7 @@ describe('session permissions', () => {
       ['DELETE', '/sessions/x'],
       ['POST', '/sessions/x/markers']
     ]) {
-      const res = await fetch(`${t.baseUrl}/api/v1${path}`, { method })
+      const res = await t.fetch(`${t.baseUrl}/api/v1${path}`, { method })
       expect(res.status, `${method} ${path}`).toBe(401)
       expect(res.headers.get('www-authenticate')).toBe('Bearer')
     }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { newId, nowIso } from '../../src/station/ids'
+import { createManualClock } from '../helpers/clock'
 import { startTestStation, type TestStation } from '../helpers/station'
 
 function insertSession(t: TestStation): string {
@@ -16,13 +17,14 @@ describe('recorder', () => {
   afterEach(() => t?.close())
 
   it('stores the headset stream of the bound session with consecutive sequence numbers, even across a reconnect', async () => {
-    t = await startTestStation({ device: { kind: 'simulated' } })
+    const clock = createManualClock()
+    t = await startTestStation({ device: { kind: 'simulated' } }, { clock })
     const { ctx } = t.station
     const sessionId = insertSession(t)
     ctx.recorder.bind(sessionId)
-    await new Promise((r) => setTimeout(r, 300))
+    clock.advance(300)
     await ctx.devices.connect({ kind: 'simulated' }) // device counter restarts at 0
-    await new Promise((r) => setTimeout(r, 300))
+    clock.advance(300)
     ctx.recorder.bind(null)
     await ctx.recorder.flush()
     const rows = ctx.db.prepare('SELECT seq, length(values_f32) AS bytes FROM eeg_samples WHERE session_id = ? ORDER BY seq').all(sessionId) as { seq: number; bytes: number }[]
@@ -32,16 +34,18 @@ describe('recorder', () => {
   })
 
   it('writes nothing while no session is bound and commits everything on stop', async () => {
-    t = await startTestStation({ device: { kind: 'simulated' } })
+    const clock = createManualClock()
+    t = await startTestStation({ device: { kind: 'simulated' } }, { clock })
     const { ctx } = t.station
     const sessionId = insertSession(t)
-    await new Promise((r) => setTimeout(r, 150))
+    clock.advance(150)
+    await ctx.recorder.flush()
     expect((ctx.db.prepare('SELECT count(*) AS n FROM eeg_samples').get() as { n: number }).n).toBe(0)
     ctx.recorder.bind(sessionId)
-    await new Promise((r) => setTimeout(r, 200))
+    clock.advance(200)
     const emitted: number[] = []
     ctx.events.on('session.eeg', (_id, block) => emitted.push(block.timestampsMs.length))
-    await new Promise((r) => setTimeout(r, 200))
+    clock.advance(200)
     const dbFile = ctx.db.name
     await t.station.stop()
     const Database = (await import('better-sqlite3')).default
@@ -75,7 +79,8 @@ describe('recorder', () => {
   })
 
   it('stops capture cleanly when the disk is full, keeps the queued rows and resumes when space returns', async () => {
-    t = await startTestStation({ device: { kind: 'simulated' } })
+    const clock = createManualClock()
+    t = await startTestStation({ device: { kind: 'simulated' } }, { clock })
     const { ctx } = t.station
     const sessionId = insertSession(t)
     // Cap the file at its current size (no free pages left after VACUUM): the next page SQLite needs fails with SQLITE_FULL.
@@ -83,7 +88,7 @@ describe('recorder', () => {
     const pages = ctx.db.pragma('page_count', { simple: true }) as number
     ctx.db.pragma(`max_page_count = ${pages}`)
     ctx.recorder.bind(sessionId)
-    await new Promise((r) => setTimeout(r, 300))
+    clock.advance(300)
     await ctx.recorder.flush()
     expect(ctx.recorder.storageError?.code).toBe('STORAGE_DISK_FULL')
     expect(ctx.recorder.storageError?.message).toMatch(/disk holding the station database is full/)

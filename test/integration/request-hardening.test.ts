@@ -8,7 +8,7 @@ import { WebSocket } from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerAndLogin, TEST_PASSWORD, type LoggedInUser } from '../helpers/auth'
 import { startTestStation, type TestStation } from '../helpers/station'
-import { TestClient } from './ws/ws-client'
+import { TestClient } from '../helpers/ws-client'
 
 describe('request hardening', () => {
   let t: TestStation

@@ -1,13 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { pauseInterruptedSessions } from '../../src/station/sessions/sessions.service'
 import { authHeader, registerAndLogin, type LoggedInUser } from '../helpers/auth'
+import { createManualClock } from '../helpers/clock'
 import { startTestStation, type TestStation } from '../helpers/station'
+import { waitUntil } from '../helpers/wait'
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
 function client(t: TestStation, user: LoggedInUser) {
   return async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${t.baseUrl}/api/v1${path}`, {
+    const res = await t.fetch(`${t.baseUrl}/api/v1${path}`, {
       method,
       headers: { ...authHeader(user.accessToken), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body)
@@ -17,7 +19,6 @@ function client(t: TestStation, user: LoggedInUser) {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('sessions API', () => {
   let t: TestStation
@@ -27,7 +28,7 @@ describe('sessions API', () => {
 
   beforeAll(async () => {
     t = await startTestStation()
-    user = await registerAndLogin(t.baseUrl, { role: 'researcher' })
+    user = await registerAndLogin(t, { role: 'researcher' })
     api = client(t, user)
     t.station.ctx.events.on('session.changed', (id, status) => changes.push([id, status]))
   })
@@ -103,7 +104,8 @@ describe('sessions API', () => {
 
   it('bumps version and updated_at on every edit', async () => {
     const s = (await api('POST', '/sessions', { name: 'edit me', participant_code: 'E1' })).body
-    await sleep(5)
+    // updated_at has millisecond resolution: edit once the station's clock has moved past the creation.
+    await waitUntil(() => new Date().toISOString() > s.updated_at)
     const edited = await api('PATCH', `/sessions/${s.id}`, { name: 'edited', notes: 'n', scenario: { id: 'city', seed: 3 } })
     expect(edited.status).toBe(200)
     expect(edited.body).toMatchObject({ name: 'edited', notes: 'n', scenario: { id: 'city', seed: 3 }, version: 2 })
@@ -253,20 +255,22 @@ describe('sessions API', () => {
 
 describe('sessions with the simulated headset', () => {
   it('records the headset stream while recording and reports completed only after every row is committed', async () => {
-    const t = await startTestStation({ device: { kind: 'simulated' } })
+    const clock = createManualClock()
+    const t = await startTestStation({ device: { kind: 'simulated' } }, { clock })
     try {
-      const user = await registerAndLogin(t.baseUrl, { role: 'student' })
+      const user = await registerAndLogin(t, { role: 'student' })
       const api = client(t, user)
       const s = (await api('POST', '/sessions', { name: 'sim', participant_code: 'S1' })).body
       const started = await api('PATCH', `/sessions/${s.id}`, { status: 'recording' })
       expect(started.body.device).toMatchObject({ kind: 'simulated', sample_rate_hz: 250 })
       expect(started.body.device.channel_names).toHaveLength(8)
-      await sleep(400)
+      clock.advance(400)
       const stopped = await api('PATCH', `/sessions/${s.id}`, { status: 'completed' })
       expect(stopped.body.status).toBe('completed')
       const samples = stopped.body.counters.samples
       expect(samples).toBeGreaterThan(20)
-      await sleep(100)
+      // The headset streams on; nothing more may reach the completed session.
+      clock.advance(100)
       const stored = (t.station.ctx.db.prepare('SELECT count(*) AS n FROM eeg_samples WHERE session_id = ?').get(s.id) as { n: number }).n
       expect(stored).toBe(samples)
     } finally {

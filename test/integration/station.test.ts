@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { JWT_SECRET_FILE } from '../../src/station/secrets'
 import { startTestStation, type TestStation } from '../helpers/station'
+import { waitUntil } from '../helpers/wait'
 
 describe('station with the simulated headset', () => {
   let t: TestStation
@@ -15,8 +16,10 @@ describe('station with the simulated headset', () => {
     const first = (await (await fetch(`${t.baseUrl}/api/v1/health`)).json()) as { status: string; device: { state: string; samples_received: number } }
     expect(first.status).toBe('ok')
     expect(first.device.state).toBe('streaming')
-    await new Promise((r) => setTimeout(r, 300))
-    const second = (await (await fetch(`${t.baseUrl}/api/v1/health`)).json()) as { device: { samples_received: number } }
+    const second = await waitUntil(async () => {
+      const health = (await (await fetch(`${t.baseUrl}/api/v1/health`)).json()) as { device: { samples_received: number } }
+      return health.device.samples_received > first.device.samples_received && health
+    }, { what: 'more samples received than at the first health check' })
     expect(second.device.samples_received).toBeGreaterThan(first.device.samples_received)
   })
 

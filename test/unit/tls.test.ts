@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/station/config'
 import { GENERATED_CERT_FILE, GENERATED_KEY_FILE, generateCertificate, isLoopbackHost, loadTls, watchLabCertificate, type TlsMaterial } from '../../src/station/server/tls'
 import { makeTempDir } from '../helpers/station'
-import { waitUntil } from '../integration/devices/driver-contract'
+import { waitUntil } from '../helpers/wait'
 
 const NOW = Date.parse('2026-12-04T12:00:00Z')
 const HOSTS = ['127.0.0.1', 'localhost', '[::1]', 'lab-pc', '192.0.2.10']
@@ -52,7 +52,7 @@ describe('station TLS certificates', () => {
     try {
       writeFileSync(keyPath, b.key)
       writeFileSync(certPath, b.cert)
-      await waitUntil(() => applied.some((m) => m.fingerprintSha256 === new X509Certificate(b.cert).fingerprint256), 10_000, 'the renewed certificate')
+      await waitUntil(() => applied.some((m) => m.fingerprintSha256 === new X509Certificate(b.cert).fingerprint256), { timeoutMs: 10_000, what: 'the renewed certificate' })
     } finally {
       stop()
     }

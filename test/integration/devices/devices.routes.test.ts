@@ -6,6 +6,7 @@ import type { DeviceStatusResponse } from '../../../src/shared/schemas/devices'
 import { newId, nowIso } from '../../../src/station/ids'
 import { authHeader, forgetStation, registerAndLogin } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
+import { waitUntil } from '../../helpers/wait'
 
 describe('/api/v1/devices', () => {
   let ts: TestStation
@@ -15,15 +16,15 @@ describe('/api/v1/devices', () => {
   let student: Record<string, string>
 
   const api = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
-    fetch(`${ts.baseUrl}/api/v1${path}`, { ...init, headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers } })
+    ts.fetch(`${ts.baseUrl}/api/v1${path}`, { ...init, headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers } })
 
   beforeAll(async () => {
     ts = await startTestStation()
     pair = await openPtyPair()
     emulator = createCytonEmulator({ pair })
     await emulator.start()
-    researcher = authHeader((await registerAndLogin(ts.baseUrl, { role: 'researcher' })).accessToken)
-    student = authHeader((await registerAndLogin(ts.baseUrl, { role: 'student' })).accessToken)
+    researcher = authHeader((await registerAndLogin(ts, { role: 'researcher' })).accessToken)
+    student = authHeader((await registerAndLogin(ts, { role: 'student' })).accessToken)
   })
 
   afterAll(async () => {
@@ -37,10 +38,9 @@ describe('/api/v1/devices', () => {
     const withCyton = await startTestStation({ device: { kind: 'cyton', path: pair.hostPath } })
     try {
       const { ctx } = withCyton.station
-      const health = (await (await fetch(`${withCyton.baseUrl}/api/v1/health`)).json()) as { device: { kind: string; state: string } }
+      const health = (await (await withCyton.fetch(`${withCyton.baseUrl}/api/v1/health`)).json()) as { device: { kind: string; state: string } }
       expect(health.device).toMatchObject({ kind: 'cyton', state: 'streaming' })
-      const deadline = Date.now() + 5000
-      while (ctx.devices.status().stats.samplesReceived < 300 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      await waitUntil(() => ctx.devices.status().stats.samplesReceived >= 300, { what: '300 samples from the emulated Cyton' })
       expect(ctx.devices.status().stats.samplesReceived).toBeGreaterThanOrEqual(300)
       await ctx.devices.disconnect()
       const kinds = (ctx.db.prepare('SELECT kind FROM device_events WHERE session_id IS NULL ORDER BY id').pluck().all() as string[])
@@ -66,8 +66,7 @@ describe('/api/v1/devices', () => {
         .prepare("INSERT INTO sessions (id, station_id, name, participant_code, status, created_by, created_at, updated_at) VALUES (?, ?, 'g', 'P01', 'recording', ?, ?, ?)")
         .run(sessionId, ctx.stationId, userId, nowIso(), nowIso())
       ctx.recorder.bind(sessionId)
-      const deadline = Date.now() + 8000
-      while (ctx.devices.status().stats.gaps < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      await waitUntil(() => ctx.devices.status().stats.gaps >= 3, { what: 'three gaps' })
       ctx.recorder.bind(null)
       await ctx.recorder.flush()
       const gaps = ctx.db.prepare("SELECT data_json FROM device_events WHERE session_id = ? AND kind = 'gap'").pluck().all(sessionId) as string[]
@@ -107,11 +106,13 @@ describe('/api/v1/devices', () => {
     expect(connected.descriptor!.channel_names).toHaveLength(8)
 
     let status: DeviceStatusResponse = connected
-    const deadline = Date.now() + 10_000
-    while (Date.now() < deadline && (status.stats.samples_received < 300 || status.quality.some((q) => q === 'unknown'))) {
-      await new Promise((r) => setTimeout(r, 200))
-      status = (await (await api('/devices/status', { headers: researcher })).json()) as DeviceStatusResponse
-    }
+    await waitUntil(
+      async () => {
+        status = (await (await api('/devices/status', { headers: researcher })).json()) as DeviceStatusResponse
+        return status.stats.samples_received >= 300 && status.quality.every((q) => q !== 'unknown')
+      },
+      { intervalMs: 50, what: '300 samples and a quality verdict for every channel' }
+    )
     expect(status.stats.samples_received).toBeGreaterThanOrEqual(300)
     expect(status.quality).toHaveLength(8)
     expect(status.quality.every((q) => q !== 'unknown')).toBe(true)

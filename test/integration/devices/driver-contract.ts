@@ -5,18 +5,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { DeviceState, HeadsetDriver, SampleBlock } from '../../../src/station/devices/types'
+import { waitUntil } from '../../helpers/wait'
 
 export interface ContractSubject {
   driver: HeadsetDriver
   cleanup(): Promise<void>
-}
-
-export async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
 }
 
 export function recordDriver(driver: HeadsetDriver) {
@@ -53,7 +46,7 @@ export function describeDriverContract(name: string, create: () => Promise<Contr
       expect(rec.states).toEqual(['connecting', 'streaming'])
 
       const rate = () => driver.descriptor.sampleRateHz
-      await waitUntil(() => rec.samples() >= rate() * 1.5, 8000, '1.5 s of samples')
+      await waitUntil(() => rec.samples() >= rate() * 1.5, { what: '1.5 s of samples' })
       const channelCount = driver.descriptor.channelNames.length
       expect(channelCount).toBeGreaterThan(0)
       let nextSeq = rec.blocks[0].firstSeq
@@ -79,7 +72,7 @@ export function describeDriverContract(name: string, create: () => Promise<Contr
       const { driver } = subject
       const rec = recordDriver(driver)
       await driver.connect()
-      await waitUntil(() => rec.samples() > 0, 8000, 'first samples')
+      await waitUntil(() => rec.samples() > 0, { what: 'first samples' })
       await Promise.all([driver.disconnect(), driver.disconnect()])
       await driver.disconnect()
       expect(driver.state).toBe('disconnected')
@@ -90,7 +83,7 @@ export function describeDriverContract(name: string, create: () => Promise<Contr
 
       await driver.connect()
       expect(driver.state).toBe('streaming')
-      await waitUntil(() => rec.samples() > after, 8000, 'samples after reconnecting')
+      await waitUntil(() => rec.samples() > after, { what: 'samples after reconnecting' })
     })
   })
 }

@@ -19,7 +19,8 @@ import { createLinesDriver } from '../../../src/station/devices/lines/lines.driv
 import type { SerialHeadsetDriver } from '../../../src/station/devices/serial/serial.driver'
 import { createThinkGearDriver } from '../../../src/station/devices/thinkgear/thinkgear.driver'
 import type { DeviceEvent, SampleBlock } from '../../../src/station/devices/types'
-import { recordDriver, waitUntil } from './driver-contract'
+import { waitUntil } from '../../helpers/wait'
+import { recordDriver } from './driver-contract'
 
 const open: Array<{ driver: SerialHeadsetDriver; emulator: SerialEmulator; pair: PtyPair }> = []
 
@@ -76,7 +77,7 @@ describe('serial drivers under faults (socat pty, real serialport)', () => {
       (pair) => createCytonEmulator({ pair, dropProbability: 0.03, garbageProbability: 0.2, seed: 7 }),
       (path) => createCytonDriver({ path, clock: systemClock })
     )
-    await waitUntil(() => rec.samples() >= 600, 10_000, '600 samples')
+    await waitUntil(() => rec.samples() >= 600, { what: '600 samples' })
     expect(emulator.commands.startsWith('db')).toBe(true)
     expectValues(rec.blocks, emulatedCytonUv)
     const stats = driver.stats()
@@ -87,7 +88,7 @@ describe('serial drivers under faults (socat pty, real serialport)', () => {
     const gapEvents = events.filter((e) => e.kind === 'gap')
     expect(gapEvents.reduce((n, e) => n + (e.data.size as number), 0)).toBe(stats.samplesDropped)
     await driver.disconnect()
-    await waitUntil(() => emulator.commands.endsWith('s'), 2000, 'the stop command')
+    await waitUntil(() => emulator.commands.endsWith('s'), { what: 'the stop command' })
   })
 
   it('Cyton: an unplug longer than a counter wrap reconnects, resumes the stream and records the exact gap', async () => {
@@ -95,13 +96,13 @@ describe('serial drivers under faults (socat pty, real serialport)', () => {
       (pair) => createCytonEmulator({ pair }),
       (path) => createCytonDriver({ path, clock: systemClock, reconnectInitialDelayMs: 100 })
     )
-    await waitUntil(() => rec.samples() >= 250, 10_000, 'first second')
+    await waitUntil(() => rec.samples() >= 250, { what: 'first second' })
     const states: string[] = []
     driver.on('state', (s) => states.push(s))
     await emulator.unplug(1300)
-    await waitUntil(() => driver.state === 'streaming' && states.includes('reconnecting'), 10_000, 'reconnect')
+    await waitUntil(() => driver.state === 'streaming' && states.includes('reconnecting'), { what: 'reconnect' })
     const before = rec.samples()
-    await waitUntil(() => rec.samples() >= before + 250, 10_000, 'a second after reconnecting')
+    await waitUntil(() => rec.samples() >= before + 250, { what: 'a second after reconnecting' })
     expect(states).toEqual(['reconnecting', 'streaming'])
     expect(driver.stats().reconnects).toBe(1)
     expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(['reconnecting', 'reconnected', 'gap']))
@@ -118,10 +119,10 @@ describe('serial drivers under faults (socat pty, real serialport)', () => {
       (pair) => createCytonEmulator({ pair }),
       (path) => createCytonDriver({ path, clock: systemClock, stallTimeoutMs: 400, reconnectInitialDelayMs: 100 })
     )
-    await waitUntil(() => rec.samples() >= 250, 10_000, 'first second')
+    await waitUntil(() => rec.samples() >= 250, { what: 'first second' })
     await emulator.pause(1500)
     const before = rec.samples()
-    await waitUntil(() => rec.samples() >= before + 250, 10_000, 'a second after the dropout')
+    await waitUntil(() => rec.samples() >= before + 250, { what: 'a second after the dropout' })
     const reconnecting = events.find((e) => e.kind === 'reconnecting')
     expect(String(reconnecting?.data.reason)).toMatch(/no data/)
     expect(driver.stats().reconnects).toBeGreaterThanOrEqual(1)
@@ -135,7 +136,7 @@ describe('serial drivers under faults (socat pty, real serialport)', () => {
       (pair) => createCytonEmulator({ pair, daisy: true, dropProbability: 0.02, seed: 3 }),
       (path) => createCytonDriver({ path, clock: systemClock, daisy: true })
     )
-    await waitUntil(() => rec.samples() >= 200, 10_000, '200 rows')
+    await waitUntil(() => rec.samples() >= 200, { what: '200 rows' })
     expect(rec.blocks[0].channelCount).toBe(16)
     expectValues(rec.blocks, emulatedCytonUv)
   })
@@ -145,13 +146,13 @@ describe('serial drivers under faults (socat pty, real serialport)', () => {
       (pair) => createThinkGearEmulator({ pair }),
       (path) => createThinkGearDriver({ path, clock: systemClock, reconnectInitialDelayMs: 100 })
     )
-    await waitUntil(() => events.some((e) => e.kind === 'metrics' && e.data.name === 'band_powers'), 10_000, 'band powers')
+    await waitUntil(() => events.some((e) => e.kind === 'metrics' && e.data.name === 'band_powers'), { what: 'band powers' })
     const names = new Set(events.filter((e) => e.kind === 'metrics').map((e) => e.data.name))
     expect([...names]).toEqual(expect.arrayContaining(['poor_signal', 'attention', 'meditation', 'band_powers']))
-    await waitUntil(() => rec.samples() >= 1024, 10_000, '2 s of raw wave')
+    await waitUntil(() => rec.samples() >= 1024, { what: '2 s of raw wave' })
     await emulator.unplug(1500)
-    await waitUntil(() => driver.stats().reconnects === 1, 10_000, 'reconnect')
-    await waitUntil(() => events.some((e) => e.kind === 'gap'), 10_000, 'gap event')
+    await waitUntil(() => driver.stats().reconnects === 1, { what: 'reconnect' })
+    await waitUntil(() => events.some((e) => e.kind === 'gap'), { what: 'gap event' })
     const gap = events.find((e) => e.kind === 'gap')!
     // No counter: the size comes from the clock, so allow the reconnect's timing slack.
     expect(gap.data.size as number).toBeGreaterThan(512)
@@ -163,12 +164,12 @@ describe('serial drivers under faults (socat pty, real serialport)', () => {
       (pair) => createLinesEmulator({ pair, channels: 2, lineEnding: '\r\n' }),
       (path) => createLinesDriver({ path, clock: systemClock, reconnectInitialDelayMs: 100 })
     )
-    await waitUntil(() => rec.samples() >= 400, 10_000, '400 lines')
+    await waitUntil(() => rec.samples() >= 400, { what: '400 lines' })
     expect(driver.descriptor.channelNames).toEqual(['ch1', 'ch2'])
     await emulator.unplug(1300)
-    await waitUntil(() => driver.stats().reconnects === 1, 10_000, 'reconnect')
+    await waitUntil(() => driver.stats().reconnects === 1, { what: 'reconnect' })
     const before = rec.samples()
-    await waitUntil(() => rec.samples() >= before + 250, 10_000, 'lines after reconnecting')
+    await waitUntil(() => rec.samples() >= before + 250, { what: 'lines after reconnecting' })
     expect(driver.stats().gaps).toBeGreaterThan(0)
     expectValues(rec.blocks, emulatedLineUv)
   })
@@ -178,7 +179,7 @@ describe('serial drivers under faults (socat pty, real serialport)', () => {
       (pair) => createLinesEmulator({ pair, channels: 3, format: 'json', lineEnding: '\n', dropProbability: 0.05, seed: 11 }),
       (path) => createLinesDriver({ path, clock: systemClock })
     )
-    await waitUntil(() => rec.samples() >= 300, 10_000, '300 lines')
+    await waitUntil(() => rec.samples() >= 300, { what: '300 lines' })
     expect(driver.descriptor.channelNames).toEqual(['ch1', 'ch2', 'ch3'])
     expect(driver.stats().gaps).toBeGreaterThan(0)
     expectValues(rec.blocks.filter((b) => b.channelCount === 3), emulatedLineUv)

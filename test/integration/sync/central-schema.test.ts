@@ -9,7 +9,7 @@ import { Client } from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
 import { findMigrationsDir } from '../../../src/station/storage/migration-files'
 import { migrateCentral } from '../../../src/station/sync/central-migrations'
-import { ADMIN_URL, createTestCentral, createTestLocal, engineFor, seedLocal, type TestCentral } from './sync-helpers'
+import { ADMIN_URL, createTestCentral, createTestLocal, engineFor, seedLocal, type TestCentral } from '../../helpers/sync'
 
 const probe = new Client({ connectionString: ADMIN_URL })
 await probe.connect()

@@ -14,7 +14,8 @@ import {
   seedLocal,
   type TestCentral,
   type TestLocal
-} from './sync-helpers'
+} from '../../helpers/sync'
+import { waitUntil } from '../../helpers/wait'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -54,10 +55,10 @@ describe('sync reliability', { timeout: 180_000 }, () => {
     cleanups.push(() => engine.stop())
     engine.start()
 
-    // "Record" in several chunks while the database is away.
+    // "Record" in several chunks while the database is away, each after another failed attempt.
     for (let chunk = 0; chunk < 4; chunk++) {
       seedLocal(l.db, l.stationId, { sessions: 1, samplesPerSession: 2500, seed: chunk, startMs: Date.UTC(2026, 10, 2, 8 + chunk) })
-      await new Promise((r) => setTimeout(r, 100))
+      await expect.poll(() => engine.status().consecutive_failures, { timeout: 30_000 }).toBeGreaterThan(chunk)
     }
     await expect.poll(() => engine.status().consecutive_failures, { timeout: 30_000 }).toBeGreaterThan(2)
     const offline = engine.status()
@@ -87,8 +88,12 @@ describe('sync reliability', { timeout: 180_000 }, () => {
       const res = await c.query<{ killed: boolean }>(
         "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'vigil-sync' AND state IN ('active', 'idle in transaction')"
       )
-      kills += res.rows.filter((r) => r.killed).length
-      await new Promise((r) => setTimeout(r, kills === 0 ? 5 : 150))
+      const killed = res.rows.filter((r) => r.killed).length
+      kills += killed
+      if (killed === 0) continue
+      // Let the retried batch land before the next kill.
+      const landed = await eegCount(c)
+      await waitUntil(async () => progress.finished || (await eegCount(c)) > landed, { timeoutMs: 60_000, intervalMs: 20, what: 'a batch landing after the kill' })
     }
     await done
     expect(kills).toBeGreaterThanOrEqual(3)

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createTestCentral, createTestLocal, seedLocal } from './sync-helpers'
+import { createTestCentral, createTestLocal, seedLocal } from '../../helpers/sync'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {

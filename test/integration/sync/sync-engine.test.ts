@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { nowIso } from '../../../src/station/ids'
-import { createTestCentral, createTestLocal, checksumsOf, engineFor, seedLocal, type TestCentral, type TestLocal } from './sync-helpers'
+import { createTestCentral, createTestLocal, checksumsOf, engineFor, seedLocal, type TestCentral, type TestLocal } from '../../helpers/sync'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {

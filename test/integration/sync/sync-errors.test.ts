@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { storageErrorOf } from '../../../src/station/sync/storage-errors'
 import { backoffDelayMs } from '../../../src/station/sync/sync-engine'
 import { createRandom } from '../../../src/shared/random'
-import { createTestLocal, type TestLocal } from './sync-helpers'
+import { createTestLocal, type TestLocal } from '../../helpers/sync'
 
 let local: TestLocal | null = null
 afterEach(() => {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { SyncStatus } from '../../../src/shared/schemas/sync'
 import { authHeader, forgetStation, registerAndLogin } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
-import { createTestCentral, seedLocal, type TestCentral } from './sync-helpers'
+import { createTestCentral, seedLocal, type TestCentral } from '../../helpers/sync'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {

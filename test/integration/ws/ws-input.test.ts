@@ -4,7 +4,7 @@ import { PROTOCOL_VERSION } from '../../../src/shared/protocol/common'
 import { encodeEegFrame } from '../../../src/shared/protocol/eeg-frame'
 import { forgetStation, type LoggedInUser } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
-import { eegBatch, sessionOf, setStatus, TestClient, userWith } from './ws-client'
+import { eegBatch, sessionOf, setStatus, TestClient, userWith } from '../../helpers/ws-client'
 
 describe('session stream: malformed input, permissions and abuse', () => {
   let t: TestStation

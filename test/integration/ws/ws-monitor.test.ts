@@ -4,7 +4,7 @@ import type { FatigueMetrics } from '../../../src/shared/schemas/fatigue'
 import type { SyncStatus } from '../../../src/shared/schemas/sync'
 import { forgetStation, type LoggedInUser } from '../../helpers/auth'
 import { startTestStation, type TestStation } from '../../helpers/station'
-import { delay, eegBatch, sessionOf, setStatus, TestClient, userWith } from './ws-client'
+import { eegBatch, sessionOf, setStatus, TestClient, userWith } from '../../helpers/ws-client'
 
 describe('/ws/monitor and engine output on the session stream', () => {
   let t: TestStation
@@ -42,7 +42,6 @@ describe('/ws/monitor and engine output on the session stream', () => {
     hub.publishMonitorSnapshot() // starts a fresh rate window
     for (let i = 0; i < 10; i++) producer.send(eegBatch(i, i * 25, 25))
     await producer.next('ack', (m) => m.seq === 9)
-    await delay(50)
     hub.publishMonitorSnapshot()
 
     const adminView = await adminMonitor.next('monitor.snapshot', (m) => m.sessions.some((s) => s.rates.eegSamplesPerS > 0))

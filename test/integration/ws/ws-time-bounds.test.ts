@@ -11,7 +11,7 @@ import { MAX_EPOCH_MS } from '../../../src/shared/schemas/common'
 import type { ClientMessage } from '../../../src/shared/protocol/client-messages'
 import { registerAndLogin, type LoggedInUser } from '../../helpers/auth'
 import { startE2eStation, type E2eStation } from '../../helpers/station-process'
-import { sessionOf, TestClient } from './ws-client'
+import { sessionOf, TestClient } from '../../helpers/ws-client'
 
 const DAY_MS = 24 * 3600 * 1000
 

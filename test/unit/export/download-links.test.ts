@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { VigilError } from '../../../src/shared/errors'
 import { createDownloadLinks } from '../../../src/station/export/download-links'
+import { createManualClock } from '../../helpers/clock'
 
-function manualClock(startMs = 1_700_000_000_000) {
-  let now = startMs
-  return { wallMs: () => now, monotonicMs: () => now, advance: (ms: number) => (now += ms) }
-}
+const manualClock = () => createManualClock(1_700_000_000_000)
 
 function errorOf(fn: () => unknown): VigilError {
   try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { DriveInput, GameEvent } from '../../../src/shared/game/events'
 import { createDriveSimulation, createPrng, createRecordedDrive, replayDrive, NEUTRAL_INPUT } from '../../../src/renderer/src/game/sim'
-import { createLaneKeeper, hashEvents, loadScenario, ofKind, runDrive } from './drivers'
+import { createLaneKeeper, hashEvents, loadScenario, ofKind, runDrive } from '../../helpers/game-drivers'
 
 describe('determinism', () => {
   it('gives an identical trace for the same scenario and seed (hash of every event)', () => {

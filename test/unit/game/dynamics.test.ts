@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createDriveSimulation, createVehicleState, stepVehicle, NEUTRAL_INPUT } from '../../../src/renderer/src/game/sim'
-import { createLaneKeeper, ofKind, runDrive, testScenario } from './drivers'
+import { createLaneKeeper, ofKind, runDrive, testScenario } from '../../helpers/game-drivers'
 
 const vehicleParams = testScenario().vehicle
 

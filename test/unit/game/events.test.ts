@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { driveWireEventSchema, gameEventSchema } from '../../../src/shared/game/events'
 import { createDriveSimulation, createRecordedDrive } from '../../../src/renderer/src/game/sim'
-import { createLaneKeeper, loadScenario, runDrive } from './drivers'
+import { createLaneKeeper, loadScenario, runDrive } from '../../helpers/game-drivers'
 
 describe('event schemas', () => {
   it('accept every event a whole practice drive emits (the schema is the wire contract)', () => {

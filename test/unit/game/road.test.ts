@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createRoad } from '../../../src/renderer/src/game/sim'
-import { loadScenario, testScenario } from './drivers'
+import { loadScenario, testScenario } from '../../helpers/game-drivers'
 
 describe('road', () => {
   it('blends curvature between segments instead of stepping, and repeats explicit segments', () => {

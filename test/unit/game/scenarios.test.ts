@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { scenarioSchema } from '../../../src/shared/schemas/scenario'
-import { loadScenarioFiles } from './drivers'
+import { loadScenarioFiles } from '../../helpers/game-drivers'
 
 describe('shipped scenarios', () => {
   const files = loadScenarioFiles()

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { GameEvent } from '../../../src/shared/game/events'
 import { createDriveSimulation, NEUTRAL_INPUT } from '../../../src/renderer/src/game/sim'
-import { createLaneKeeper, loadScenario, ofKind, runDrive, testScenario } from './drivers'
+import { createLaneKeeper, loadScenario, ofKind, runDrive, testScenario } from '../../helpers/game-drivers'
 
 /** Gap before each stimulus: from the block start or the previous stimulus's end (response or miss). */
 function interStimulusGapsMs(events: GameEvent[], blockStartMs: number): number[] {

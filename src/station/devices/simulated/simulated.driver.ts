@@ -1,10 +1,11 @@
 /**
  * The simulated headset: the reference driver. Streams `createSimulatedEeg` in real time, in blocks of
- * about 40 ms, with timestamps derived from the sample index (never from timer jitter).
+ * about 40 ms, with timestamps derived from the sample index (never from timer jitter). Its pace is the
+ * injected clock's, so a test with a manual clock decides exactly how many samples exist.
  */
 import { EventEmitter } from 'node:events'
 import type { SimulatedHeadsetConfig } from '../../config'
-import { systemClock, type Clock } from '../../clock'
+import { systemClock, type Clock, type ClockTimer } from '../../clock'
 import { emptyStats, type DeviceState, type DriverStats, type HeadsetDescriptor, type HeadsetDriver, type HeadsetDriverEvents } from '../types'
 import { createSimulatedEeg, type SimulatedEeg } from './simulated-eeg'
 
@@ -13,7 +14,7 @@ const BLOCK_INTERVAL_MS = 40
 export class SimulatedHeadsetDriver extends EventEmitter<HeadsetDriverEvents> implements HeadsetDriver {
   readonly descriptor: HeadsetDescriptor
   private currentState: DeviceState = 'disconnected'
-  private timer: NodeJS.Timeout | null = null
+  private timer: ClockTimer | null = null
   private counters: DriverStats = emptyStats()
   private signal: SimulatedEeg
   private startMonotonicMs = 0
@@ -50,14 +51,13 @@ export class SimulatedHeadsetDriver extends EventEmitter<HeadsetDriverEvents> im
     this.startWallMs = this.clock.wallMs()
     this.emitted = 0
     this.setState('streaming')
-    this.timer = setInterval(() => this.pump(), BLOCK_INTERVAL_MS)
-    this.timer.unref?.()
+    this.timer = this.clock.setInterval(() => this.pump(), BLOCK_INTERVAL_MS)
     this.emit('event', { kind: 'connected', tMs: this.startWallMs, data: { model: this.descriptor.model } })
   }
 
   async disconnect(): Promise<void> {
     if (this.currentState === 'disconnected') return
-    if (this.timer) clearInterval(this.timer)
+    this.timer?.cancel()
     this.timer = null
     this.pump()
     this.setState('disconnected')

@@ -2,11 +2,11 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { join, resolve } from 'node:path'
-import { scenarioSchema, type Scenario, type ScenarioInput } from '../../../src/shared/schemas/scenario'
-import type { DriveInput, GameEvent } from '../../../src/shared/game/events'
-import { NEUTRAL_INPUT, type DriveSimulation } from '../../../src/renderer/src/game/sim'
+import { scenarioSchema, type Scenario, type ScenarioInput } from '../../src/shared/schemas/scenario'
+import type { DriveInput, GameEvent } from '../../src/shared/game/events'
+import { NEUTRAL_INPUT, type DriveSimulation } from '../../src/renderer/src/game/sim'
 
-export const scenariosDir = resolve(import.meta.dirname, '..', '..', '..', 'resources', 'scenarios')
+export const scenariosDir = resolve(import.meta.dirname, '..', '..', 'resources', 'scenarios')
 
 export function loadScenarioFiles(): { file: string; json: unknown }[] {
   return readdirSync(scenariosDir)

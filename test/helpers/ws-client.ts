@@ -4,11 +4,11 @@
  */
 import { SignJWT } from 'jose'
 import { WebSocket } from 'ws'
-import type { ClientMessage } from '../../../src/shared/protocol/client-messages'
-import type { StationMessage, StationMessageOf, StationMessageType } from '../../../src/shared/protocol/station-messages'
-import type { StationContext } from '../../../src/station/context'
-import { newId } from '../../../src/station/ids'
-import { authHeader, registerAndLogin, type LoggedInUser, type TestRole } from '../../helpers/auth'
+import type { ClientMessage } from '../../src/shared/protocol/client-messages'
+import type { StationMessage, StationMessageOf, StationMessageType } from '../../src/shared/protocol/station-messages'
+import type { StationContext } from '../../src/station/context'
+import { newId } from '../../src/station/ids'
+import { authHeader, registerAndLogin, type LoggedInUser, type TestRole } from './auth'
 
 export interface Refusal {
   status: number
@@ -75,8 +75,8 @@ export class TestClient {
     this.ws.send(JSON.stringify(message))
   }
 
-  /** The first message (already received or future) of `type` that satisfies `match`. */
-  next<T extends StationMessageType>(type: T, match: (m: StationMessageOf<T>) => boolean = () => true, timeoutMs = 5000): Promise<StationMessageOf<T>> {
+  /** The first message (already received or future) of `type` that satisfies `match`; the deadline only turns a hang into a message. */
+  next<T extends StationMessageType>(type: T, match: (m: StationMessageOf<T>) => boolean = () => true, timeoutMs = 15_000): Promise<StationMessageOf<T>> {
     const test = (m: StationMessage): boolean => m.type === type && match(m as StationMessageOf<T>)
     const seen = this.messages.find(test)
     if (seen) return Promise.resolve(seen as StationMessageOf<T>)
@@ -154,8 +154,4 @@ export function eegBatch(seq: number, first: number, n: number, channels = 8): C
     tMs: Array.from({ length: n }, (_, i) => t0 + i * 4),
     samplesUv: Array.from({ length: n }, (_row, i) => Array.from({ length: channels }, (_channel, c) => Math.round(Math.sin(first + i + c) * 5000) / 100))
   }
-}
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
 }
