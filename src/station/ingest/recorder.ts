@@ -12,7 +12,7 @@ import type { SampleBlock } from '../devices/types'
 import type { StationEventBus, TimedEvent } from '../events'
 import type { Logger } from '../logger'
 import type { LocalDatabase } from '../storage/database'
-import { storageErrorOf } from '../sync/storage-errors'
+import { storageErrorOf } from '../storage/storage-errors'
 
 export interface WriteOptions {
   /** Id of the producing WebSocket connection, passed on with the event so it is not echoed back. */
