@@ -10,6 +10,10 @@
  *   by bisecting its batch, copied to `sync_quarantine` and skipped: one bad row never blocks the queue.
  * - Anything else (network, server restart, disk full centrally) is transient: retried with exponential
  *   back-off and jitter, forever, resuming by itself when the database is back.
+ *
+ * This file is the worker loop, its back-off and retention pruning; a pass is entity-sync.ts then
+ * append-sync.ts, writing through central-writer.ts and recording progress in sync-ledger.ts, and
+ * sync-status.ts says how it goes.
  */
 import type { SyncStatus } from '../../shared/schemas/sync'
 import { systemClock, type Clock } from '../clock'
