@@ -29,6 +29,7 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { createLogger } from '../src/station/logger'
 import { newId } from '../src/station/ids'
 import { openLocalDatabase, type LocalDatabase } from '../src/station/storage/database'
+import { createEegSamplesRepository } from '../src/station/storage/eeg-samples.repository'
 import { migrateCentral } from '../src/station/sync/central-migrations'
 import { encodeCopyBinary } from '../src/station/sync/pg-encoding'
 import { EEG_STREAM } from '../src/station/sync/streams'
@@ -82,19 +83,23 @@ function seed(db: LocalDatabase, stationId: string): number {
   db.prepare(
     "INSERT INTO sessions (id, station_id, name, participant_code, status, created_by, created_at, updated_at) VALUES (?, ?, 'bench', 'P-1', 'completed', ?, ?, ?)"
   ).run(sessionId, stationId, userId, iso, iso)
-  const ins = db.prepare('INSERT INTO eeg_samples (session_id, seq, t_ms, values_f32) VALUES (?, ?, ?, ?)')
-  const values = new Float32Array(CHANNELS)
+  const eegSamples = createEegSamplesRepository(db)
   let x = 1
   const insertAll = db.transaction(() => {
-    for (let i = 0; i < samples; i++) {
-      // Noise-like µV values (xorshift), as EEG compresses about as badly.
-      for (let c = 0; c < CHANNELS; c++) {
-        x ^= x << 13
-        x ^= x >>> 17
-        x ^= x << 5
-        values[c] = ((x >>> 0) / 4294967296 - 0.5) * 200
+    for (let first = 0; first < samples; first += RATE_HZ) {
+      const n = Math.min(RATE_HZ, samples - first)
+      const block = { firstSeq: first, channelCount: CHANNELS, timestampsMs: new Float64Array(n), samplesUv: new Float32Array(n * CHANNELS) }
+      for (let i = 0; i < n; i++) {
+        block.timestampsMs[i] = t0 + (first + i) * (1000 / RATE_HZ)
+        // Noise-like µV values (xorshift), as EEG compresses about as badly.
+        for (let c = 0; c < CHANNELS; c++) {
+          x ^= x << 13
+          x ^= x >>> 17
+          x ^= x << 5
+          block.samplesUv[i * CHANNELS + c] = ((x >>> 0) / 4294967296 - 0.5) * 200
+        }
       }
-      ins.run(sessionId, i, t0 + i * (1000 / RATE_HZ), Buffer.from(values.buffer))
+      eegSamples.insertBlock(sessionId, block)
     }
   })
   insertAll()

@@ -74,7 +74,7 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
   const reader = openSessionReader(db, sessionId)
   const { info } = reader
   const { channelNames, sampleRateHz } = info.device
-  const { n: rowCount } = db.prepare('SELECT count(*) AS n FROM eeg_samples WHERE session_id = ?').get(sessionId) as { n: number }
+  const rowCount = reader.sampleCount()
   const batchSize = options.batchSize ?? 4096
   const builder = createTimelineBuilder(sampleRateHz, channelNames.length)
   let scanned = 0

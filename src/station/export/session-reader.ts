@@ -5,10 +5,11 @@
  * statement: the export can then be paused between pages (an HTTP client reading slowly) without
  * holding a statement open on the connection the recorder writes through.
  */
-import { endianness } from 'node:os'
 import { VigilError } from '../../shared/errors'
 import { DEFAULT_ENGINE_OPTIONS } from '../fatigue/types'
+import { findSession, type SessionDevice } from '../sessions/sessions.repository'
 import type { LocalDatabase } from '../storage/database'
+import { createEegSamplesRepository } from '../storage/eeg-samples.repository'
 import type { SampleBatch } from './timeline'
 
 export interface ExportDevice {
@@ -16,7 +17,7 @@ export interface ExportDevice {
   port: string | null
   channelNames: string[]
   sampleRateHz: number
-  /** Optional facts a driver may store with the session: EEG reference, filters, model. */
+  /** EEG reference, filters, model: null until the session's device carries them (writers print their defaults). */
   reference: string | null
   prefiltering: string | null
   model: string | null
@@ -62,6 +63,8 @@ export interface FatigueRow {
 
 export interface SessionReader {
   info: ExportSessionInfo
+  /** Stored samples of the session now (the export's progress total). */
+  sampleCount(): number
   /** Samples in `seq` order, up to and including `throughSeq` when given. */
   samples(options?: { batchSize?: number; throughSeq?: number | null }): Generator<SampleBatch>
   events(): SessionEvent[]
@@ -69,20 +72,6 @@ export interface SessionReader {
   lastFatigueRowId(): number | null
   /** Fatigue updates in time order, rows with id up to `throughId`, read in pages. */
   fatigueRows(throughId: number | null, pageSize?: number): Generator<FatigueRow>
-}
-
-interface SessionRow {
-  id: string
-  station_id: string
-  name: string
-  participant_code: string
-  notes: string
-  device_json: string | null
-  status: string
-  started_at: string | null
-  ended_at: string | null
-  created_at: string
-  created_by: string
 }
 
 /** Game event kinds left out of annotations: `state` is the ~10 Hz driving telemetry, not an event. */
@@ -94,26 +83,20 @@ const FACE_EVENT_KINDS = ['blink', 'eye_closure', 'yawn'] as const
 /** Eye closures at least this long are microsleep candidates, the same threshold the fatigue engine counts. */
 export const MICROSLEEP_CANDIDATE_MS = DEFAULT_ENGINE_OPTIONS.face.longClosureMs
 
-export function parseDeviceJson(json: string | null): ExportDevice | null {
-  if (!json) return null
-  let raw: Record<string, unknown>
-  try {
-    raw = JSON.parse(json) as Record<string, unknown>
-  } catch {
-    throw new VigilError('INTERNAL', 'the session device description is not valid JSON')
-  }
-  const channelNames = raw.channelNames
-  const sampleRateHz = raw.sampleRateHz
+/** The session's headset description, when it is complete enough to export: named channels and a rate. */
+function exportDeviceOf(device: SessionDevice | null): ExportDevice | null {
+  if (!device) return null
+  const { channelNames, sampleRateHz } = device
   if (!Array.isArray(channelNames) || channelNames.length === 0 || !channelNames.every((c) => typeof c === 'string')) return null
   if (typeof sampleRateHz !== 'number' || !(sampleRateHz > 0)) return null
   return {
-    kind: text(raw.kind) ?? 'unknown',
-    port: text(raw.port),
-    channelNames: channelNames as string[],
+    kind: text(device.kind) ?? 'unknown',
+    port: text(device.port),
+    channelNames,
     sampleRateHz,
-    reference: text(raw.reference),
-    prefiltering: text(raw.prefiltering),
-    model: text(raw.model)
+    reference: null,
+    prefiltering: null,
+    model: null
   }
 }
 
@@ -122,53 +105,39 @@ function text(value: unknown): string | null {
 }
 
 export function openSessionReader(db: LocalDatabase, sessionId: string): SessionReader {
-  const row = db
-    .prepare('SELECT id, station_id, name, participant_code, notes, device_json, status, started_at, ended_at, created_at, created_by FROM sessions WHERE id = ?')
-    .get(sessionId) as SessionRow | undefined
-  if (!row) throw new VigilError('NOT_FOUND', 'Session not found')
-  const device = parseDeviceJson(row.device_json)
+  const session = findSession(db, sessionId)
+  if (!session) throw new VigilError('NOT_FOUND', 'Session not found')
+  const device = exportDeviceOf(session.device)
   if (!device) throw new VigilError('EXPORT_EMPTY_SESSION', 'the session has no recorded EEG (no headset description)')
   const { n: participantSessionNumber } = db
     .prepare('SELECT count(*) AS n FROM sessions WHERE participant_code = ? AND (created_at < ? OR (created_at = ? AND id <= ?))')
-    .get(row.participant_code, row.created_at, row.created_at, row.id) as { n: number }
+    .get(session.participantCode, session.createdAt, session.createdAt, session.id) as { n: number }
   const info: ExportSessionInfo = {
-    id: row.id,
-    name: row.name,
-    participantCode: row.participant_code,
-    stationId: row.station_id,
-    status: row.status,
-    notes: row.notes,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    createdAt: row.created_at,
-    createdBy: row.created_by,
+    id: session.id,
+    name: session.name,
+    participantCode: session.participantCode,
+    stationId: session.stationId,
+    status: session.status,
+    notes: session.notes,
+    startedAt: session.startedAt,
+    endedAt: session.endedAt,
+    createdAt: session.createdAt,
+    createdBy: session.createdBy,
     device,
     participantSessionNumber
   }
   const channelCount = device.channelNames.length
-  const page = db.prepare('SELECT seq, t_ms, values_f32 FROM eeg_samples WHERE session_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?').raw(true)
-  const isLittleEndian = endianness() === 'LE'
+  const eegSamples = createEegSamplesRepository(db)
 
   function* samples(options: { batchSize?: number; throughSeq?: number | null } = {}): Generator<SampleBatch> {
     const batchSize = options.batchSize ?? 4096
     const throughSeq = options.throughSeq ?? Number.MAX_SAFE_INTEGER
-    const rowBytes = channelCount * 4
     let after = -1
     for (;;) {
-      const rows = page.all(sessionId, after, throughSeq, batchSize) as [number, number, Buffer][]
-      if (rows.length === 0) return
-      const n = rows.length
-      const batch: SampleBatch = { seqs: new Float64Array(n), timestampsMs: new Float64Array(n), valuesUv: new Float32Array(n * channelCount) }
-      const bytes = new Uint8Array(batch.valuesUv.buffer)
-      for (let i = 0; i < n; i++) {
-        const [seq, tMs, blob] = rows[i]
-        if (blob.length !== rowBytes) throw new VigilError('INTERNAL', `sample ${seq} has ${blob.length} bytes, expected ${rowBytes} for ${channelCount} channels`)
-        batch.seqs[i] = seq
-        batch.timestampsMs[i] = tMs
-        if (isLittleEndian) bytes.set(blob, i * rowBytes)
-        else for (let c = 0; c < channelCount; c++) batch.valuesUv[i * channelCount + c] = blob.readFloatLE(c * 4)
-      }
-      after = rows[n - 1][0]
+      const batch = eegSamples.page(sessionId, after, throughSeq, batchSize, channelCount)
+      if (!batch) return
+      const n = batch.seqs.length
+      after = batch.seqs[n - 1]
       yield batch
       if (n < batchSize) return
     }
@@ -211,7 +180,7 @@ export function openSessionReader(db: LocalDatabase, sessionId: string): Session
     }
   }
 
-  return { info, samples, events, lastFatigueRowId, fatigueRows }
+  return { info, sampleCount: () => eegSamples.count(sessionId), samples, events, lastFatigueRowId, fatigueRows }
 }
 
 function parseData(json: string): Record<string, unknown> {

@@ -8,6 +8,7 @@ import { VigilError } from '../../shared/errors'
 import type { FatigueMetrics } from '../../shared/schemas/fatigue'
 import type { TimedEvent } from '../events'
 import type { LocalDatabase } from '../storage/database'
+import { channelCountOfBlob, createEegSamplesRepository, decodeSampleBlob, type EegRow, type EegSamplesRepository } from '../storage/eeg-samples.repository'
 import { faceInputOf, gameInputOf } from './adapters'
 import { createFatigueEngine, type EngineAlert, type EngineOutput } from './engine'
 import { createFatigueRepository, type SessionDevice } from './fatigue.repository'
@@ -23,12 +24,6 @@ export interface ReplayResult {
   deviceSource: 'session' | 'inferred' | 'none'
   updates: FatigueMetrics[]
   alerts: EngineAlert[]
-}
-
-interface EegRow {
-  seq: number
-  t_ms: number
-  values_f32: Buffer
 }
 
 interface EventRow {
@@ -59,22 +54,23 @@ function eventReader(db: LocalDatabase, table: 'face_events' | 'game_events', se
 }
 
 /** Channel layout inferred from the samples themselves: count from the blob size, rate from the first timestamps. */
-function inferDevice(db: LocalDatabase, sessionId: string): SessionDevice | null {
-  const rows = db.prepare('SELECT t_ms, values_f32 FROM eeg_samples WHERE session_id = ? ORDER BY seq LIMIT 1001').all(sessionId) as { t_ms: number; values_f32: Buffer }[]
+function inferDevice(eegSamples: EegSamplesRepository, sessionId: string): SessionDevice | null {
+  const rows = eegSamples.rows(sessionId, -Infinity, Number.MAX_SAFE_INTEGER, 1001)
   if (rows.length < 2) return null
-  const spanMs = rows[rows.length - 1].t_ms - rows[0].t_ms
+  const spanMs = rows[rows.length - 1][1] - rows[0][1]
   if (!(spanMs > 0)) return null
-  const channelCount = rows[0].values_f32.byteLength / 4
+  const channelCount = channelCountOfBlob(rows[0][2])
   return { channelNames: Array.from({ length: channelCount }, (_, i) => `ch${i + 1}`), sampleRateHz: Math.round(((rows.length - 1) * 1000) / spanMs) }
 }
 
 export function replaySession(db: LocalDatabase, sessionId: string, mainsHz: 50 | 60): ReplayResult {
   const repository = createFatigueRepository(db)
   if (!repository.sessionExists(sessionId)) throw new VigilError('NOT_FOUND', `Session ${sessionId} not found`)
+  const eegSamples = createEegSamplesRepository(db)
   const stored = repository.sessionDevice(sessionId)
-  const device = stored ?? inferDevice(db, sessionId)
-  const firstRow = db.prepare('SELECT values_f32 FROM eeg_samples WHERE session_id = ? ORDER BY seq LIMIT 1').get(sessionId) as { values_f32: Buffer } | undefined
-  const channelCount = firstRow ? firstRow.values_f32.byteLength / 4 : undefined
+  const device = stored ?? inferDevice(eegSamples, sessionId)
+  const firstRow = eegSamples.rows(sessionId, -Infinity, Number.MAX_SAFE_INTEGER, 1)[0] as EegRow | undefined
+  const channelCount = firstRow ? channelCountOfBlob(firstRow[2]) : undefined
   const engine = createFatigueEngine(engineOptionsFor(device, mainsHz, channelCount))
   const result: ReplayResult = { sessionId, device, deviceSource: stored ? 'session' : device ? 'inferred' : 'none', updates: [], alerts: [] }
   const collect = (out: EngineOutput) => {
@@ -84,14 +80,13 @@ export function replaySession(db: LocalDatabase, sessionId: string, mainsHz: 50 
 
   const nextFace = eventReader(db, 'face_events', sessionId)
   const nextGame = eventReader(db, 'game_events', sessionId)
-  const eegPage = db.prepare(`SELECT seq, t_ms, values_f32 FROM eeg_samples WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ${PAGE_ROWS}`)
   let eegRows: EegRow[] = []
   let eegIndex = 0
   let lastSeq = -Infinity
   let eegDone = channelCount === undefined
   const peekEeg = (): EegRow | null => {
     if (eegIndex >= eegRows.length && !eegDone) {
-      eegRows = eegPage.all(sessionId, lastSeq) as EegRow[]
+      eegRows = eegSamples.rows(sessionId, lastSeq, Number.MAX_SAFE_INTEGER, PAGE_ROWS)
       eegIndex = 0
       eegDone = eegRows.length < PAGE_ROWS
     }
@@ -103,15 +98,15 @@ export function replaySession(db: LocalDatabase, sessionId: string, mainsHz: 50 
   for (;;) {
     const eegRow = peekEeg()
     const eventT = Math.min(face?.tMs ?? Infinity, game?.tMs ?? Infinity)
-    if (eegRow && eegRow.t_ms <= eventT) {
+    if (eegRow && eegRow[1] <= eventT) {
       // A block of consecutive samples up to the next face/game event.
       const times: number[] = []
       const values: Float32Array[] = []
-      for (let row = peekEeg(); row && row.t_ms <= eventT && times.length < MAX_BLOCK_SAMPLES; row = peekEeg()) {
-        times.push(row.t_ms)
-        // Copy: a Buffer's offset need not be 4-byte aligned.
-        values.push(new Float32Array(new Uint8Array(row.values_f32).buffer))
-        lastSeq = row.seq
+      for (let row = peekEeg(); row && row[1] <= eventT && times.length < MAX_BLOCK_SAMPLES; row = peekEeg()) {
+        const [seq, tMs, blob] = row
+        times.push(tMs)
+        values.push(decodeSampleBlob(blob))
+        lastSeq = seq
         eegIndex++
       }
       const samplesUv = new Float32Array(times.length * channelCount!)

@@ -12,7 +12,8 @@ import type { StationEventBus, TimedEvent } from '../events'
 import type { Logger } from '../logger'
 import type { Marker } from '../sessions/sessions.repository'
 import type { LocalDatabase } from '../storage/database'
-import { storageErrorOf } from '../sync/storage-errors'
+import { createEegSamplesRepository } from '../storage/eeg-samples.repository'
+import { storageErrorOf } from '../storage/storage-errors'
 
 export interface WriteOptions {
   /** Id of the producing WebSocket connection, passed on with the event so it is not echoed back. */
@@ -63,7 +64,7 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
   let pending: PendingWrite[] = []
   let timer: NodeJS.Timeout | null = null
   let storageError: VigilError | null = null
-  const insertEeg = db.prepare('INSERT OR IGNORE INTO eeg_samples (session_id, seq, t_ms, values_f32) VALUES (?, ?, ?, ?)')
+  const eegSamples = createEegSamplesRepository(db)
   // Re-sent events (same session, time and kind) are ignored: see migrations/local/003_event_identity.sql.
   const insertFace = db.prepare('INSERT OR IGNORE INTO face_events (session_id, t_ms, kind, data_json) VALUES (?, ?, ?, ?)')
   const insertGame = db.prepare('INSERT OR IGNORE INTO game_events (session_id, t_ms, kind, data_json) VALUES (?, ?, ?, ?)')
@@ -72,20 +73,13 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
   const gameStored = db.prepare('SELECT 1 FROM game_events WHERE session_id = ? AND t_ms = ? AND kind = ?').pluck()
   /** Drops events already stored (a producer re-sending after a lost ack), so fatigue and viewers see each once. */
   const unseen = (stored: typeof faceStored, sessionId: string, list: TimedEvent[]) => list.filter((e) => stored.get(sessionId, e.tMs, e.kind) === undefined)
-  const maxSeq = db.prepare('SELECT max(seq) AS seq FROM eeg_samples WHERE session_id = ?')
   const sessionExists = db.prepare('SELECT 1 FROM sessions WHERE id = ?').pluck()
 
   const commit = db.transaction((batch: PendingWrite[]) => {
     for (const write of batch) {
       const { sessionId } = write
       if (write.stream === 'eeg') {
-        const { block } = write
-        const n = block.timestampsMs.length
-        const stride = block.channelCount
-        for (let i = 0; i < n; i++) {
-          const values = block.samplesUv.subarray(i * stride, (i + 1) * stride)
-          insertEeg.run(sessionId, block.firstSeq + i, block.timestampsMs[i], Buffer.from(values.buffer, values.byteOffset, values.byteLength))
-        }
+        eegSamples.insertBlock(sessionId, write.block)
       } else if (write.stream === 'marker') {
         const m = write.marker
         insertMarker.run(m.uid, sessionId, m.tMs, m.label, m.value, m.createdBy)
@@ -132,8 +126,8 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
     if (!bound) return
     let state = seqOffsets.get(bound)
     if (!state) {
-      const row = maxSeq.get(bound) as { seq: number | null }
-      const nextSeq = row.seq === null ? 0 : row.seq + 1
+      const lastSeq = eegSamples.lastSeq(bound)
+      const nextSeq = lastSeq === null ? 0 : lastSeq + 1
       state = { offset: nextSeq - block.firstSeq, lastDeviceSeq: block.firstSeq - 1, nextSeq }
       seqOffsets.set(bound, state)
     }

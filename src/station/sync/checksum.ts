@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto'
 import type { ClientBase } from 'pg'
 import type { LocalDatabase } from '../storage/database'
+import { blobValues, EEG_CHECKSUM_SELECT } from '../storage/eeg-samples.repository'
 import { isoToUs, msToUs } from './streams'
 
 export interface TableChecksum {
@@ -38,12 +39,6 @@ function jsonText(value: unknown): string {
 
 function f32Hex(values: ArrayLike<number>): string {
   return Buffer.from(Float32Array.from(values).buffer).toString('hex')
-}
-
-function blobValues(blob: Buffer): number[] {
-  const out: number[] = []
-  for (let i = 0; i < blob.length; i += 4) out.push(blob.readFloatLE(i))
-  return out
 }
 
 const n = (v: unknown) => (v === null || v === undefined ? '∅' : String(v))
@@ -110,7 +105,7 @@ const TABLES: TableSpec[] = [
   },
   {
     local: 'eeg_samples',
-    localSql: 'SELECT id, session_id, seq, t_ms, values_f32 FROM eeg_samples',
+    localSql: EEG_CHECKSUM_SELECT,
     localLine: (r) => [r.session_id, r.seq, usOfMs(r.t_ms), f32Hex(blobValues(r.values_f32 as Buffer))].join('|'),
     centralSql: `SELECT session_id, seq, ${TIME_US('time')} AS time_us, values_uv FROM eeg_data WHERE session_id IN (SELECT id FROM sessions WHERE station_id = $1)`,
     centralLine: (r) => [r.session_id, r.seq, r.time_us, f32Hex(r.values_uv as number[])].join('|'),

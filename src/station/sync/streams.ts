@@ -3,6 +3,7 @@
  * and mutable entities (users, sessions, alert/marker edits) read through `sync_outbox`.
  * Local rows map to central rows here and nowhere else.
  */
+import { EEG_SYNC_SELECT } from '../storage/eeg-samples.repository'
 import type { CentralColumn } from './pg-encoding'
 
 /** Local epoch ms (REAL, sub-ms allowed) → the integer microseconds stored centrally. */
@@ -57,7 +58,7 @@ export const EEG_STREAM: AppendStream = {
     { name: 'seq', type: 'int8' },
     { name: 'values_uv', type: 'float4le[]' }
   ],
-  selectSql: 'SELECT id, session_id, t_ms, seq, values_f32 FROM eeg_samples WHERE id > ? ORDER BY id LIMIT ?',
+  selectSql: EEG_SYNC_SELECT,
   toCentral: (r) => [r[1], msToUs(r[2] as number), r[3], r[4]],
   timeColumn: 't_ms'
 }

@@ -1,7 +1,7 @@
 /** Local storage failures and retry pacing, without PostgreSQL. */
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { storageErrorOf } from '../../../src/station/sync/storage-errors'
+import { storageErrorOf } from '../../../src/station/storage/storage-errors'
 import { backoffDelayMs } from '../../../src/station/sync/sync-engine'
 import { createRandom } from '../../../src/shared/random'
 import { createTestLocal, type TestLocal } from '../../helpers/sync'

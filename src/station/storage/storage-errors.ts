@@ -25,8 +25,3 @@ export function storageErrorOf(err: unknown, what: string): VigilError | null {
   }
   return null
 }
-
-/** Rethrows SQLite disk-full/read-only errors as `VigilError`s, anything else unchanged. */
-export function rethrowStorageError(err: unknown, what: string): never {
-  throw storageErrorOf(err, what) ?? err
-}
