@@ -3,6 +3,8 @@ import { systemClock } from '../../src/station/clock'
 import { createManualClock } from '../helpers/clock'
 import { waitUntil } from '../helpers/wait'
 
+
+const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
 describe('manual test clock', () => {
   it('fires due timers in time order, each seeing its own due time, and nothing before it is due', () => {
     const clock = createManualClock(1_000_000)
@@ -31,7 +33,6 @@ describe('manual test clock', () => {
   })
 
   it('system clock: timers fire, cancel, and never keep the process alive', async () => {
-    const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
     const before = timeouts()
     let fired = 0
     systemClock.setTimeout(() => fired++, 1)
