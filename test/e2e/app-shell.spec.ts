@@ -1,8 +1,9 @@
 import { expect, test } from '@playwright/test'
-import { startE2eStation, type E2eStation } from '../helpers/station-process'
+import { STATION_HOOK_TIMEOUT_MS, startE2eStation, type E2eStation } from '../helpers/station-process'
 
 let station: E2eStation
 test.beforeAll(async () => {
+  test.setTimeout(STATION_HOOK_TIMEOUT_MS)
   station = await startE2eStation()
 })
 test.afterAll(async () => {

@@ -12,7 +12,7 @@ import { signInBrowser } from '../helpers/browser-auth'
 import { ensureFaceClips } from '../helpers/face-clips'
 import { waitForFaceRun, type FaceRun } from '../helpers/face-page'
 import { chromiumArgs } from '../playwright.config'
-import { startE2eStation, type E2eStation } from '../helpers/station-process'
+import { STATION_HOOK_TIMEOUT_MS, startE2eStation, type E2eStation } from '../helpers/station-process'
 
 interface StoredFaceEvent {
   id: number
@@ -26,6 +26,7 @@ let refreshToken: string
 let sessionId: string
 
 test.beforeAll(async () => {
+  test.setTimeout(STATION_HOOK_TIMEOUT_MS)
   station = await startE2eStation(['--device', 'none'])
   const admin = await registerAndLogin(station.url, { role: 'admin' })
   accessToken = admin.accessToken

@@ -14,10 +14,11 @@ import { signInBrowser } from '../helpers/browser-auth'
 import type { InputLogEntry } from '../../src/shared/game/events'
 import { replayDrive, type InputLog } from '../../src/renderer/src/game/sim'
 import { scenarioSchema } from '../../src/shared/schemas/scenario'
-import { startE2eStation, type E2eStation } from '../helpers/station-process'
+import { STATION_HOOK_TIMEOUT_MS, startE2eStation, type E2eStation } from '../helpers/station-process'
 
 let station: E2eStation
 test.beforeAll(async () => {
+  test.setTimeout(STATION_HOOK_TIMEOUT_MS)
   station = await startE2eStation()
 })
 test.afterAll(async () => {

@@ -8,7 +8,7 @@ import { expect, test, type Browser, type BrowserContext, type Page } from '@pla
 import { readFileSync } from 'node:fs'
 import { WebSocket } from 'ws'
 import { tracesMoving } from '../helpers/live-page'
-import { startE2eStation, type E2eStation } from '../helpers/station-process'
+import { STATION_HOOK_TIMEOUT_MS, startE2eStation, type E2eStation } from '../helpers/station-process'
 
 const ADMIN = { email: 'operator@lab.test', password: 'correct horse battery', fullName: 'Lab Operator' }
 const PARTICIPANT = 'P-E2E-01'
@@ -23,6 +23,7 @@ test.describe.configure({ mode: 'serial' })
 test.setTimeout(150_000)
 
 test.beforeAll(async ({ browser }) => {
+  test.setTimeout(STATION_HOOK_TIMEOUT_MS)
   station = await startE2eStation(['--sim-fatigue-minutes', '0.2'])
   context = await browser.newContext({ viewport: { width: 1600, height: 1000 } })
   page = await context.newPage()

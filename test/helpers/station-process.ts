@@ -7,6 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
+/**
+ * What a `beforeAll` that starts a station (and registers an account at bcrypt cost 12) may take on a
+ * loaded 2-core machine: the start itself waits up to 90 s. Playwright's default hook budget is the
+ * test timeout (60 s), which a load average of 20 exceeded.
+ */
+export const STATION_HOOK_TIMEOUT_MS = 180_000
+
 export interface E2eStation {
   url: string
   /** With TLS: base64 SHA-256 of the certificate's public key, as the station printed it (for pinning). */
