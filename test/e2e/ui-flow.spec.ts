@@ -45,7 +45,7 @@ async function signIn(target: Page, options: { register: boolean }) {
   await target.getByTestId('login-password').fill(ADMIN.password)
   await target.getByTestId('login-submit').click()
   // bcrypt at cost 12 on a busy 2-core machine: signing in can take a few seconds.
-  await expect(target.getByTestId('current-user')).toContainText(ADMIN.fullName, { timeout: 30_000 })
+  await expect(target.getByTestId('current-user')).toContainText(ADMIN.fullName, { timeout: 120_000 })
 }
 
 function nav(target: Page, name: string) {
