@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path'
 import type { Server as TlsServer } from 'node:tls'
+import { createAuditLog, recordSettingsAtStart } from './audit'
 import { systemClock, type Clock } from './clock'
 import { describeConfig, type StationConfig } from './config'
 import type { StationContext } from './context'
@@ -95,6 +96,8 @@ export function createStation(config: StationConfig, options: StationOptions = {
       const hub = createHub({ db, events, recorder, devices, fatigue, clock, logger }, { maxPayloadBytes: config.server.wsMaxPayloadBytes, clockToleranceMs: config.ingest.clockToleranceS * 1000 })
       hub.start()
       const stationId = stationIdOf(db)
+      const audit = createAuditLog({ db, stationId, clock, logger: logger.child({ component: 'audit' }) })
+      recordSettingsAtStart(db, audit, describeConfig(config))
       const sync = createSyncEngine({
         db,
         stationId,
@@ -104,6 +107,7 @@ export function createStation(config: StationConfig, options: StationOptions = {
         intervalMs: config.central.intervalMs,
         pruneSyncedAfterDays: config.retention.pruneSyncedAfterDays,
         events,
+        audit,
         clock,
         logger: logger.child({ component: 'sync' })
       })
@@ -117,6 +121,7 @@ export function createStation(config: StationConfig, options: StationOptions = {
         fatigue,
         hub,
         sync,
+        audit,
         clock,
         logger,
         jwtSecret: loadOrCreateJwtSecret(config.dataDir),
