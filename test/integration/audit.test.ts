@@ -293,7 +293,7 @@ describe('audit trail', () => {
   it('filters by actor, action, target and time, and pages', async () => {
     const all = (await api('/audit?limit=500', { token: admin.accessToken })).body as { data: AuditEventResponse[]; count: number }
     expect(all.count).toBe(all.data.length)
-    expect(all.data.map((r) => r.id)).toEqual([...all.data.map((r) => r.id)].sort((a, b) => b - a))
+    expect(all.data.map((r) => r.id)).toEqual(all.data.map((r) => r.id).sort((a, b) => b - a))
 
     const byActor = (await api(`/audit?actor_id=${researcher.user.id}&limit=500`, { token: admin.accessToken })).body
     expect(byActor.count).toBe(all.data.filter((r) => r.actor_id === researcher.user.id).length)
