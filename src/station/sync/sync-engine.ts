@@ -54,8 +54,8 @@ export interface SyncEngineOptions {
   /** Pending rows per table counted exactly up to this many (see pendingCounts); tests lower it. */
   exactCountLimit?: number
   /**
-   * Where sync runs are recorded: a failure streak's start, the recovery, and every finished
-   * `syncUntilCaughtUp` (the CLI). Routine background passes are not: one every few seconds.
+   * Where sync runs are recorded: every `syncUntilCaughtUp` (the CLI) as it starts, a failure streak's
+   * start and its recovery. Routine background passes are not: there is one every few seconds.
    */
   audit?: AuditLog
 }
@@ -219,6 +219,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   async function syncUntilCaughtUp(opts: { onProgress?: (p: SyncProgress) => void; signal?: AbortSignal } = {}): Promise<void> {
     if (!url) throw notConfiguredError()
+    // Recorded first, so the row travels with this run and `sync --verify` finds both sides equal.
+    options.audit?.record({ action: 'sync.run_requested', target: { type: 'sync', id: null }, detail: { until_caught_up: true } })
     // AUTOINCREMENT high-water marks: everything committed locally before now.
     const target = new Map(ALL_STREAMS.map((s) => [s, ledger.highWater(s)]))
     const { total } = tracker.pendingCounts()
@@ -235,10 +237,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           tracker.setState('idle')
           // Rows deleted before they were synced (a deleted session's samples) leave holes below the
           // high-water mark, so "done" is: nothing left between the cursor and the mark.
-          if (ALL_STREAMS.every((s) => !ledger.hasRowsBetween(s, ledger.cursorOf(s), target.get(s)!))) {
-            options.audit?.record({ action: 'sync.run_completed', target: { type: 'sync', id: null }, detail: { rows: tracker.status().synced_total } })
-            return
-          }
+          if (ALL_STREAMS.every((s) => !ledger.hasRowsBetween(s, ledger.cursorOf(s), target.get(s)!))) return
         } catch (err) {
           const delay = recordFailure(err)
           await sleep(delay, opts.signal)
