@@ -2,13 +2,18 @@
  * The audit trail (issue 23 item 9): every audited action leaves its row (one table), only admins read
  * it, rows cannot be changed, the CSV is the JSON, and no password or token ever lands in it.
  */
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuditEventResponse } from '../../src/shared/schemas/audit'
 import { AUDIT_CSV_COLUMNS } from '../../src/shared/schemas/audit'
+import { sanitizeDetail } from '../../src/station/audit'
 import { auditCsvCell } from '../../src/station/audit/audit-csv'
+import { loadConfig } from '../../src/station/config'
+import { createLogger } from '../../src/station/logger'
+import { createStation } from '../../src/station/station'
 import { authHeader, login, registerAndLogin, TEST_PASSWORD, type LoggedInUser } from '../helpers/auth'
 import { seedExportSession } from '../helpers/export-session'
-import { startTestStation, type TestStation } from '../helpers/station'
+import { makeTempDir, startTestStation, type TestStation } from '../helpers/station'
 import { TestClient } from '../helpers/ws-client'
 
 interface Expected {
@@ -165,15 +170,6 @@ describe('audit trail', () => {
         await client.closed
       },
       expected: { actor: 'researcher', targetType: 'session', targetId: () => sessionId, detail: { role: 'researcher' } }
-    },
-    {
-      action: 'monitor.opened',
-      run: async () => {
-        const client = await TestClient.connect(t.baseUrl, '/ws/monitor', { token: admin.accessToken, viaSubprotocol: true })
-        client.close()
-        await client.closed
-      },
-      expected: { actor: 'admin', targetType: 'station' }
     },
     {
       action: 'session.paused',
@@ -358,5 +354,38 @@ describe('audit trail', () => {
     for (const secret of [TEST_PASSWORD, 'wrong password 1', 'wrong password 2', admin.accessToken, admin.refreshToken, researcher.accessToken, ...secrets]) {
       expect(dump).not.toContain(secret)
     }
+  })
+})
+
+describe('settings changes', () => {
+  it('are recorded as the difference from the previous start, and an unchanged restart records nothing', async () => {
+    const dataDir = makeTempDir()
+    const start = async (stationName: string) => {
+      const config = loadConfig({ env: {}, base: { dataDir, stationName, server: { port: 0, host: '127.0.0.1' }, device: { kind: 'none' }, log: { level: 'silent' } } })
+      const station = createStation(config, { logger: createLogger('silent') })
+      await station.start()
+      const rows = station.ctx.db.prepare("SELECT detail_json FROM audit_events WHERE action = 'settings.changed' ORDER BY id").all() as { detail_json: string }[]
+      await station.stop()
+      return rows.map((r) => JSON.parse(r.detail_json) as Record<string, unknown>)
+    }
+    try {
+      const first = await start('bench-a')
+      expect(first).toHaveLength(1)
+      expect(first[0]).toMatchObject({ is_first_start: true })
+      expect(await start('bench-a')).toHaveLength(1)
+      const changed = await start('bench-b')
+      expect(changed).toHaveLength(2)
+      expect(changed[1]).toEqual({ changed_count: 1, stationName: 'bench-a → bench-b' })
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('audit detail', () => {
+  it('drops anything named like a credential, bounds text, and keeps small facts', () => {
+    const detail = sanitizeDetail({ password: 'x', new_password: 'y', access_token: 'z', refreshToken: 'w', tlsKey: 'k', role: 'admin', n: 3, ok: true, skip: undefined, nan: Number.NaN, long: 'a'.repeat(500) })
+    expect(Object.keys(detail).sort()).toEqual(['long', 'n', 'ok', 'role'])
+    expect((detail.long as string).length).toBe(200)
   })
 })

@@ -25,7 +25,6 @@ export const AUDIT_ACTIONS = [
   'session.aborted',
   'session.deleted',
   'live_view.opened',
-  'monitor.opened',
   'export.downloaded',
   'export.link_created',
   'export.link_used',

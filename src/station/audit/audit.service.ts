@@ -118,7 +118,8 @@ export function recordSettingsAtStart(db: LocalDatabase, audit: AuditLog, settin
   }
   db.prepare('INSERT INTO station_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(SETTINGS_META_KEY, snapshot)
   // The first start only notes that settings began; later starts list what differs (the first 16).
-  audit.record({ action: 'settings.changed', target: { type: 'station', id: null }, detail: { changed_count: count, is_first_start: !row, ...changed } })
+  const summary = row ? { changed_count: count } : { settings_count: count, is_first_start: true }
+  audit.record({ action: 'settings.changed', target: { type: 'station', id: null }, detail: { ...summary, ...changed } })
 }
 
 /** The audit action of a session edit, from the status before and after it. */

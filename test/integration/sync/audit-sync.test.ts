@@ -83,7 +83,7 @@ describe('audit_events sync', { timeout: 120_000 }, () => {
 
   it('the central table refuses UPDATE and DELETE', async () => {
     const { central, local, audit } = await setup()
-    audit.record({ action: 'monitor.opened', target: { type: 'station', id: null } })
+    audit.record({ action: 'session.created', target: { type: 'session', id: 'not-a-session' } })
     await engineFor(local, central.url).syncUntilCaughtUp()
     await expect(central.query("UPDATE audit_events SET action = 'x'")).rejects.toThrow(/append-only/)
     await expect(central.query('DELETE FROM audit_events')).rejects.toThrow(/append-only/)
@@ -92,7 +92,7 @@ describe('audit_events sync', { timeout: 120_000 }, () => {
 
   it('records the start of a failure streak once, not every retry', async () => {
     const { local, audit } = await setup()
-    audit.record({ action: 'monitor.opened' })
+    audit.record({ action: 'session.created' })
     const engine = engineFor(local, 'postgres://postgres@127.0.0.1:1/nowhere', { audit, connectTimeoutMs: 500 })
     const controller = new AbortController()
     const run = engine.syncUntilCaughtUp({

@@ -53,9 +53,8 @@ export async function wsRoutes(fastify: FastifyInstance): Promise<void> {
       }
     },
     (socket, request) => {
-      const { auth } = authorized.get(request)!
-      auditRequest(request, 'monitor.opened', { type: 'station', id: null }, undefined, auth.user)
-      app.ctx.hub.acceptMonitor(socket, auth)
+      // Not audited: every page of the app opens it for the header's status (a row per page view).
+      app.ctx.hub.acceptMonitor(socket, authorized.get(request)!.auth)
     }
   )
 }
