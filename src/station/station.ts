@@ -16,14 +16,14 @@ import { StationEventBus } from './events'
 import { createFatigueService } from './fatigue/fatigue.service'
 import { createHub } from './hub/hub'
 import { createRecorder } from './ingest/recorder'
-import { newId } from './ids'
 import { createLogger, type Logger } from './logger'
 import { loadOrCreateJwtSecret } from './secrets'
 import { buildServer, type VigilServer } from './server/app'
 import { listeningPort, stationHosts } from './server/origins'
 import { isLoopbackHost, loadTls, watchLabCertificate, type TlsMaterial } from './server/tls'
 import { pauseInterruptedSessions } from './sessions/sessions.service'
-import { LOCAL_DB_FILE, openLocalDatabase, type LocalDatabase } from './storage/database'
+import { LOCAL_DB_FILE, openLocalDatabase } from './storage/database'
+import { stationIdOf } from './storage/station-id'
 import { createSyncEngine } from './sync/sync-engine'
 
 export interface StationOptions {
@@ -49,15 +49,6 @@ export interface Station {
   readonly tls: TlsMaterial | null
   start(): Promise<void>
   stop(): Promise<void>
-}
-
-/** Reads or creates this station's id (kept in the database, so it moves with the data). */
-function stationIdOf(db: LocalDatabase): string {
-  const row = db.prepare("SELECT value FROM station_meta WHERE key = 'station_id'").get() as { value: string } | undefined
-  if (row) return row.value
-  const id = newId()
-  db.prepare("INSERT INTO station_meta (key, value) VALUES ('station_id', ?)").run(id)
-  return id
 }
 
 export function createStation(config: StationConfig, options: StationOptions = {}): Station {
