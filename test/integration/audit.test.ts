@@ -278,6 +278,13 @@ describe('audit trail', () => {
     expect(row.detail).toMatchObject({ is_first_start: true })
   })
 
+  it('is documented in the OpenAPI document, from the zod schemas', async () => {
+    const doc = (await api('/openapi.json')).body as { paths: Record<string, Record<string, { parameters?: { name: string }[] }>>; components: { schemas: Record<string, unknown> } }
+    expect(doc.paths['/api/v1/audit'].get.parameters?.map((p) => p.name).sort()).toEqual(['action', 'actor_email', 'actor_id', 'from', 'limit', 'skip', 'target_id', 'target_type', 'to'])
+    expect(doc.paths['/api/v1/audit.csv'].get).toBeDefined()
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['AuditEvent', 'AuditPage', 'AuditAction']))
+  })
+
   it('refuses the trail to researchers and students (403) and to anonymous callers (401)', async () => {
     for (const path of ['/audit', '/audit.csv']) {
       expect((await api(path, { token: researcher.accessToken })).status).toBe(403)

@@ -7,7 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createAuditLog, type AuditLog } from '../../../src/station/audit'
 import { createLogger } from '../../../src/station/logger'
 import { nowIso } from '../../../src/station/ids'
+import { authHeader, forgetStation, registerAndLogin } from '../../helpers/auth'
 import { createManualClock } from '../../helpers/clock'
+import { startTestStation } from '../../helpers/station'
+import { waitUntil } from '../../helpers/wait'
 import { createTestCentral, createTestLocal, checksumsOf, engineFor, seedLocal, type TestCentral, type TestLocal } from '../../helpers/sync'
 
 const cleanups: Array<() => Promise<void> | void> = []
@@ -105,5 +108,29 @@ describe('audit_events sync', { timeout: 120_000 }, () => {
     const failed = local.db.prepare("SELECT detail_json FROM audit_events WHERE action = 'sync.run_failed'").all() as { detail_json: string }[]
     expect(failed).toHaveLength(1)
     expect(JSON.parse(failed[0].detail_json)).toHaveProperty('code')
+  })
+
+  it('in a running station: "Sync now" is on record with its actor, and the trail reaches the central database once', async () => {
+    const central = await createTestCentral()
+    cleanups.push(() => central.drop())
+    const t = await startTestStation({ central: { url: central.url, intervalMs: 100 } })
+    cleanups.push(async () => {
+      forgetStation(t.baseUrl)
+      await t.close()
+    })
+    const admin = await registerAndLogin(t, { role: 'admin' })
+    const researcher = await registerAndLogin(t, { role: 'researcher' })
+    const res = await t.fetch(`${t.baseUrl}/api/v1/sync/run`, { method: 'POST', headers: authHeader(researcher.accessToken) })
+    expect(res.status).toBe(202)
+    const localRows = () => t.station.ctx.db.prepare('SELECT id, action, actor_id FROM audit_events ORDER BY id').all() as { id: number; action: string; actor_id: string | null }[]
+    expect(localRows().filter((r) => r.action === 'sync.run_requested').map((r) => r.actor_id)).toEqual([researcher.user.id])
+    const ids = localRows().map((r) => r.id)
+    await waitUntil(async () => Number((await central.query('SELECT count(*) AS n FROM audit_events WHERE local_id <= $1', [Math.max(...ids)])).rows[0].n) === ids.length, {
+      what: 'every audit row so far central'
+    })
+    const landed = (await central.query<{ local_id: string; action: string; actor_id: string | null }>('SELECT local_id, action, actor_id FROM audit_events ORDER BY local_id')).rows
+    expect(landed.map((r) => Number(r.local_id))).toEqual([...new Set(landed.map((r) => Number(r.local_id)))])
+    expect(landed.find((r) => r.action === 'sync.run_requested')?.actor_id).toBe(researcher.user.id)
+    expect(landed.filter((r) => r.action === 'auth.registered').map((r) => r.actor_id)).toContain(admin.user.id)
   })
 })
