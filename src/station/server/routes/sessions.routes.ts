@@ -15,6 +15,7 @@ import {
   sessionUpdateSchema,
   type SessionResponse
 } from '../../../shared/schemas/sessions'
+import { sessionAuditAction } from '../../audit'
 import type { StationContext } from '../../context'
 import { listMarkers, sessionCounters, type Session } from '../../sessions/sessions.repository'
 import {
@@ -25,7 +26,6 @@ import {
   listVisibleSessions,
   updateVisibleSession
 } from '../../sessions/sessions.service'
-import { sessionAuditAction } from '../../audit'
 import { auditRequest } from '../audit-request'
 import { bearerSecurity } from '../plugins/auth'
 import { toMarkerResponse } from '../responses'
