@@ -2,6 +2,7 @@
  * What the station's parts share once started: built by `createStation`, handed to the server's
  * routes (as `app.ctx`) and to the background workers. Each service is added here by its owner.
  */
+import type { AuditLog } from './audit'
 import type { Clock } from './clock'
 import type { StationConfig } from './config'
 import type { DeviceManager } from './devices/device-manager'
@@ -28,6 +29,8 @@ export interface StationContext {
   hub: Hub
   /** Moves committed rows to the central database; its status (pending rows per table) works without one too. */
   sync: SyncEngine
+  /** The audit trail's one writer (docs/security.md "Audit trail"). */
+  audit: AuditLog
   clock: Clock
   logger: Logger
   jwtSecret: Uint8Array

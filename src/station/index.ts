@@ -24,6 +24,7 @@ export { compareWithStored, replaySession, type ReplayResult } from './fatigue/r
 export { latestCentralVersion, migrateCentral } from './sync/central-migrations'
 export { createSyncEngine, type IngestMethod, type SyncProgress } from './sync/sync-engine'
 export { centralChecksums, localChecksums } from './sync/checksum'
+export { createAuditLog } from './audit'
 
 // emulate
 export { createHeadsetEmulator } from './devices/emulators/headset-emulators'

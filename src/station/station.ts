@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path'
 import type { Server as TlsServer } from 'node:tls'
+import { createAuditLog, recordSettingsAtStart } from './audit'
 import { systemClock, type Clock } from './clock'
 import { describeConfig, type StationConfig } from './config'
 import type { StationContext } from './context'
@@ -15,14 +16,14 @@ import { StationEventBus } from './events'
 import { createFatigueService } from './fatigue/fatigue.service'
 import { createHub } from './hub/hub'
 import { createRecorder } from './ingest/recorder'
-import { newId } from './ids'
 import { createLogger, type Logger } from './logger'
 import { loadOrCreateJwtSecret } from './secrets'
 import { buildServer, type VigilServer } from './server/app'
 import { listeningPort, stationHosts } from './server/origins'
 import { isLoopbackHost, loadTls, watchLabCertificate, type TlsMaterial } from './server/tls'
 import { pauseInterruptedSessions } from './sessions/sessions.service'
-import { LOCAL_DB_FILE, openLocalDatabase, type LocalDatabase } from './storage/database'
+import { LOCAL_DB_FILE, openLocalDatabase } from './storage/database'
+import { stationIdOf } from './storage/station-id'
 import { createSyncEngine } from './sync/sync-engine'
 
 export interface StationOptions {
@@ -48,15 +49,6 @@ export interface Station {
   readonly tls: TlsMaterial | null
   start(): Promise<void>
   stop(): Promise<void>
-}
-
-/** Reads or creates this station's id (kept in the database, so it moves with the data). */
-function stationIdOf(db: LocalDatabase): string {
-  const row = db.prepare("SELECT value FROM station_meta WHERE key = 'station_id'").get() as { value: string } | undefined
-  if (row) return row.value
-  const id = newId()
-  db.prepare("INSERT INTO station_meta (key, value) VALUES ('station_id', ?)").run(id)
-  return id
 }
 
 export function createStation(config: StationConfig, options: StationOptions = {}): Station {
@@ -95,6 +87,8 @@ export function createStation(config: StationConfig, options: StationOptions = {
       const hub = createHub({ db, events, recorder, devices, fatigue, clock, logger }, { maxPayloadBytes: config.server.wsMaxPayloadBytes, clockToleranceMs: config.ingest.clockToleranceS * 1000 })
       hub.start()
       const stationId = stationIdOf(db)
+      const audit = createAuditLog({ db, stationId, clock, logger: logger.child({ component: 'audit' }) })
+      recordSettingsAtStart(db, audit, describeConfig(config))
       const sync = createSyncEngine({
         db,
         stationId,
@@ -104,6 +98,7 @@ export function createStation(config: StationConfig, options: StationOptions = {
         intervalMs: config.central.intervalMs,
         pruneSyncedAfterDays: config.retention.pruneSyncedAfterDays,
         events,
+        audit,
         clock,
         logger: logger.child({ component: 'sync' })
       })
@@ -117,6 +112,7 @@ export function createStation(config: StationConfig, options: StationOptions = {
         fatigue,
         hub,
         sync,
+        audit,
         clock,
         logger,
         jwtSecret: loadOrCreateJwtSecret(config.dataDir),

@@ -27,6 +27,14 @@ describe('create-admin', () => {
       const second = await login(t.baseUrl, 'boss@lab.test', 'second password 2')
       const again = await fetch(`${t.baseUrl}/api/v1/users/me`, { headers: authHeader(second.accessToken) })
       expect(await again.json()).toMatchObject({ role: 'admin', is_active: true, full_name: 'Boss' })
+
+      // Both runs are in the audit trail, with nobody signed in as the actor.
+      const rows = t.station.ctx.db
+        .prepare("SELECT action, actor_id, detail_json FROM audit_events WHERE json_extract(detail_json, '$.via') = 'create-admin' ORDER BY id")
+        .all() as { action: string; actor_id: string | null; detail_json: string }[]
+      expect(rows.map((r) => r.action)).toEqual(['auth.registered', 'user.role_changed'])
+      expect(rows.every((r) => r.actor_id === null)).toBe(true)
+      expect(JSON.parse(rows[1].detail_json)).toMatchObject({ role_from: 'student', role_to: 'admin', is_login_reset: true })
     } finally {
       await t.close()
     }

@@ -4,6 +4,7 @@ import { Client } from 'pg'
 import { VigilError } from '../../shared/errors'
 import {
   centralChecksums,
+  createAuditLog,
   createLogger,
   createSyncEngine,
   loadConfig,
@@ -70,6 +71,8 @@ Example:
         batchRows: batchRowsFlag ?? config.central.batchRows,
         method,
         retryMaxMs: 30_000,
+        // A manual run is recorded in the station's audit trail like the station's own sync runs.
+        audit: createAuditLog({ db, stationId, logger: createLogger('warn') }),
         logger: createLogger('silent')
       })
       const started = performance.now()

@@ -3,6 +3,7 @@ import { useAuth, AuthProvider } from './auth/auth-context'
 import { formatBytes } from './components/ui/format-bytes'
 import { Skeleton } from './components/ui/ui'
 import { useHealth } from './hooks/use-health'
+import { AuditPage } from './pages/AuditPage'
 import { DevicesPage } from './pages/DevicesPage'
 import { DrivePage } from './pages/DrivePage'
 import { LivePage } from './pages/LivePage'
@@ -27,7 +28,8 @@ const NAV: NavItem[] = [
   { to: '/sessions', label: 'Sessions', roles: ['admin', 'researcher', 'student'] },
   { to: '/devices', label: 'Devices', roles: ['admin', 'researcher'] },
   { to: '/sync', label: 'Sync', roles: ['admin', 'researcher'] },
-  { to: '/admin/users', label: 'Users', roles: ['admin'] }
+  { to: '/admin/users', label: 'Users', roles: ['admin'] },
+  { to: '/admin/audit', label: 'Audit', roles: ['admin'] }
 ]
 
 const ROUTES: Route[] = [
@@ -38,6 +40,7 @@ const ROUTES: Route[] = [
   { path: '/devices', render: () => <DevicesPage /> },
   { path: '/sync', render: () => <SyncPage /> },
   { path: '/admin/users', render: () => <UsersPage /> },
+  { path: '/admin/audit', render: () => <AuditPage /> },
   { path: '/drive/:sessionId', render: ({ sessionId }) => <DrivePage key={sessionId} sessionId={sessionId} /> }
 ]
 

@@ -5,7 +5,10 @@
 import { join } from 'node:path'
 import type { StationConfig } from '../config'
 import { newId, nowIso } from '../ids'
+import { createAuditLog } from '../audit'
+import { createLogger } from '../logger'
 import { LOCAL_DB_FILE, openLocalDatabase } from '../storage/database'
+import { stationIdOf } from '../storage/station-id'
 import { createPasswordHasher } from './password-hasher'
 import { revokeAllForUser } from './refresh-tokens'
 import { findUserByEmail, insertUser, updateUser } from './users.repository'
@@ -24,15 +27,20 @@ export async function createOrResetAdmin(
     const passwordHash = await hasher.hash(input.password)
     const nowMs = Date.now()
     const existing = findUserByEmail(db, input.email)
-    db.transaction(() => {
+    const user = db.transaction(() => {
       if (existing) {
         revokeAllForUser(db, existing.id, nowMs)
         const patch = { role: 'admin' as const, isActive: true, passwordHash, tokensValidAfterMs: nowMs, ...(input.fullName ? { fullName: input.fullName } : {}) }
-        updateUser(db, existing.id, patch, nowIso(nowMs))
-      } else {
-        insertUser(db, { id: newId(), email: input.email, fullName: input.fullName, role: 'admin', passwordHash, nowIso: nowIso(nowMs) })
+        return updateUser(db, existing.id, patch, nowIso(nowMs))!
       }
+      return insertUser(db, { id: newId(), email: input.email, fullName: input.fullName, role: 'admin', passwordHash, nowIso: nowIso(nowMs) })
     })()
+    // Whoever ran the command is at the machine, not signed in: no actor, `via` says how.
+    const audit = createAuditLog({ db, stationId: stationIdOf(db), logger: createLogger('warn') })
+    const target = { type: 'user' as const, id: user.id }
+    if (!existing) audit.record({ action: 'auth.registered', target, detail: { role: 'admin', via: 'create-admin' } })
+    else if (existing.role !== 'admin') audit.record({ action: 'user.role_changed', target, detail: { role_from: existing.role, role_to: 'admin', is_login_reset: true, via: 'create-admin' } })
+    else audit.record({ action: 'user.password_changed', target, detail: { is_active_from: existing.isActive, via: 'create-admin' } })
     return existing ? 'updated' : 'created'
   } finally {
     db.close()

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { VigilError } from '../../shared/errors'
+import type { AuditAction } from '../../shared/schemas/audit'
 import type { StationContext } from '../context'
 import { newId, nowIso } from '../ids'
 import { createLoginThrottle, type LoginThrottle, type LoginThrottleOptions } from './login-throttle'
@@ -12,7 +13,7 @@ import { createPasswordHasher, type PasswordHasher } from './password-hasher'
 import { issueRefreshToken, pruneRefreshTokens, revokeAllForUser, revokeFamilyOf, rotateRefreshToken } from './refresh-tokens'
 import { signAccessToken } from './tokens'
 import { createVerificationGate, type VerificationGateOptions } from './verification-gate'
-import type { Role } from './types'
+import type { AuthUser, Role } from './types'
 import {
   countActiveAdmins,
   countUsers,
@@ -33,12 +34,12 @@ export interface TokenPair {
 
 export interface AuthService {
   readonly hasher: PasswordHasher
-  register(input: { email: string; password: string; fullName: string | null }): Promise<UserRecord>
+  register(input: { email: string; password: string; fullName: string | null }, address: string): Promise<UserRecord>
   login(email: string, password: string, address: string): Promise<TokenPair>
   refresh(refreshToken: string): Promise<TokenPair>
-  logout(refreshToken: string): void
+  logout(refreshToken: string, address: string): void
   updateSelf(userId: string, input: { fullName?: string | null; password?: string; currentPassword?: string }, address: string): Promise<UserRecord>
-  adminUpdate(actorId: string, userId: string, input: { fullName?: string | null; role?: Role; isActive?: boolean }): UserRecord
+  adminUpdate(actor: AuthUser, userId: string, input: { fullName?: string | null; role?: Role; isActive?: boolean }, address: string): UserRecord
   close(): Promise<void>
 }
 
@@ -50,6 +51,21 @@ export interface AuthServiceOptions {
 }
 
 const BAD_CREDENTIALS = 'Incorrect email or password'
+
+/** The most telling name for an admin edit; the detail lists every field it changed. */
+function adminEditAction(before: UserRecord, after: UserRecord): AuditAction {
+  if (before.role !== after.role) return 'user.role_changed'
+  if (before.isActive !== after.isActive) return after.isActive ? 'user.reactivated' : 'user.deactivated'
+  return 'user.updated'
+}
+
+function userDiff(before: UserRecord, after: UserRecord): Record<string, string | boolean | null> {
+  const diff: Record<string, string | boolean | null> = {}
+  if (before.role !== after.role) Object.assign(diff, { role_from: before.role, role_to: after.role })
+  if (before.isActive !== after.isActive) Object.assign(diff, { is_active_from: before.isActive, is_active_to: after.isActive })
+  if (before.fullName !== after.fullName) Object.assign(diff, { full_name_from: before.fullName, full_name_to: after.fullName })
+  return diff
+}
 
 export function createAuthService(ctx: StationContext, options: AuthServiceOptions = {}): AuthService {
   const hasher = createPasswordHasher({ cost: ctx.config.auth.bcryptCost, workers: options.hashWorkers })
@@ -91,6 +107,15 @@ export function createAuthService(ctx: StationContext, options: AuthServiceOptio
     }
   }
 
+  /**
+   * A refused sign-in: the attempted email (normalised), and the account it names if there is one.
+   * Refusals by the rate limits (429) are not recorded one by one: they cost the attacker nothing, so
+   * recording them would let anyone fill the disk; the failures that led to them are.
+   */
+  function loginFailed(account: string, address: string, user: UserRecord | null, reason: 'bad_credentials' | 'inactive'): void {
+    ctx.audit.record({ action: 'auth.login_failed', attemptedEmail: account, target: user ? { type: 'user', id: user.id } : undefined, clientAddress: address, detail: { reason } })
+  }
+
   /** Revokes every refresh family and every access token issued so far. */
   function revokeEverything(userId: string, nowMs: number): UserPatch {
     revokeAllForUser(ctx.db, userId, nowMs)
@@ -100,18 +125,20 @@ export function createAuthService(ctx: StationContext, options: AuthServiceOptio
   return {
     hasher,
 
-    async register({ email, password, fullName }) {
+    async register({ email, password, fullName }, address) {
       if (!ctx.config.auth.allowRegistration) throw new VigilError('AUTH_REGISTRATION_CLOSED', 'Self-registration is disabled on this station; ask an admin')
       const normalized = normalizeEmail(email)
       // Cheap check first so duplicates do not cost a hash; the insert below re-checks atomically.
       if (findUserByEmail(ctx.db, normalized)) throw new VigilError('CONFLICT', 'A user with this email already exists')
       const passwordHash = await hasher.hash(password)
-      return ctx.db.transaction(() => {
+      const user = ctx.db.transaction(() => {
         if (findUserByEmail(ctx.db, normalized)) throw new VigilError('CONFLICT', 'A user with this email already exists')
         // The first account of a fresh station administers it; nobody picks their own role.
         const role: Role = countUsers(ctx.db) === 0 ? 'admin' : 'student'
         return insertUser(ctx.db, { id: newId(), email: normalized, fullName: fullName || null, role, passwordHash, nowIso: nowIso(ctx.clock.wallMs()) })
       })()
+      ctx.audit.record({ action: 'auth.registered', actor: user, target: { type: 'user', id: user.id }, clientAddress: address, detail: { role: user.role } })
+      return user
     },
 
     async login(email, password, address) {
@@ -122,11 +149,16 @@ export function createAuthService(ctx: StationContext, options: AuthServiceOptio
       const nowMs = ctx.clock.wallMs()
       if (!ok || !user) {
         throttle.recordFailure(account, address, nowMs)
+        loginFailed(account, address, user, 'bad_credentials')
         throw new VigilError('AUTH_BAD_CREDENTIALS', BAD_CREDENTIALS)
       }
       throttle.recordSuccess(account)
       // Only someone who knows the password learns that the account is disabled.
-      if (!user.isActive) throw new VigilError('AUTH_INACTIVE_USER', 'Inactive user')
+      if (!user.isActive) {
+        loginFailed(account, address, user, 'inactive')
+        throw new VigilError('AUTH_INACTIVE_USER', 'Inactive user')
+      }
+      ctx.audit.record({ action: 'auth.login_succeeded', actor: user, target: { type: 'user', id: user.id }, clientAddress: address })
       if (nowMs - lastPruneMs > 3600_000) {
         lastPruneMs = nowMs
         pruneRefreshTokens(ctx.db, nowMs, ctx.config.auth.refreshTokenTtlSec)
@@ -146,8 +178,10 @@ export function createAuthService(ctx: StationContext, options: AuthServiceOptio
       return { accessToken: access.token, refreshToken: next.token, expiresInSec: access.expiresInSec }
     },
 
-    logout(refreshToken) {
-      revokeFamilyOf(ctx.db, refreshToken, ctx.clock.wallMs())
+    logout(refreshToken, address) {
+      const userId = revokeFamilyOf(ctx.db, refreshToken, ctx.clock.wallMs())
+      const user = userId ? findUserById(ctx.db, userId) : null
+      if (user) ctx.audit.record({ action: 'auth.logged_out', actor: user, target: { type: 'user', id: user.id }, clientAddress: address })
     },
 
     async updateSelf(userId, input, address) {
@@ -168,10 +202,12 @@ export function createAuthService(ctx: StationContext, options: AuthServiceOptio
       }
       const updated = updateUser(ctx.db, user.id, patch, nowIso(ctx.clock.wallMs()))!
       if (patch.tokensValidAfterMs !== undefined) ctx.events.emit('user.changed', { userId: user.id, role: updated.role, isRevoked: true })
+      if (patch.passwordHash !== undefined) ctx.audit.record({ action: 'user.password_changed', actor: user, target: { type: 'user', id: user.id }, clientAddress: address })
       return updated
     },
 
-    adminUpdate(actorId, userId, input) {
+    adminUpdate(actor, userId, input, address) {
+      const actorId = actor.id
       const { before, updated, isRevoked } = ctx.db.transaction(() => {
         const user = findUserById(ctx.db, userId)
         if (!user) throw new VigilError('NOT_FOUND', 'User not found')
@@ -188,6 +224,7 @@ export function createAuthService(ctx: StationContext, options: AuthServiceOptio
       })()
       // After the commit: what open connections are told must already be what a new request would see.
       if (isRevoked || updated.role !== before.role) ctx.events.emit('user.changed', { userId: updated.id, role: updated.role, isRevoked })
+      ctx.audit.record({ action: adminEditAction(before, updated), actor, target: { type: 'user', id: updated.id }, clientAddress: address, detail: userDiff(before, updated) })
       return updated
     },
 

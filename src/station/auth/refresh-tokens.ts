@@ -99,9 +99,11 @@ export function revokeFamily(db: LocalDatabase, familyId: string, nowMs: number)
 }
 
 /** Revokes the family `token` belongs to; unknown tokens are ignored (logout is idempotent). */
-export function revokeFamilyOf(db: LocalDatabase, token: string, nowMs: number): void {
-  const row = db.prepare('SELECT family_id FROM refresh_tokens WHERE token_hash = ?').get(hashRefreshToken(token)) as { family_id: string } | undefined
+/** Returns the user the token belonged to, or null for an unknown token. */
+export function revokeFamilyOf(db: LocalDatabase, token: string, nowMs: number): string | null {
+  const row = db.prepare('SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = ?').get(hashRefreshToken(token)) as { family_id: string; user_id: string } | undefined
   if (row) revokeFamily(db, row.family_id, nowMs)
+  return row?.user_id ?? null
 }
 
 export function revokeAllForUser(db: LocalDatabase, userId: string, nowMs: number): void {

@@ -141,6 +141,18 @@ const TABLES: TableSpec[] = [
     centralLine: (r) => [r.local_id, r.session_id, r.t, r.score, r.level, jsonText(r.data)].map(n).join('|'),
     quarantineStream: 'fatigue_metrics',
     idColumn: 'id'
+  },
+  {
+    local: 'audit_events',
+    localSql: 'SELECT id, t_ms, actor_id, actor_email, action, target_type, target_id, client_address, detail_json FROM audit_events',
+    localLine: (r) =>
+      [r.id, usOfMs(r.t_ms), r.actor_id, r.actor_email, r.action, r.target_type, r.target_id, r.client_address, jsonText(r.detail_json)].map(n).join('|'),
+    centralSql:
+      `SELECT local_id, ${TIME_US('time')} AS t, actor_id, actor_email, action, target_type, target_id, client_address, detail ` +
+      'FROM audit_events WHERE station_id = $1',
+    centralLine: (r) => [r.local_id, r.t, r.actor_id, r.actor_email, r.action, r.target_type, r.target_id, r.client_address, jsonText(r.detail)].map(n).join('|'),
+    quarantineStream: 'audit_events',
+    idColumn: 'id'
   }
 ]
 

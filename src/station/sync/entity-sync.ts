@@ -141,7 +141,7 @@ export function createEntitySync(options: EntitySyncOptions): EntitySync {
       if (sessionIds.length === 0) return
       await c.query('DELETE FROM eeg_data WHERE session_id = ANY($1::uuid[])', [sessionIds])
       for (const s of APPEND_STREAMS) {
-        if (s.centralTable === 'eeg_data') continue
+        if (s.centralTable === 'eeg_data' || s.hasSessionId === false) continue
         await c.query(`DELETE FROM ${s.centralTable} WHERE station_id = $1 AND session_id = ANY($2::uuid[])`, [stationId, sessionIds])
       }
       await c.query('DELETE FROM sessions WHERE station_id = $1 AND id = ANY($2::uuid[])', [stationId, sessionIds])

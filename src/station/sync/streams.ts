@@ -27,6 +27,10 @@ export interface AppendStream {
   toCentral(row: unknown[], stationId: string): unknown[]
   /** Local column holding epoch ms, for retention pruning. */
   timeColumn: string
+  /** False for the audit trail: its rows are kept locally after sync (and its table refuses DELETE). */
+  isPrunable?: boolean
+  /** False for the audit trail: a deleted session's rows go centrally too, but not what was done to it. */
+  hasSessionId?: boolean
 }
 
 const eventColumns: readonly CentralColumn[] = [
@@ -120,8 +124,34 @@ export const FATIGUE_STREAM: AppendStream = {
   timeColumn: 't_ms'
 }
 
+/** The audit trail (migrations/local/005, central/002): append-only at both ends. */
+export const AUDIT_STREAM: AppendStream = {
+  name: 'audit_events',
+  centralTable: 'audit_events',
+  columns: [
+    { name: 'station_id', type: 'uuid' },
+    { name: 'local_id', type: 'int8' },
+    { name: 'time', type: 'timestamptz' },
+    { name: 'actor_id', type: 'uuid', nullable: true },
+    { name: 'actor_email', type: 'text', nullable: true },
+    { name: 'action', type: 'text' },
+    { name: 'target_type', type: 'text', nullable: true },
+    { name: 'target_id', type: 'text', nullable: true },
+    { name: 'client_address', type: 'text', nullable: true },
+    { name: 'detail', type: 'jsonb' }
+  ],
+  selectSql:
+    'SELECT id, t_ms, actor_id, actor_email, action, target_type, target_id, client_address, detail_json FROM audit_events WHERE id > ? ORDER BY id LIMIT ?',
+  // station_id centrally is the syncing station's, as for every stream (the local column holds the same value).
+  toCentral: (r, stationId) => [stationId, r[0], msToUs(r[1] as number), r[2], r[3], r[4], r[5], r[6], r[7], r[8]],
+  timeColumn: 't_ms',
+  isPrunable: false,
+  hasSessionId: false
+}
+
 /** In sync order: small, meaningful streams first so they are never stuck behind hours of EEG. */
 export const APPEND_STREAMS: readonly AppendStream[] = [
+  AUDIT_STREAM,
   ALERTS_STREAM,
   MARKERS_STREAM,
   FATIGUE_STREAM,
@@ -130,6 +160,9 @@ export const APPEND_STREAMS: readonly AppendStream[] = [
   kindEventStream('face_events'),
   EEG_STREAM
 ]
+
+/** Streams whose synced rows `pruneSyncedAfterDays` may delete locally. */
+export const PRUNABLE_STREAMS: readonly AppendStream[] = APPEND_STREAMS.filter((s) => s.isPrunable !== false)
 
 export const OUTBOX_STREAM = 'sync_outbox'
 export const TOMBSTONE_STREAM = 'tombstones'

@@ -20,11 +20,12 @@ import { systemClock, type Clock } from '../clock'
 import type { StationEventBus } from '../events'
 import type { Logger } from '../logger'
 import type { LocalDatabase } from '../storage/database'
+import type { AuditLog } from '../audit'
 import { storageErrorOf } from '../storage/storage-errors'
 import { createAppendSync } from './append-sync'
 import { createCentralWriter, describeError, notConfiguredError, type IngestMethod } from './central-writer'
 import { createEntitySync } from './entity-sync'
-import { ALL_STREAMS, APPEND_STREAMS } from './streams'
+import { ALL_STREAMS, APPEND_STREAMS, PRUNABLE_STREAMS } from './streams'
 import { createSyncLedger } from './sync-ledger'
 import { createSyncStatus } from './sync-status'
 
@@ -52,6 +53,11 @@ export interface SyncEngineOptions {
   connectTimeoutMs?: number
   /** Pending rows per table counted exactly up to this many (see pendingCounts); tests lower it. */
   exactCountLimit?: number
+  /**
+   * Where sync runs are recorded: every `syncUntilCaughtUp` (the CLI) as it starts, a failure streak's
+   * start and its recovery. Routine background passes are not: there is one every few seconds.
+   */
+  audit?: AuditLog
 }
 
 export interface SyncProgress {
@@ -129,12 +135,14 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   /** Drains every stream to its current end. Throws on transient errors. */
   async function runPass(): Promise<void> {
+    const wasFailing = tracker.failures > 0
     tracker.setState('syncing')
     await drain(entitySync.syncOutboxBatch)
     await drain(entitySync.syncTombstoneBatch)
     for (const stream of APPEND_STREAMS) await appendSync.drain(stream)
     await writer.markSynced()
     tracker.succeeded(nowIso())
+    if (wasFailing) options.audit?.record({ action: 'sync.run_completed', target: { type: 'sync', id: null }, detail: { after_failures: true } })
   }
 
   function recordFailure(err: unknown): number {
@@ -142,6 +150,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const { code, message } = describeError(err)
     const at = nowIso()
     const delay = backoffDelayMs(attempt, retryBaseMs, retryMaxMs, random)
+    if (attempt === 1) options.audit?.record({ action: 'sync.run_failed', target: { type: 'sync', id: null }, detail: { code, message } })
     tracker.failed({ code, message, at }, new Date(clock.wallMs() + delay).toISOString())
     logger.warn({ code, err: message, retryInMs: delay, attempt }, 'sync failed; will retry')
     tracker.setState('backoff')
@@ -169,7 +178,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const cutoffMs = clock.wallMs() - days * 86_400_000
     let deleted = 0
     try {
-      for (const s of APPEND_STREAMS) {
+      for (const s of PRUNABLE_STREAMS) {
         const stmt = db.prepare(
           `DELETE FROM ${s.name} WHERE id IN (SELECT id FROM ${s.name} WHERE id <= ? AND ${s.timeColumn} < ? ` +
             `AND id NOT IN (SELECT CAST(local_id AS INTEGER) FROM sync_quarantine WHERE stream = ?) LIMIT 10000)`
@@ -210,6 +219,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   async function syncUntilCaughtUp(opts: { onProgress?: (p: SyncProgress) => void; signal?: AbortSignal } = {}): Promise<void> {
     if (!url) throw notConfiguredError()
+    // Recorded first, so the row travels with this run and `sync --verify` finds both sides equal.
+    options.audit?.record({ action: 'sync.run_requested', target: { type: 'sync', id: null }, detail: { until_caught_up: true } })
     // AUTOINCREMENT high-water marks: everything committed locally before now.
     const target = new Map(ALL_STREAMS.map((s) => [s, ledger.highWater(s)]))
     const { total } = tracker.pendingCounts()

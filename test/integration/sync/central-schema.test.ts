@@ -43,7 +43,7 @@ describe('central schema', { timeout: 120_000 }, () => {
     const c = await central()
     const tables = (await c.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.t)
     expect(tables).toEqual(
-      ['alerts', 'device_events', 'eeg_data', 'face_events', 'fatigue_metrics', 'game_events', 'markers', 'schema_migrations', 'sessions', 'station_streams', 'stations', 'tombstones', 'users'].sort()
+      ['alerts', 'audit_events', 'device_events', 'eeg_data', 'face_events', 'fatigue_metrics', 'game_events', 'markers', 'schema_migrations', 'sessions', 'station_streams', 'stations', 'tombstones', 'users'].sort()
     )
     // No password hashes centrally.
     const userCols = (await c.query<{ c: string }>("SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'users'")).rows.map((r) => r.c)
@@ -52,13 +52,13 @@ describe('central schema', { timeout: 120_000 }, () => {
     const keys = await c.query<{ t: string; cols: string[] }>(`
       SELECT tc.table_name AS t, array_agg(kcu.column_name::text ORDER BY kcu.ordinal_position) AS cols
       FROM information_schema.table_constraints tc JOIN information_schema.key_column_usage kcu USING (constraint_name, table_name)
-      WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_name IN ('eeg_data','face_events','game_events','alerts','markers','fatigue_metrics','device_events')
+      WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_name IN ('eeg_data','face_events','game_events','alerts','markers','fatigue_metrics','device_events','audit_events')
       GROUP BY 1 ORDER BY 1`)
-    expect(keys.rows).toHaveLength(7)
+    expect(keys.rows).toHaveLength(8)
     for (const k of keys.rows) expect(k.cols).toContain('time')
     expect(keys.rows.find((k) => k.t === 'eeg_data')?.cols).toEqual(['session_id', 'time', 'seq'])
     const brin = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_indexes WHERE indexdef LIKE '%USING brin%'")
-    expect(brin.rows[0].n).toBe(7)
+    expect(brin.rows[0].n).toBe(8)
 
     // A session time-range read uses the (session_id, time) key, not a scan.
     const plan = await c.query<{ 'QUERY PLAN': string }>(
@@ -77,7 +77,7 @@ describe('central schema', { timeout: 120_000 }, () => {
   it.skipIf(!tsdb)(`TimescaleDB branch: hypertables, 1-day EEG chunks, compression by session, continuous aggregate${TSDB_NOTE}`, async () => {
     const c = await central()
     const hypertables = (await c.query<{ t: string }>('SELECT hypertable_name AS t FROM timescaledb_information.hypertables ORDER BY 1')).rows.map((r) => r.t)
-    expect(hypertables).toEqual(['alerts', 'device_events', 'eeg_data', 'face_events', 'fatigue_metrics', 'game_events', 'markers'])
+    expect(hypertables).toEqual(['alerts', 'audit_events', 'device_events', 'eeg_data', 'face_events', 'fatigue_metrics', 'game_events', 'markers'])
     const interval = await c.query<{ i: string }>(
       "SELECT time_interval::text AS i FROM timescaledb_information.dimensions WHERE hypertable_name = 'eeg_data' AND column_name = 'time'"
     )
@@ -176,14 +176,39 @@ describe('central schema', { timeout: 120_000 }, () => {
     expect(columns).toEqual(['bucket', 'session_id', 'updates', 'avg_score', 'min_score', 'max_score'])
   })
 
+  // Migration 002 (audit trail): its TimescaleDB branch, checked the same way without the extension.
+  it.skipIf(tsdb)('audit_events TimescaleDB branch, SQL-level: parses, and makes it a 30-day hypertable', async () => {
+    const c = await central()
+    const migration = readFileSync(join(findMigrationsDir('central'), '002_audit_events.sql'), 'utf8')
+    const block = /DO \$audit\$\n([\s\S]*?)\n\$audit\$;/.exec(migration)?.[1]
+    expect(block, 'the audit DO block').toBeTruthy()
+    await c.query(asFunction('audit_branch', block!))
+    await c.query(`
+      CREATE SCHEMA tsdb_stub;
+      CREATE TABLE tsdb_stub.calls (n serial, fn text, rel text, args text);
+      CREATE FUNCTION tsdb_stub.create_hypertable(relation regclass, time_column_name name, partitioning_column name = NULL,
+          number_partitions integer = NULL, associated_schema_name name = NULL, associated_table_prefix name = NULL,
+          chunk_time_interval anyelement = NULL::bigint, create_default_indexes boolean = true, if_not_exists boolean = false,
+          partitioning_func regproc = NULL, migrate_data boolean = false, chunk_target_size text = NULL)
+        RETURNS void LANGUAGE sql AS $$ INSERT INTO tsdb_stub.calls (fn, rel, args) VALUES ('create_hypertable', relation::text, time_column_name || ' ' || chunk_time_interval::text) $$;
+    `)
+    const gate = /IF NOT EXISTS \(SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'\)\s+OR current_setting\('shared_preload_libraries'\) NOT LIKE '%timescaledb%' THEN/
+    expect(gate.test(block!)).toBe(true)
+    const runnable = block!.replace(gate, 'IF false THEN').replace('CREATE EXTENSION IF NOT EXISTS timescaledb;', '')
+    await c.query(`SET search_path = public, tsdb_stub; DO $run$\n${runnable}\n$run$; RESET search_path`)
+    expect((await c.query('SELECT fn, rel, args FROM tsdb_stub.calls')).rows).toEqual([{ fn: 'create_hypertable', rel: 'audit_events', args: 'time 30 days' }])
+  })
+
   it('migrations are applied once, and a database changed by an unknown migration is refused', async () => {
     const c = await central()
     expect((await migrateCentral(c.url)).applied).toEqual([])
-    const versions = (await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version)
-    expect(versions).toEqual([1])
+    const versions = (await c.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version)
+    const known = readdirSync(findMigrationsDir('central')).filter((f) => f.endsWith('.sql')).map((f) => Number(f.slice(0, 3)))
+    expect(versions).toEqual(known)
 
-    // A newer Vigil's migration 2 in the database: this version must refuse rather than guess.
-    await c.query("INSERT INTO schema_migrations (version, name, checksum) VALUES (2, '002_future.sql', 'x')")
+    // A newer Vigil's next migration in the database: this version must refuse rather than guess.
+    const future = Math.max(...known) + 1
+    await c.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [future, `${String(future).padStart(3, '0')}_future.sql`, 'x'])
     await expect(migrateCentral(c.url)).rejects.toMatchObject({ code: 'STORAGE_UNKNOWN_MIGRATION' })
 
     // An applied file edited afterwards is refused too.

@@ -2,6 +2,7 @@
 import { api, request } from './http'
 import type { TokenResponse } from '@shared/schemas/auth'
 import type { DeviceConnectBody, devicePortListSchema, DeviceStatusResponse } from '@shared/schemas/devices'
+import type { AuditCsvQuery, AuditPage } from '@shared/schemas/audit'
 import type { ExportLink, ExportQuery } from '@shared/schemas/export'
 import type { sessionCreateSchema } from '@shared/schemas/sessions'
 import type { SyncStatus } from '@shared/schemas/sync'
@@ -9,6 +10,8 @@ import type { z } from 'zod'
 import type { Alert, Marker, Page, Role, Session, SessionDetail, SessionStatus, SessionUpdate, User } from './types'
 
 type DevicePortList = z.infer<typeof devicePortListSchema>
+
+export type AuditFilter = AuditCsvQuery
 
 export const authApi = {
   login: (username: string, password: string) =>
@@ -53,6 +56,12 @@ export const devicesApi = {
 export const syncApi = {
   status: () => api.get<SyncStatus>('/sync/status'),
   run: () => api.post<SyncStatus>('/sync/run', {})
+}
+
+export const auditApi = {
+  list: (query: AuditFilter, skip: number, limit: number, signal?: AbortSignal) => api.get<AuditPage>('/audit', { ...query, skip, limit }, signal),
+  // Fetched with the bearer token (a link would need one), then handed to the browser as a file.
+  csv: (query: AuditFilter) => request<string>('/audit.csv', { query: { ...query }, responseType: 'text' })
 }
 
 /** Lists come back as `{data, count}` from most routes; accept a bare array too. */

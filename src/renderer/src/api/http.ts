@@ -57,6 +57,8 @@ export interface RequestOptions {
   /** Skip the bearer token (login, register, refresh). */
   isPublic?: boolean
   signal?: AbortSignal
+  /** `text`: the body as it came (a CSV download), instead of parsed JSON. */
+  responseType?: 'json' | 'text'
 }
 
 function buildUrl(path: string, query?: RequestOptions['query']): string {
@@ -139,6 +141,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   }
   if (response.status === 204) return undefined as T
   const text = await response.text()
+  if (options.responseType === 'text') return text as T
   return (text ? JSON.parse(text) : undefined) as T
 }
 

@@ -34,7 +34,7 @@ export async function authRoutes(fastify: FastifyInstance): Promise<void> {
       }
     },
     async (request, reply) => {
-      const user = await app.authService.register({ email: request.body.email, password: request.body.password, fullName: request.body.full_name ?? null })
+      const user = await app.authService.register({ email: request.body.email, password: request.body.password, fullName: request.body.full_name ?? null }, request.ip)
       return reply.code(201).send(toUserResponse(user))
     }
   )
@@ -84,7 +84,7 @@ export async function authRoutes(fastify: FastifyInstance): Promise<void> {
       }
     },
     async (request, reply) => {
-      app.authService.logout(request.body.refresh_token)
+      app.authService.logout(request.body.refresh_token, request.ip)
       return reply.code(204).send()
     }
   )

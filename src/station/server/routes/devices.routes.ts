@@ -8,6 +8,7 @@ import {
   deviceStatusSchema
 } from '../../../shared/schemas/devices'
 import { listSerialPorts } from '../../devices/serial/port-discovery'
+import { auditRequest } from '../audit-request'
 import { bearerSecurity, requireRole } from '../plugins/auth'
 import { toDeviceStatusResponse } from '../responses'
 
@@ -73,7 +74,12 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
       const { kind, path } = request.body
       const baudRate = request.body.baud_rate ?? request.body.baudRate
       request.log.info({ kind, path, user: request.user.id }, 'headset connect requested')
-      return toDeviceStatusResponse(await app.ctx.devices.connect({ kind, path, baudRate }))
+      const status = await app.ctx.devices.connect({ kind, path, baudRate }).catch((err: unknown) => {
+        auditRequest(request, 'device.connect_failed', { type: 'device', id: path ?? kind }, { kind, path, code: (err as { code?: string }).code ?? 'INTERNAL' })
+        throw err
+      })
+      auditRequest(request, 'device.connected', { type: 'device', id: path ?? kind }, { kind, path })
+      return toDeviceStatusResponse(status)
     }
   )
 
@@ -89,7 +95,9 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
     },
     async (request) => {
       request.log.info({ user: request.user.id }, 'headset disconnect requested')
+      const before = app.ctx.devices.status().descriptor
       await app.ctx.devices.disconnect()
+      auditRequest(request, 'device.disconnected', { type: 'device', id: before?.port ?? before?.kind ?? null }, { kind: before?.kind })
       return toDeviceStatusResponse(app.ctx.devices.status())
     }
   )

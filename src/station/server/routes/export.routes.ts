@@ -19,6 +19,7 @@ import { createDownloadLinks } from '../../export/download-links'
 import { prepareSessionExport, type SessionExport } from '../../export/session-export'
 import { VIGIL_VERSION } from '../../paths'
 import { findVisibleSession } from '../../sessions/sessions.service'
+import { auditRequest } from '../audit-request'
 import { bearerSecurity } from '../plugins/auth'
 
 const ERRORS_DESCRIPTION = 'Errors as elsewhere: 401, 404 (unknown or not yours), 422 (bad format), 409 `EXPORT_EMPTY_SESSION` when nothing was recorded.'
@@ -65,7 +66,11 @@ export async function exportRoutes(fastify: FastifyInstance): Promise<void> {
         // No response schema: the body is a byte stream, which Fastify sends without serialising.
       }
     },
-    async (request, reply) => sendExport(reply, await prepare(app.ctx, request.user, request.params.id, request.query))
+    async (request, reply) => {
+      const job = await prepare(app.ctx, request.user, request.params.id, request.query)
+      auditRequest(request, 'export.downloaded', { type: 'session', id: request.params.id }, { format: request.query.format, file_name: job.download().name })
+      return sendExport(reply, job)
+    }
   )
 
   app.post(
@@ -88,6 +93,7 @@ export async function exportRoutes(fastify: FastifyInstance): Promise<void> {
     async (request) => {
       const job = await prepare(app.ctx, request.user, request.params.id, request.body)
       const link = links.issue(request.user.id, { sessionId: request.params.id, job })
+      auditRequest(request, 'export.link_created', { type: 'session', id: request.params.id }, { format: request.body.format, file_name: job.download().name })
       return { url: `/api/v1/downloads/${link.id}`, file_name: job.download().name, expires_in: Math.round((link.expiresAtMs - app.ctx.clock.wallMs()) / 1000) }
     }
   )
@@ -112,6 +118,7 @@ export async function exportRoutes(fastify: FastifyInstance): Promise<void> {
         throw new VigilError('NOT_FOUND', 'Download link unknown, already used or expired; start the export again')
       }
       findVisibleSession(app.ctx, user, payload.sessionId)
+      auditRequest(request, 'export.link_used', { type: 'session', id: payload.sessionId }, { file_name: payload.job.download().name }, user)
       return sendExport(reply, payload.job)
     }
   )

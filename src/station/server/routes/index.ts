@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import { authPlugin } from '../plugins/auth'
 import { alertRoutes } from './alerts.routes'
+import { auditRoutes } from './audit.routes'
 import { authRoutes } from './auth.routes'
 import { deviceRoutes } from './devices.routes'
 import { exportRoutes } from './export.routes'
@@ -24,5 +25,6 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(syncRoutes)
   await app.register(exportRoutes)
   await app.register(faceModelRoutes)
+  await app.register(auditRoutes)
   await app.register(wsRoutes)
 }

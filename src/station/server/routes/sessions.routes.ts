@@ -15,6 +15,7 @@ import {
   sessionUpdateSchema,
   type SessionResponse
 } from '../../../shared/schemas/sessions'
+import { sessionAuditAction } from '../../audit'
 import type { StationContext } from '../../context'
 import { listMarkers, sessionCounters, type Session } from '../../sessions/sessions.repository'
 import {
@@ -25,6 +26,7 @@ import {
   listVisibleSessions,
   updateVisibleSession
 } from '../../sessions/sessions.service'
+import { auditRequest } from '../audit-request'
 import { bearerSecurity } from '../plugins/auth'
 import { toMarkerResponse } from '../responses'
 
@@ -75,7 +77,11 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
         response: { 201: sessionSchema, ...errors }
       }
     },
-    async (request, reply) => reply.code(201).send(toSessionResponse(app.ctx, createSession(app.ctx, request.user, request.body)))
+    async (request, reply) => {
+      const session = createSession(app.ctx, request.user, request.body)
+      auditRequest(request, 'session.created', { type: 'session', id: session.id }, { name: session.name })
+      return reply.code(201).send(toSessionResponse(app.ctx, session))
+    }
   )
 
   app.get(
@@ -140,7 +146,12 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
         response: { 200: sessionDetailSchema, ...errors }
       }
     },
-    async (request) => toDetail(app.ctx, await updateVisibleSession(app.ctx, request.user, request.params.id, request.body))
+    async (request) => {
+      const from = findVisibleSession(app.ctx, request.user, request.params.id).status
+      const session = await updateVisibleSession(app.ctx, request.user, request.params.id, request.body)
+      auditRequest(request, sessionAuditAction(from, session.status), { type: 'session', id: session.id }, { from, to: session.status, fields: Object.keys(request.body).sort().join(',') })
+      return toDetail(app.ctx, session)
+    }
   )
 
   app.delete(
@@ -156,6 +167,7 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       await deleteVisibleSession(app.ctx, request.user, request.params.id)
+      auditRequest(request, 'session.deleted', { type: 'session', id: request.params.id })
       return reply.code(204).send()
     }
   )

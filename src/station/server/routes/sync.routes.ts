@@ -7,6 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { VigilError } from '../../../shared/errors'
 import { errorResponseSchema } from '../../../shared/schemas/common'
 import { syncStatusSchema } from '../../../shared/schemas/sync'
+import { auditRequest } from '../audit-request'
 import { bearerSecurity, requireRole } from '../plugins/auth'
 
 const errors = { 401: errorResponseSchema, 403: errorResponseSchema }
@@ -41,9 +42,10 @@ export async function syncRoutes(fastify: FastifyInstance): Promise<void> {
         response: { 202: syncStatusSchema, 409: errorResponseSchema, ...errors }
       }
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       const { sync } = app.ctx
       if (!sync.isEnabled) throw new VigilError('SYNC_NOT_CONFIGURED', 'No central database configured: start the station with --central-url postgres://...')
+      auditRequest(request, 'sync.run_requested', { type: 'sync', id: null })
       sync.runNow()
       return reply.code(202).send(sync.status())
     }

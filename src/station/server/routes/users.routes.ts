@@ -90,11 +90,12 @@ export async function userRoutes(fastify: FastifyInstance): Promise<void> {
     },
     async (request) =>
       toUserResponse(
-        app.authService.adminUpdate(request.user.id, request.params.id, {
-          fullName: request.body.full_name,
-          role: request.body.role,
-          isActive: request.body.is_active
-        })
+        app.authService.adminUpdate(
+          request.user,
+          request.params.id,
+          { fullName: request.body.full_name, role: request.body.role, isActive: request.body.is_active },
+          request.ip
+        )
       )
   )
 }

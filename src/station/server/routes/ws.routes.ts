@@ -9,6 +9,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { ConnectionAuth } from '../../hub/connection'
 import type { Session } from '../../sessions/sessions.repository'
 import { findVisibleSession } from '../../sessions/sessions.service'
+import { auditRequest } from '../audit-request'
 import { authorizeUpgrade } from '../ws/upgrade-auth'
 
 interface Authorized {
@@ -37,6 +38,7 @@ export async function wsRoutes(fastify: FastifyInstance): Promise<void> {
     },
     (socket, request) => {
       const { auth, session } = authorized.get(request)!
+      auditRequest(request, 'live_view.opened', { type: 'session', id: session!.id }, { role: auth.user.role }, auth.user)
       app.ctx.hub.acceptSession(socket, auth, session!)
     }
   )
@@ -51,6 +53,7 @@ export async function wsRoutes(fastify: FastifyInstance): Promise<void> {
       }
     },
     (socket, request) => {
+      // Not audited: every page of the app opens it for the header's status (a row per page view).
       app.ctx.hub.acceptMonitor(socket, authorized.get(request)!.auth)
     }
   )
