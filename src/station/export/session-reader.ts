@@ -5,8 +5,8 @@
  * statement: the export can then be paused between pages (an HTTP client reading slowly) without
  * holding a statement open on the connection the recorder writes through.
  */
+import { MICROSLEEP_CANDIDATE_MS } from '../../shared/eye-closure'
 import { VigilError } from '../../shared/errors'
-import { DEFAULT_ENGINE_OPTIONS } from '../fatigue/types'
 import { findSession, type SessionDevice } from '../sessions/sessions.repository'
 import type { LocalDatabase } from '../storage/database'
 import { createEegSamplesRepository } from '../storage/eeg-samples.repository'
@@ -81,7 +81,7 @@ const HIGH_RATE_GAME_KINDS = new Set(['state'])
 const FACE_EVENT_KINDS = ['blink', 'eye_closure', 'yawn'] as const
 
 /** Eye closures at least this long are microsleep candidates, the same threshold the fatigue engine counts. */
-export const MICROSLEEP_CANDIDATE_MS = DEFAULT_ENGINE_OPTIONS.face.longClosureMs
+export { MICROSLEEP_CANDIDATE_MS }
 
 /** The session's headset description, when it is complete enough to export: named channels and a rate. */
 function exportDeviceOf(device: SessionDevice | null): ExportDevice | null {
