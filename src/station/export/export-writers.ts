@@ -5,7 +5,7 @@
 import { EXPORT_FORMATS, type ExportFormat } from '../../shared/export-formats'
 import { buildBidsLayout } from './bids-writer'
 import { type PlacedEvent, writeEventsCsv, writeSamplesCsv } from './csv-writer'
-import { encodeEdf, planEdf, type EdfFlavour, type EdfGapMode, type EdfInput } from './edf-writer'
+import { edfPaddingAnnotation, encodeEdf, PADDING_ANNOTATION, planEdf, type EdfFlavour, type EdfGapMode, type EdfInput, type EdfPlan } from './edf-writer'
 import { writeFatigueCsv, writeFatigueTsv } from './fatigue-table'
 import type { ExportSessionInfo, FatigueRow } from './session-reader'
 import type { SampleBatch, SampleTimeline } from './timeline'
@@ -26,8 +26,9 @@ export interface ExportWriterOptions {
   /** Data file inside a BIDS export (default BDF, which keeps 24-bit resolution). */
   bidsEegFormat?: EdfFlavour
   /**
-   * Records without samples in BDF/EDF: left out (+D, the default for bdf/edf) or written as 0 µV
-   * (+C, the default inside BIDS, whose tools read +D files as if continuous).
+   * Records without samples in BDF/EDF: written as 0 µV and marked `BAD_data_gap` (+C, the default:
+   * every common reader places every sample right) or left out (+D, which MNE-Python and others read
+   * as if continuous; only on request).
    */
   gaps?: EdfGapMode
 }
@@ -52,7 +53,7 @@ export type ExportWriter = (session: ScannedSession, options: ExportWriterOption
 
 const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8'
 
-function edfFile(session: ScannedSession, flavour: EdfFlavour, name: string, gaps: EdfGapMode): { file: ExportFile; isDiscontinuous: boolean } {
+function edfFile(session: ScannedSession, flavour: EdfFlavour, name: string, gaps: EdfGapMode): { file: ExportFile; plan: EdfPlan } {
   const { info } = session
   const input: EdfInput = {
     patientCode: info.participantCode,
@@ -68,11 +69,11 @@ function edfFile(session: ScannedSession, flavour: EdfFlavour, name: string, gap
   }
   const plan = planEdf(input, flavour)
   const file = { name, contentType: EXPORT_FORMATS[flavour].contentType, sizeBytes: plan.totalBytes, chunks: () => encodeEdf(input, plan, session.samples()) }
-  return { file, isDiscontinuous: plan.isDiscontinuous }
+  return { file, plan }
 }
 
 function edfWriter(flavour: EdfFlavour): ExportWriter {
-  return (session, options) => [edfFile(session, flavour, `${session.baseName}.${EXPORT_FORMATS[flavour].extension}`, options.gaps ?? 'discontinuous').file]
+  return (session, options) => [edfFile(session, flavour, `${session.baseName}.${EXPORT_FORMATS[flavour].extension}`, options.gaps ?? 'fill').file]
 }
 
 const writeCsv: ExportWriter = (session) => {
@@ -89,14 +90,27 @@ const writeBids: ExportWriter = (session, options) => {
   const { sampleRateHz } = info.device
   const eegFormat = options.bidsEegFormat ?? 'bdf'
   const eeg = edfFile(session, eegFormat, '', options.gaps ?? 'fill')
+  const { plan } = eeg
+  // The padding that completes the data file's last record is an event too, as in the file's annotations.
+  const padding: PlacedEvent[] = []
+  if (plan.paddingSamples > 0) {
+    const annotation = edfPaddingAnnotation(timeline.slotCount, plan.paddingSamples, sampleRateHz)
+    padding.push({
+      ...annotation,
+      timestampMs: firstTimestampMs + Math.round(annotation.onsetS * 1000),
+      source: 'padding',
+      trialType: PADDING_ANNOTATION,
+      value: String(plan.paddingSamples)
+    })
+  }
   const layout = buildBidsLayout({
     info,
     eegFormat,
     sampleRateHz,
-    recordingDurationS: timeline.slotCount / sampleRateHz,
-    isDiscontinuous: eeg.isDiscontinuous,
+    recordingDurationS: plan.fileDurationS,
+    isDiscontinuous: plan.isDiscontinuous,
     firstTimestampMs,
-    events: session.events,
+    events: [...session.events, ...padding],
     hasFatigue: session.hasFatigue,
     powerLineHz: options.powerLineHz,
     vigilVersion: options.vigilVersion

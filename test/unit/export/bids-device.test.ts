@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildBidsLayout } from '../../../src/station/export/bids-writer'
+import { buildBidsLayout, filterCutoffsOf } from '../../../src/station/export/bids-writer'
 import type { ExportDevice } from '../../../src/station/export/session-reader'
 
 function eegJson(device: Partial<ExportDevice> & { kind: string }): Record<string, unknown> {
@@ -41,5 +41,14 @@ describe('BIDS device fields from the headset table', () => {
   it('leaves the maker n/a for line-protocol boards and kinds it does not know', () => {
     expect(eegJson({ kind: 'lines' })).toMatchObject({ Manufacturer: 'n/a', ManufacturersModelName: 'lines' })
     expect(eegJson({ kind: 'retired-kind' })).toMatchObject({ Manufacturer: 'n/a', ManufacturersModelName: 'retired-kind' })
+  })
+})
+
+describe('channels.tsv filter columns', () => {
+  it('reads cut-offs from an EDF-style prefiltering text and leaves them n/a (empty here) otherwise', () => {
+    expect(filterCutoffsOf('HP:0.1Hz LP:70Hz N:50Hz')).toEqual({ lowCutoff: '0.1', highCutoff: '70', notch: '50' })
+    expect(filterCutoffsOf('LP: 131 Hz')).toEqual({ lowCutoff: '', highCutoff: '131', notch: '' })
+    expect(filterCutoffsOf(null)).toEqual({ lowCutoff: '', highCutoff: '', notch: '' })
+    expect(filterCutoffsOf('None')).toEqual({ lowCutoff: '', highCutoff: '', notch: '' })
   })
 })
