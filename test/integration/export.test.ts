@@ -118,7 +118,7 @@ describe('session export', () => {
     const sidecar = JSON.parse(strFromU8(zip[`${eegDir}/sub-P08_ses-1_task-driving_eeg.json`])) as { RecordingDuration: number }
     expect(sidecar.RecordingDuration).toBe(3)
     const events = strFromU8(zip[`${eegDir}/sub-P08_ses-1_task-driving_events.tsv`]).trimEnd().split('\n')
-    expect(events).toEqual(['onset\tduration\tsample\ttrial_type\tvalue\tsource', '2.5\t0.5\t625\tBAD_padding\t125\tpadding'])
+    expect(events).toEqual(['onset\tduration\tsample\ttrial_type\tvalue\tresponse_time\tsource', '2.5\t0.5\t625\tBAD_padding\t125\tn/a\tpadding'])
   })
 
   it('writes a continuous BDF+C without drops and sizes a reconnect gap from the timestamps', async () => {
@@ -242,6 +242,15 @@ describe('session export', () => {
     expect(position('O1')).toEqual([-0.0316, -0.0806, 0.0548])
     const coordsystem = JSON.parse(strFromU8(zip[`${eegDir}/sub-P07_ses-1_coordsystem.json`])) as Record<string, unknown>
     expect(coordsystem).toMatchObject({ EEGCoordinateSystem: 'CapTrak', EEGCoordinateUnits: 'm' })
+  })
+
+  it('gives PVT responses their reaction time in the BIDS response_time column (seconds), n/a elsewhere', async () => {
+    const zip = unzipSync(await exportBytes(db, seeded.sessionId, 'bids'))
+    const rows = strFromU8(zip['vigil_sub-P07_ses-1/sub-P07/ses-1/eeg/sub-P07_ses-1_task-driving_events.tsv']).trimEnd().split('\n').map((l) => l.split('\t'))
+    const column = rows[0].indexOf('response_time')
+    const responses = rows.slice(1).filter((r) => r[3] === 'response')
+    expect(responses.map((r) => r[column])).toEqual(['0.412'])
+    expect(rows.slice(1).filter((r) => r[3] !== 'response').every((r) => r[column] === 'n/a')).toBe(true)
   })
 
   it('numbers BIDS sessions per participant, writes no derivative without fatigue updates, refuses sessions without EEG', async () => {

@@ -125,6 +125,7 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
       sample >= 0 && sample < lastSample ? String(sample) : '',
       e.trialType,
       e.value ?? '',
+      e.responseTimeS !== undefined ? formatDecimal(e.responseTimeS, 6) : '',
       e.source
     ]
   })
@@ -160,7 +161,7 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
         channels.map((c) => [c, 'EEG', 'uV', cutoffs.lowCutoff, cutoffs.highCutoff, cutoffs.notch, device.reference ?? '', 'good'])
       )
     },
-    { path: `${eegDir}/${stem}_events.tsv`, text: tsv(['onset', 'duration', 'sample', 'trial_type', 'value', 'source'], eventRows) },
+    { path: `${eegDir}/${stem}_events.tsv`, text: tsv(['onset', 'duration', 'sample', 'trial_type', 'value', 'response_time', 'source'], eventRows) },
     {
       path: `${eegDir}/${stem}_events.json`,
       text: json({
@@ -172,6 +173,11 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
         value: {
           Description:
             'Marker value, the main value of a game event (e.g. KSS answer, reaction time in ms, side), microsleep_candidate for an eye closure of 1 s or more, or alert severity.'
+        },
+        response_time: {
+          Description:
+            'Reaction time of a PVT response (trial_type response): from the stimulus to the brake or key press, measured from the painted frame when the browser could, else by the driving simulation; n/a for other events.',
+          Units: 's'
         },
         source: {
           Description: 'Where the event comes from.',

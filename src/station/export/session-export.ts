@@ -50,7 +50,8 @@ export function placeEvents(events: SessionEvent[], timeline: SampleTimeline): P
     source: e.source,
     trialType: e.trialType,
     value: e.value,
-    text: e.text
+    text: e.text,
+    ...(e.responseTimeS !== undefined ? { responseTimeS: e.responseTimeS } : {})
   }))
   for (const gap of timeline.gaps) {
     // "BAD_" descriptions mark the span as bad in MNE-Python, so epochs across it are rejected.

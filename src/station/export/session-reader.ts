@@ -51,6 +51,8 @@ export interface SessionEvent {
   value: string | null
   /** Human-readable text: the EDF+ annotation. */
   text: string
+  /** A PVT response's reaction time in seconds (BIDS `response_time`); absent for other events. */
+  responseTimeS?: number
 }
 
 /** One stored fatigue engine update (~1 Hz); `data` is the full FatigueMetrics object. */
@@ -218,7 +220,11 @@ export function gameEvent(timestampMs: number, kind: string, data: Record<string
     .map(([key, v]) => [key, scalarText(v)] as const)
     .filter(([, v]) => v !== null)
     .map(([key, v]) => `${key}=${v}`)
-  return { source: 'game', timestampMs, durationMs: 0, trialType: kind, value, text: [kind, ...details].join(' ') }
+  const event: SessionEvent = { source: 'game', timestampMs, durationMs: 0, trialType: kind, value, text: [kind, ...details].join(' ') }
+  // The painted-frame latency when the browser measured it, else the simulation's, as the fatigue engine reads it.
+  const rtMs = kind === 'response' ? [data.reactionTimeMs, data.simReactionTimeMs].find((v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0) : undefined
+  if (rtMs !== undefined) event.responseTimeS = rtMs / 1000
+  return event
 }
 
 /** A blink, eye closure or yawn: the row's time is its start, `durationMs` how long it lasted. */
