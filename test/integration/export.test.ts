@@ -1,4 +1,4 @@
-import { strFromU8, unzipSync } from 'fflate'
+import { gunzipSync, strFromU8, unzipSync } from 'fflate'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -202,6 +202,8 @@ describe('session export', () => {
         `${root}/sub-P07/ses-1/eeg/sub-P07_ses-1_task-driving_events.tsv`,
         `${root}/sub-P07/ses-1/eeg/sub-P07_ses-1_electrodes.tsv`,
         `${root}/sub-P07/ses-1/eeg/sub-P07_ses-1_coordsystem.json`,
+        `${root}/sub-P07/ses-1/eeg/sub-P07_ses-1_task-driving_recording-face_physio.json`,
+        `${root}/sub-P07/ses-1/eeg/sub-P07_ses-1_task-driving_recording-face_physio.tsv.gz`,
         `${root}/derivatives/vigil/dataset_description.json`,
         `${root}/derivatives/vigil/sub-P07/ses-1/eeg/sub-P07_ses-1_task-driving_desc-fatigue_timeseries.json`,
         `${root}/derivatives/vigil/sub-P07/ses-1/eeg/sub-P07_ses-1_task-driving_desc-fatigue_timeseries.tsv`
@@ -211,7 +213,7 @@ describe('session export', () => {
     expect(Buffer.from(zip[eeg]).equals(await exportBytes(db, seeded.sessionId, 'bdf'))).toBe(true)
     expect(parseEdf(Buffer.from(zip[eeg])).header.reserved).toBe('BDF+C')
     for (const [path, bytes] of Object.entries(zip)) {
-      if (path === eeg) continue
+      if (path === eeg || path.endsWith('.gz')) continue
       const text = strFromU8(bytes).replaceAll(seeded.sessionId, '<session-id>')
       const golden = join(GOLDEN_DIR, path.slice(root.length + 1))
       if (process.env.UPDATE_GOLDEN === '1') {
@@ -251,6 +253,43 @@ describe('session export', () => {
     const responses = rows.slice(1).filter((r) => r[3] === 'response')
     expect(responses.map((r) => r[column])).toEqual(['0.412'])
     expect(rows.slice(1).filter((r) => r[3] !== 'response').every((r) => r[column] === 'n/a')).toBe(true)
+  })
+
+  it('writes face features as a 20 Hz physio recording beside the EEG, from which PERCLOS can be recomputed', async () => {
+    // 10 s of frames at ~12.5 Hz (80 ms) from 0.5 s: eyes shut (openness 0) from 4 s to 6 s, the face lost from 7 s to 8 s.
+    const session = seedExportSession(db, { seconds: 12, withEvents: false, participantCode: 'P-09' })
+    const insert = db.prepare('INSERT INTO face_events (session_id, t_ms, kind, data_json) VALUES (?, ?, ?, ?)')
+    for (let t = 500; t < 10_500; t += 80) {
+      const present = t < 7000 || t >= 8000
+      const shut = t >= 4000 && t < 6000
+      const openness = shut ? 0 : 1
+      insert.run(session.sessionId, SEED_START_MS + t, 'frame', JSON.stringify(present ? { facePresent: true, eyeOpennessLeft: openness, eyeOpennessRight: openness, earLeft: shut ? 0.11 : 0.37, earRight: shut ? 0.12 : 0.38, mar: 0.1, pitchDeg: -3.5, yawDeg: 1, rollDeg: 0.25 } : { facePresent: false, eyeOpennessLeft: null, eyeOpennessRight: null }))
+    }
+    insert.run(session.sessionId, SEED_START_MS + 3000, 'calibrated', JSON.stringify({ baselineEarLeft: 0.37, baselineEarRight: 0.38, closedEarLeft: 0.11, closedEarRight: 0.12 }))
+    const zip = unzipSync(await exportBytes(db, session.sessionId, 'bids'))
+    const stem = 'vigil_sub-P09_ses-1/sub-P09/ses-1/eeg/sub-P09_ses-1_task-driving_recording-face_physio'
+    const sidecar = JSON.parse(strFromU8(zip[`${stem}.json`])) as Record<string, unknown>
+    expect(sidecar).toMatchObject({
+      SamplingFrequency: 20,
+      StartTime: 0.5,
+      Columns: ['face_present', 'ear_left', 'ear_right', 'eye_openness_left', 'eye_openness_right', 'mouth_aspect_ratio', 'head_pitch', 'head_yaw', 'head_roll'],
+      EyeOpennessReferences: { OpenEarLeft: 0.37, ClosedEarLeft: 0.11, ClosedReferenceSource: 'eyes-closed calibration step' },
+      head_pitch: { Units: 'deg' }
+    })
+    // Gzip with no header row (BIDS physio names the columns in the sidecar).
+    const rows = strFromU8(gunzipSync(zip[`${stem}.tsv.gz`])).trimEnd().split('\n').map((l) => l.split('\t'))
+    // Last frame at 10.42 s: grid points 0.5, 0.55, ... up to 10.4 s.
+    expect(rows).toHaveLength(Math.floor((10_420 - 500) / 50) + 1)
+    expect(rows.every((r) => r.length === 9)).toBe(true)
+    const at = (s: number) => rows[Math.round((s - 0.5) * 20)]
+    expect(at(1)).toEqual(['1', '0.37', '0.38', '1', '1', '0.1', '-3.5', '1', '0.25'])
+    expect(at(5).slice(0, 5)).toEqual(['1', '0.11', '0.12', '0', '0'])
+    // The face lost: present 0, nothing else; a frame stands for at most 500 ms, so no row is invented.
+    expect(at(7.5)).toEqual(['0', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'])
+    // PERCLOS P80 over the rows with a face: 2 s of 9 s shut (the sample-and-hold keeps each frame's time).
+    const withFace = rows.filter((r) => r[0] === '1')
+    const closed = withFace.filter((r) => 1 - (Number(r[3]) + Number(r[4])) / 2 >= 0.8)
+    expect(closed.length / withFace.length).toBeCloseTo(2 / 8.92, 2)
   })
 
   it('numbers BIDS sessions per participant, writes no derivative without fatigue updates, refuses sessions without EEG', async () => {

@@ -7,9 +7,10 @@ import { buildBidsLayout } from './bids-writer'
 import { type PlacedEvent, writeEventsCsv, writeSamplesCsv } from './csv-writer'
 import { edfPaddingAnnotation, encodeEdf, PADDING_ANNOTATION, planEdf, type EdfFlavour, type EdfGapMode, type EdfInput, type EdfPlan } from './edf-writer'
 import { writeFatigueCsv, writeFatigueTsv } from './fatigue-table'
-import type { ExportSessionInfo, FatigueRow } from './session-reader'
+import { planFacePhysio, writeFacePhysio } from './face-physio'
+import type { ExportSessionInfo, FaceFrameRow, FatigueRow } from './session-reader'
 import type { SampleBatch, SampleTimeline } from './timeline'
-import { zipStream } from './zip-stream'
+import { zipStream, type ZipEntry } from './zip-stream'
 
 export interface ExportFile {
   name: string
@@ -47,6 +48,11 @@ export interface ScannedSession {
   samples(): Generator<SampleBatch>
   /** Exactly the fatigue rows present at the first pass. */
   fatigueRows(): Iterable<FatigueRow>
+  /** Whether the session has face-tracker frames: they go to BIDS as `_recording-face_physio.tsv.gz`. */
+  hasFaceFrames: boolean
+  /** Exactly the face frames present at the first pass, in time order. */
+  faceFrames(): Iterable<FaceFrameRow>
+  faceCalibrations: FaceFrameRow[]
 }
 
 export type ExportWriter = (session: ScannedSession, options: ExportWriterOptions) => ExportFile[]
@@ -117,6 +123,19 @@ const writeBids: ExportWriter = (session, options) => {
   })
   const encoder = new TextEncoder()
   const mtime = new Date(firstTimestampMs)
+  // Face features at a fixed rate beside the EEG, so PERCLOS can be recomputed from the dataset.
+  const physio: ZipEntry[] = []
+  if (session.hasFaceFrames) {
+    const physioPlan = planFacePhysio(session.faceFrames(), session.faceCalibrations, timeline)
+    if (physioPlan) {
+      const stem = layout.eegPath.replace(/_eeg\.(bdf|edf)$/, '_recording-face_physio')
+      physio.push(
+        { name: `${stem}.json`, data: [encoder.encode(`${JSON.stringify(physioPlan.sidecar, null, 2)}\n`)], compress: true },
+        // Already gzip, as BIDS wants the file: stored, not deflated again.
+        { name: `${stem}.tsv.gz`, data: writeFacePhysio(session.faceFrames(), physioPlan), compress: false }
+      )
+    }
+  }
   return [
     {
       name: `${layout.root}.${EXPORT_FORMATS.bids.extension}`,
@@ -126,6 +145,7 @@ const writeBids: ExportWriter = (session, options) => {
         zipStream(
           [
             ...layout.files.map((f) => ({ name: f.path, data: [encoder.encode(f.text)], compress: true })),
+            ...physio,
             ...(layout.fatiguePath ? [{ name: layout.fatiguePath, data: writeFatigueTsv(session.fatigueRows(), timeline), compress: true }] : []),
             { name: layout.eegPath, data: eeg.file.chunks(), compress: false }
           ],

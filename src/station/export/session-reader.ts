@@ -63,6 +63,12 @@ export interface FatigueRow {
   data: Record<string, unknown>
 }
 
+/** One stored face-tracker `frame` (or `calibrated`) event: `data` holds its wire fields. */
+export interface FaceFrameRow {
+  timestampMs: number
+  data: Record<string, unknown>
+}
+
 export interface SessionReader {
   info: ExportSessionInfo
   /** Stored samples of the session now (the export's progress total). */
@@ -74,6 +80,12 @@ export interface SessionReader {
   lastFatigueRowId(): number | null
   /** Fatigue updates in time order, rows with id up to `throughId`, read in pages. */
   fatigueRows(throughId: number | null, pageSize?: number): Generator<FatigueRow>
+  /** Highest face `frame` row id now (null: none), so a later read stops where the export started. */
+  lastFaceFrameId(): number | null
+  /** Face-tracker frames in time order, rows with id up to `throughId`, read in pages. */
+  faceFrames(throughId: number | null, pageSize?: number): Generator<FaceFrameRow>
+  /** The tracker's `calibrated` events (open and, after the eyes-closed step, closed EAR), in time order. */
+  faceCalibrations(): FaceFrameRow[]
 }
 
 /** Game event kinds left out of annotations: `state` is the ~10 Hz driving telemetry, not an event. */
@@ -182,7 +194,40 @@ export function openSessionReader(db: LocalDatabase, sessionId: string): Session
     }
   }
 
-  return { info, sampleCount: () => eegSamples.count(sessionId), samples, events, lastFatigueRowId, fatigueRows }
+  const maxFrameId = db.prepare("SELECT max(id) FROM face_events WHERE session_id = ? AND kind = 'frame'").pluck()
+  const framePage = db.prepare(
+    "SELECT id, t_ms, data_json FROM face_events WHERE session_id = ? AND kind = 'frame' AND id <= ? AND (t_ms > ? OR (t_ms = ? AND id > ?)) ORDER BY t_ms, id LIMIT ?"
+  )
+
+  function* faceFrames(throughId: number | null, pageSize = 2000): Generator<FaceFrameRow> {
+    if (throughId === null) return
+    let afterT = -Infinity
+    let afterId = -1
+    for (;;) {
+      const rows = framePage.all(sessionId, throughId, afterT, afterT, afterId, pageSize) as { id: number; t_ms: number; data_json: string }[]
+      for (const r of rows) yield { timestampMs: r.t_ms, data: parseData(r.data_json) }
+      if (rows.length < pageSize) return
+      afterT = rows[rows.length - 1].t_ms
+      afterId = rows[rows.length - 1].id
+    }
+  }
+
+  function faceCalibrations(): FaceFrameRow[] {
+    const rows = db.prepare("SELECT t_ms, data_json FROM face_events WHERE session_id = ? AND kind = 'calibrated' ORDER BY t_ms, id").all(sessionId) as { t_ms: number; data_json: string }[]
+    return rows.map((r) => ({ timestampMs: r.t_ms, data: parseData(r.data_json) }))
+  }
+
+  return {
+    info,
+    sampleCount: () => eegSamples.count(sessionId),
+    samples,
+    events,
+    lastFatigueRowId,
+    fatigueRows,
+    lastFaceFrameId: () => (maxFrameId.get(sessionId) as number | null) ?? null,
+    faceFrames,
+    faceCalibrations
+  }
 }
 
 function parseData(json: string): Record<string, unknown> {
