@@ -83,6 +83,7 @@ Examples:
       const job = await prepareSessionExport(db, sessionId, format, {
         powerLineHz: lineHz,
         vigilVersion: VIGIL_VERSION,
+        lab: config.lab,
         bidsEegFormat: bidsEeg,
         gaps,
         onProgress: progress.update

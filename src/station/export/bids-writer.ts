@@ -36,6 +36,17 @@ export interface BidsInput {
   hasFatigue: boolean
   powerLineHz: number
   vigilVersion: string
+  lab?: LabInfo
+}
+
+/** Station config `lab`: recommended `_eeg.json` fields; unset ones are left out. */
+export interface LabInfo {
+  institutionName?: string
+  institutionAddress?: string
+  institutionalDepartmentName?: string
+  capManufacturer?: string
+  capModel?: string
+  eegGround?: string
 }
 
 export interface BidsLayout {
@@ -114,6 +125,16 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
     RecordingType: input.isDiscontinuous ? 'discontinuous' : 'continuous'
   }
   if (channels.every((c) => TEN_TWENTY.test(c))) eegJson.EEGPlacementScheme = '10-20'
+  const lab = input.lab ?? {}
+  const recommended: [string, string | undefined][] = [
+    ['InstitutionName', lab.institutionName],
+    ['InstitutionAddress', lab.institutionAddress],
+    ['InstitutionalDepartmentName', lab.institutionalDepartmentName],
+    ['CapManufacturer', lab.capManufacturer],
+    ['CapManufacturersModelName', lab.capModel],
+    ['EEGGround', lab.eegGround]
+  ]
+  for (const [key, value] of recommended) if (value) eegJson[key] = value
 
   const cutoffs = filterCutoffsOf(device.prefiltering)
   const lastSample = Math.round(input.recordingDurationS * input.sampleRateHz)

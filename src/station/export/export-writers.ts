@@ -3,7 +3,7 @@
  * Writers only describe files; the bytes are produced when the caller pulls `chunks()`.
  */
 import { EXPORT_FORMATS, type ExportFormat } from '../../shared/export-formats'
-import { buildBidsLayout } from './bids-writer'
+import { buildBidsLayout, type LabInfo } from './bids-writer'
 import { type PlacedEvent, writeEventsCsv, writeSamplesCsv } from './csv-writer'
 import { edfPaddingAnnotation, encodeEdf, PADDING_ANNOTATION, planEdf, type EdfFlavour, type EdfGapMode, type EdfInput, type EdfPlan } from './edf-writer'
 import { writeFatigueCsv, writeFatigueTsv } from './fatigue-table'
@@ -24,6 +24,8 @@ export interface ExportWriterOptions {
   /** Mains frequency of the recording site (BIDS PowerLineFrequency). */
   powerLineHz: number
   vigilVersion: string
+  /** The lab's institution, cap and ground for BIDS `_eeg.json` (station config `lab`). */
+  lab?: LabInfo
   /** Data file inside a BIDS export (default BDF, which keeps 24-bit resolution). */
   bidsEegFormat?: EdfFlavour
   /**
@@ -119,7 +121,8 @@ const writeBids: ExportWriter = (session, options) => {
     events: [...session.events, ...padding],
     hasFatigue: session.hasFatigue,
     powerLineHz: options.powerLineHz,
-    vigilVersion: options.vigilVersion
+    vigilVersion: options.vigilVersion,
+    lab: options.lab
   })
   const encoder = new TextEncoder()
   const mtime = new Date(firstTimestampMs)

@@ -28,6 +28,7 @@ function prepare(ctx: StationContext, user: AuthUser, sessionId: string, query: 
   return prepareSessionExport(ctx.db, session.id, query.format, {
     powerLineHz: ctx.config.fatigue.mainsHz,
     vigilVersion: VIGIL_VERSION,
+    lab: ctx.config.lab,
     bidsEegFormat: query.bids_eeg,
     gaps: query.gaps
   })
