@@ -82,6 +82,21 @@ describe('face feature tracker', () => {
     expect(tracker.update(observe(13_200, 0.24, 0.24)).frame.eyeOpennessLeft).toBeCloseTo(0.5, 6)
   })
 
+  it('reports no closure for the eyes closed on request, nor for the moment until they reopen after the tone', () => {
+    const tracker = createFaceFeatureTracker({ baseline: { earLeft: 0.3, earRight: 0.3 }, closedCalibrationMs: 3000, closedSettleMs: 500 })
+    tracker.update(observe(9_900, 0.3, 0.3))
+    tracker.beginClosedCalibration(10_000)
+    const frames = [10_100, 10_600, 11_500, 12_500, 13_000, 13_300, 13_600, 14_000, 14_200, 14_300, 14_500].map((t) => tracker.update(observe(t, t < 13_600 ? 0.05 : 0.3, t < 13_600 ? 0.05 : 0.3)))
+    // No blink or eye closure although the eyes were shut for 3.6 s.
+    expect(frames.flatMap((f) => f.events).map((e) => e.kind)).toEqual(['calibrated'])
+    // Frames of the requested closure go out without EAR (the station's engine recomputes closures from it).
+    expect(frames.slice(0, 6).every((f) => f.frame.earLeft === undefined && f.frame.facePresent)).toBe(true)
+    expect(frames[6].frame.earLeft).toBeCloseTo(0.3, 6)
+    // Afterwards blinks count again.
+    const blink = [tracker.update(observe(15_000, 0.05, 0.05)), tracker.update(observe(15_200, 0.3, 0.3))].flatMap((f) => f.events)
+    expect(blink).toEqual([{ kind: 'blink', tMs: 15_000, durationMs: 200 }])
+  })
+
   it('fails the eyes-closed step when the eyes stayed open, and keeps the fallback reference', () => {
     const tracker = createFaceFeatureTracker({ baseline: { earLeft: 0.3, earRight: 0.3 }, closedCalibrationMs: 1000, closedSettleMs: 0 })
     tracker.beginClosedCalibration(0)

@@ -134,6 +134,8 @@ export function createFaceFeatureTracker(options: Partial<FaceFeatureOptions> = 
   let baseline: { earLeft: number; earRight: number; closedEarLeft?: number; closedEarRight?: number } | null = opts.baseline ?? null
   const calibration: { tMs: number; left: number; right: number }[] = []
   let closedStep: { startMs: number; left: number[]; right: number[] } | null = null
+  // After the step, until the eyes have reopened (at most `closedCalibrationMs`): still a requested closure.
+  let reopenDeadlineMs: number | null = null
   let closedSinceMs: number | null = null
 
   const closedRefs = (b: NonNullable<typeof baseline>) => ({
@@ -161,14 +163,20 @@ export function createFaceFeatureTracker(options: Partial<FaceFeatureOptions> = 
     beginClosedCalibration(tMs) {
       closedStep = { startMs: tMs, left: [], right: [] }
       closedSinceMs = null
+      reopenDeadlineMs = null
     },
     update(observation) {
       const events: FaceFeatureEvent[] = []
       const { tMs } = observation
       const hasEyes = observation.facePresent && observation.earLeft !== undefined && observation.earRight !== undefined
       let closedCalibration: ClosedCalibrationResult | undefined
+      // Eyes closed on request are neither blinks nor microsleeps: while the step runs and until the eyes
+      // reopen, frames go out without EAR or openness, so neither this tracker nor the station's engine
+      // (which recomputes closures from EAR) counts them; the face itself is still reported.
+      const requested = { ...observation, earLeft: undefined, earRight: undefined, eyeOpennessLeft: null, eyeOpennessRight: null }
       if (closedStep) {
         if (tMs >= closedStep.startMs + opts.closedCalibrationMs) {
+          reopenDeadlineMs = tMs + opts.closedCalibrationMs
           closedCalibration = finishClosedStep()
           if (closedCalibration.ok && baseline) {
             events.push({ kind: 'calibrated', tMs, baselineEarLeft: baseline.earLeft, baselineEarRight: baseline.earRight, closedEarLeft: closedCalibration.closedEarLeft, closedEarRight: closedCalibration.closedEarRight })
@@ -178,9 +186,17 @@ export function createFaceFeatureTracker(options: Partial<FaceFeatureOptions> = 
             closedStep.left.push(observation.earLeft!)
             closedStep.right.push(observation.earRight!)
           }
-          // Closing on request is not a blink or a microsleep: no episodes while the step runs.
-          return { frame: { ...observation, eyeOpennessLeft: null, eyeOpennessRight: null, calibrated: baseline !== null }, events }
+          return { frame: { ...requested, calibrated: baseline !== null }, events }
         }
+      }
+      if (reopenDeadlineMs !== null) {
+        const refs = baseline ? closedRefs(baseline) : null
+        const isOpen =
+          hasEyes && baseline && refs
+            ? (eyeClosure(observation.earLeft!, baseline.earLeft, refs.left) + eyeClosure(observation.earRight!, baseline.earRight, refs.right)) / 2 < EPISODE_END_CLOSURE
+            : false
+        if (isOpen || tMs >= reopenDeadlineMs) reopenDeadlineMs = null
+        else return { frame: { ...requested, calibrated: baseline !== null }, events, ...(closedCalibration ? { closedCalibration } : {}) }
       }
       if (!baseline && hasEyes) {
         calibration.push({ tMs, left: observation.earLeft!, right: observation.earRight! })
