@@ -16,6 +16,7 @@ import { VigilError } from '../../shared/errors'
 import { headsetOf } from '../../shared/headsets'
 import { formatDecimal, type PlacedEvent } from './csv-writer'
 import { electrodePositionsFor, TEMPLATE_FIDUCIALS_M } from './electrode-positions'
+import { HED_BY_TRIAL_TYPE, HED_VERSION } from './hed-tags'
 import { fatigueTsvSidecar } from './fatigue-table'
 import type { ExportSessionInfo } from './session-reader'
 
@@ -157,6 +158,7 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
       text: json({
         Name: `Vigil session ${info.name}`,
         BIDSVersion: BIDS_VERSION,
+        HEDVersion: HED_VERSION,
         DatasetType: 'raw',
         GeneratedBy: [{ Name: 'Vigil', Version: input.vigilVersion, Description: `export of station session ${info.id}` }]
       })
@@ -189,7 +191,8 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
         sample: { Description: 'Onset as a sample index of the EEG file (0 = first sample); n/a outside the recording.' },
         trial_type: {
           Description:
-            'Marker label, driving-game event kind, blink / eye_closure / yawn from face tracking (duration = how long it lasted; a blink is a closure shorter than 500 ms), alert_<type> for a fatigue alert, BAD_data_gap for a stretch without EEG (headset drop, reconnect or recording pause, filled with 0 uV in the data file), or BAD_padding for the 0 uV that complete the data file\'s last record after the last sample.'
+            'Marker label, driving-game event kind, blink / eye_closure / yawn from face tracking (duration = how long it lasted; a blink is a closure shorter than 500 ms), alert_<type> for a fatigue alert, BAD_data_gap for a stretch without EEG (headset drop, reconnect or recording pause, filled with 0 uV in the data file), or BAD_padding for the 0 uV that complete the data file\'s last record after the last sample.',
+          HED: HED_BY_TRIAL_TYPE
         },
         value: {
           Description:
