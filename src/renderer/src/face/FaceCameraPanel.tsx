@@ -108,16 +108,18 @@ export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true
     }
   }
 
-  // Three seconds to read the instruction and close the eyes, then the tracker's step, then a tone.
+  // The tracker's step starts at the click (so closing the eyes during the countdown is not counted as a
+  // closure): three seconds to read and close the eyes, then eyes closed until the tone.
   const calibrateClosed = async () => {
+    const tracker = trackerRef.current
+    if (!tracker) return setClosedStep({ phase: 'done', result: { ok: false, reason: 'too_few_frames' } })
+    const step = tracker.calibrateClosedEyes()
     for (let s = 3; s > 0; s--) {
       setClosedStep({ phase: 'countdown', secondsLeft: s })
       await new Promise((r) => setTimeout(r, 1000))
     }
-    const tracker = trackerRef.current
-    if (!tracker) return setClosedStep({ phase: 'done', result: { ok: false, reason: 'too_few_frames' } })
     setClosedStep({ phase: 'closed' })
-    const result = await tracker.calibrateClosedEyes()
+    const result = await step
     playTone()
     setClosedStep({ phase: 'done', result })
   }

@@ -94,7 +94,11 @@ export interface FaceFeatureOptions {
   calibrationMs: number
   /** Minimum frames for a baseline (slow hardware may give few frames). */
   calibrationMinFrames: number
-  /** Eyes-closed step: frames in the first `closedSettleMs` are skipped (the lids are still moving). */
+  /**
+   * Eyes-closed step, from the participant's click: the first `closedSettleMs` are the on-screen countdown
+   * and the lids closing (not measured, but not counted as closures either), then eyes closed until
+   * `closedCalibrationMs`.
+   */
   closedCalibrationMs: number
   closedSettleMs: number
   /** The closed EAR must be below this share of open, or the eyes did not close and the step failed. */
@@ -109,8 +113,8 @@ export interface FaceFeatureOptions {
 export const DEFAULT_FACE_FEATURE_OPTIONS: FaceFeatureOptions = {
   calibrationMs: 5000,
   calibrationMinFrames: 3,
-  closedCalibrationMs: 3000,
-  closedSettleMs: 500,
+  closedCalibrationMs: 6000,
+  closedSettleMs: 3500,
   maxClosedShareOfOpen: 0.8,
   yawnMar: 0.5,
   minYawnMs: 1500
