@@ -93,6 +93,19 @@ const configSchema = z.object({
       mainsHz: z.union([z.literal(50), z.literal(60)]).default(50)
     })
     .prefault({}),
+  /** The lab, for the recommended BIDS `_eeg.json` fields of exports (config file only; unset: left out). */
+  lab: z
+    .object({
+      institutionName: z.string().min(1).max(200).optional(),
+      institutionAddress: z.string().min(1).max(300).optional(),
+      institutionalDepartmentName: z.string().min(1).max(200).optional(),
+      /** The EEG cap: maker and model, e.g. "OpenBCI", "Ultracortex Mark IV". */
+      capManufacturer: z.string().min(1).max(200).optional(),
+      capModel: z.string().min(1).max(200).optional(),
+      /** Where the ground electrode sits, e.g. "AFz" or "right earlobe". */
+      eegGround: z.string().min(1).max(200).optional()
+    })
+    .prefault({}),
   storage: z
     .object({
       /** Operators are warned when the data folder's disk has less free space than this (GB); 0 turns it off. */

@@ -7,6 +7,8 @@
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { chromium, expect, test, type Browser } from '@playwright/test'
+import { eyeClosure, fallbackClosedRef } from '../../src/shared/eye-closure'
+import { createFatigueEngine } from '../../src/station/fatigue/engine'
 import { authHeader, registerAndLogin } from '../helpers/auth'
 import { signInBrowser } from '../helpers/browser-auth'
 import { ensureFaceClips } from '../helpers/face-clips'
@@ -102,8 +104,25 @@ test('a face on camera reaches the station as features, and eye openness drops w
   expect(closedEvents.filter((e) => e.kind === 'frame').some((e) => e.data.facePresent === true)).toBe(true)
   const openEar = meanEar(openEvents)
   const closedEar = meanEar(closedEvents)
-  console.log(`face e2e: mean EAR eyes open ${openEar.toFixed(3)}, eyes closed ${closedEar.toFixed(3)}`)
+  const closure = eyeClosure(closedEar, openEar, fallbackClosedRef(openEar))
+  console.log(`face e2e: mean EAR eyes open ${openEar.toFixed(3)}, eyes closed ${closedEar.toFixed(3)}: closure ${closure.toFixed(2)} (fallback closed reference)`)
   expect(closedEar).toBeLessThan(openEar * 0.8)
+  // Shut eyes must count as ≥ 80% closed (P80), with no eyes-closed calibration done.
+  expect(closure).toBeGreaterThanOrEqual(0.8)
+  // And PERCLOS rises on them: the station's engine fed the measured EARs at 10 Hz, 60 s open (its
+  // baseline), then every 10 s three seconds with the eyes shut.
+  const engine = createFatigueEngine({ alerts: { perclos: { warmupMs: 0 } } })
+  const t0Ms = Date.UTC(2026, 0, 5, 9)
+  const perclos: (number | null)[] = []
+  for (let t = 0; t <= 120_000; t += 100) {
+    const ear = t >= 60_000 && t % 10_000 < 3_000 ? closedEar : openEar
+    const out = engine.pushFace({ type: 'frame', tMs: t0Ms + t, facePresent: true, eyeLeft: ear, eyeRight: ear })
+    for (const u of out.updates) if ((u.tMs - t0Ms) % 20_000 === 0 && u.tMs - t0Ms >= 60_000) perclos.push(u.face?.perclosP80 ?? null)
+  }
+  console.log(`face e2e: PERCLOS P80 at 60, 80, 100 s: ${perclos.join(', ')}`)
+  expect(perclos.length).toBeGreaterThanOrEqual(3)
+  expect(perclos[1]!).toBeGreaterThan(perclos[0]!)
+  expect(perclos[2]!).toBeGreaterThan(perclos[1]!)
 })
 
 test('without a camera the station is told so, not left in silence', async () => {

@@ -194,7 +194,7 @@ test('the completed session downloads from its page as BDF+ and as a CSV zip', a
   await page.screenshot({ path: `${SHOTS}/ui-session-export.png` })
 
   await panel.getByTestId('export-format').selectOption('csv')
-  await expect(panel.getByTestId('export-fill-gaps')).toHaveCount(0)
+  await expect(panel.getByTestId('export-discontinuous')).toHaveCount(0)
   const csvDownload = page.waitForEvent('download')
   await panel.getByTestId('export-download').click()
   const csv = await csvDownload

@@ -33,16 +33,17 @@ describe('GET /api/v1/sessions/:id/export', () => {
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="vigil_sub-P07_ses-1.bdf"')
     const body = Buffer.from(await res.arrayBuffer())
     expect(Number(res.headers.get('content-length'))).toBe(body.length)
+    // Gaps are filled by default (+C), so every reader, MNE included, places every sample right.
     const file = parseEdf(body)
-    expect(file.header.reserved).toBe('BDF+D')
-    expect(file.records.map((r) => r.startS)).toEqual([0.25, 1.25, 2.25, 5.25])
+    expect(file.header.reserved).toBe('BDF+C')
+    expect(file.records).toHaveLength(6)
   })
 
-  it('fills gaps on request, so readers that ignore EDF+D still place every sample right', async () => {
-    const res = await t.fetch(`${url('edf')}&gaps=fill`, { headers: authHeader(owner.accessToken) })
+  it('leaves empty records out on request (gaps=discontinuous: EDF+D, placed by their time-keeping TALs)', async () => {
+    const res = await t.fetch(`${url('edf')}&gaps=discontinuous`, { headers: authHeader(owner.accessToken) })
     const file = parseEdf(Buffer.from(await res.arrayBuffer()))
-    expect(file.header.reserved).toBe('EDF+C')
-    expect(file.records).toHaveLength(6)
+    expect(file.header.reserved).toBe('EDF+D')
+    expect(file.records.map((r) => r.startS)).toEqual([0.25, 1.25, 2.25, 5.25])
   })
 
   it('streams a BIDS zip and a CSV zip', async () => {

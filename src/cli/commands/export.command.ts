@@ -49,10 +49,10 @@ Options:
   --data-dir DIR    the station's data folder (default: the platform app-data folder)
   --line-hz 50|60   mains frequency for BIDS PowerLineFrequency (default: the station's fatigue.mainsHz)
   --bids-eeg bdf|edf  data file format inside a BIDS export (default bdf)
-  --gaps discontinuous|fill
-                    records without samples: left out as BDF+D/EDF+D (default for bdf/edf), or
-                    written as 0 µV so the file is +C (default inside bids; use it for MNE-Python,
-                    which reads +D files as if continuous)
+  --gaps fill|discontinuous
+                    records without samples: written as 0 µV and annotated BAD_data_gap, so the
+                    file is +C and every reader places every sample right (default), or left out
+                    as BDF+D/EDF+D (EDFbrowser reads it; MNE-Python reads +D as if continuous)
 
 Examples:
   npm run station -- export 0193a7c2-... --format bdf --out drive.bdf
@@ -83,6 +83,7 @@ Examples:
       const job = await prepareSessionExport(db, sessionId, format, {
         powerLineHz: lineHz,
         vigilVersion: VIGIL_VERSION,
+        lab: config.lab,
         bidsEegFormat: bidsEeg,
         gaps,
         onProgress: progress.update

@@ -47,7 +47,15 @@ export const faceEventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('blink'), tMs: epochMsSchema, durationMs: z.number().finite().min(0) }),
   z.object({ kind: z.literal('eye_closure'), tMs: epochMsSchema, durationMs: z.number().finite().min(0) }),
   z.object({ kind: z.literal('yawn'), tMs: epochMsSchema, durationMs: z.number().finite().min(0) }),
-  z.object({ kind: z.literal('calibrated'), tMs: epochMsSchema, baselineEarLeft: z.number().finite(), baselineEarRight: z.number().finite() }),
+  /** Open-eye EAR per eye; with the eyes-closed step also the closed-eye EAR (the fatigue engine maps closure between the two). */
+  z.object({
+    kind: z.literal('calibrated'),
+    tMs: epochMsSchema,
+    baselineEarLeft: z.number().finite(),
+    baselineEarRight: z.number().finite(),
+    closedEarLeft: z.number().finite().min(0).optional(),
+    closedEarRight: z.number().finite().min(0).optional()
+  }),
   z.object({
     kind: z.literal('status'),
     tMs: epochMsSchema,

@@ -11,7 +11,7 @@ export const exportQuerySchema = z.object({
   format: exportFormatSchema.default(DEFAULT_EXPORT_FORMAT),
   /** Data file inside a BIDS export. */
   bids_eeg: z.enum(['bdf', 'edf']).default('bdf'),
-  /** BDF/EDF records without samples: left out (+D) or written as 0 µV (+C). Default: discontinuous, fill inside BIDS. */
+  /** BDF/EDF records without samples: written as 0 µV, marked BAD_data_gap (+C, the default), or left out (+D, which MNE reads wrongly). */
   gaps: z.enum(['discontinuous', 'fill']).optional()
 })
 export type ExportQuery = z.infer<typeof exportQuerySchema>

@@ -4,6 +4,7 @@
  *   <root>/dataset_description.json, README, participants.tsv
  *   <root>/sub-<p>/ses-<n>/sub-<p>_ses-<n>_scans.tsv
  *   <root>/sub-<p>/ses-<n>/eeg/sub-<p>_ses-<n>_task-driving_{eeg.bdf|eeg.edf, eeg.json, channels.tsv, events.tsv, events.json}
+ *   <root>/sub-<p>/ses-<n>/eeg/sub-<p>_ses-<n>_{electrodes.tsv, coordsystem.json}   (when a channel is a 10-20 site)
  *   <root>/derivatives/vigil/dataset_description.json, sub-<p>/ses-<n>/eeg/..._desc-fatigue_timeseries.{tsv,json}
  *
  * The fatigue updates are computed results, not recordings, hence a derivative dataset (only when the
@@ -14,6 +15,8 @@
 import { VigilError } from '../../shared/errors'
 import { headsetOf } from '../../shared/headsets'
 import { formatDecimal, type PlacedEvent } from './csv-writer'
+import { electrodePositionsFor, TEMPLATE_FIDUCIALS_M } from './electrode-positions'
+import { HED_BY_TRIAL_TYPE, HED_VERSION } from './hed-tags'
 import { fatigueTsvSidecar } from './fatigue-table'
 import type { ExportSessionInfo } from './session-reader'
 
@@ -34,6 +37,17 @@ export interface BidsInput {
   hasFatigue: boolean
   powerLineHz: number
   vigilVersion: string
+  lab?: LabInfo
+}
+
+/** Station config `lab`: recommended `_eeg.json` fields; unset ones are left out. */
+export interface LabInfo {
+  institutionName?: string
+  institutionAddress?: string
+  institutionalDepartmentName?: string
+  capManufacturer?: string
+  capModel?: string
+  eegGround?: string
 }
 
 export interface BidsLayout {
@@ -65,6 +79,18 @@ function tsv(header: string[], rows: string[][]): string {
 
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`
+}
+
+/**
+ * Cut-offs from an EDF-style prefiltering text ("HP:0.1Hz LP:70Hz N:50Hz"), for channels.tsv; n/a when
+ * the device stored none (Vigil itself writes raw values, so there is no software filter to report).
+ */
+export function filterCutoffsOf(prefiltering: string | null): { lowCutoff: string; highCutoff: string; notch: string } {
+  const hz = (key: string) => {
+    const match = prefiltering?.match(new RegExp(`\\b${key}:\\s*([0-9]+(?:\\.[0-9]+)?)\\s*Hz`, 'i'))
+    return match ? String(Number(match[1])) : ''
+  }
+  return { lowCutoff: hz('HP'), highCutoff: hz('LP'), notch: hz('N') }
 }
 
 export function buildBidsLayout(input: BidsInput): BidsLayout {
@@ -100,7 +126,18 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
     RecordingType: input.isDiscontinuous ? 'discontinuous' : 'continuous'
   }
   if (channels.every((c) => TEN_TWENTY.test(c))) eegJson.EEGPlacementScheme = '10-20'
+  const lab = input.lab ?? {}
+  const recommended: [string, string | undefined][] = [
+    ['InstitutionName', lab.institutionName],
+    ['InstitutionAddress', lab.institutionAddress],
+    ['InstitutionalDepartmentName', lab.institutionalDepartmentName],
+    ['CapManufacturer', lab.capManufacturer],
+    ['CapManufacturersModelName', lab.capModel],
+    ['EEGGround', lab.eegGround]
+  ]
+  for (const [key, value] of recommended) if (value) eegJson[key] = value
 
+  const cutoffs = filterCutoffsOf(device.prefiltering)
   const lastSample = Math.round(input.recordingDurationS * input.sampleRateHz)
   const eventRows = input.events.map((e) => {
     const sample = Math.round(e.onsetS * input.sampleRateHz)
@@ -110,6 +147,7 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
       sample >= 0 && sample < lastSample ? String(sample) : '',
       e.trialType,
       e.value ?? '',
+      e.responseTimeS !== undefined ? formatDecimal(e.responseTimeS, 6) : '',
       e.source
     ]
   })
@@ -120,6 +158,7 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
       text: json({
         Name: `Vigil session ${info.name}`,
         BIDSVersion: BIDS_VERSION,
+        HEDVersion: HED_VERSION,
         DatasetType: 'raw',
         GeneratedBy: [{ Name: 'Vigil', Version: input.vigilVersion, Description: `export of station session ${info.id}` }]
       })
@@ -137,27 +176,75 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
       text: tsv(['filename', 'acq_time'], [[`eeg/${eegFile}`, new Date(input.firstTimestampMs).toISOString()]])
     },
     { path: `${eegDir}/${stem}_eeg.json`, text: json(eegJson) },
-    { path: `${eegDir}/${stem}_channels.tsv`, text: tsv(['name', 'type', 'units', 'status'], channels.map((c) => [c, 'EEG', 'uV', 'good'])) },
-    { path: `${eegDir}/${stem}_events.tsv`, text: tsv(['onset', 'duration', 'sample', 'trial_type', 'value', 'source'], eventRows) },
+    {
+      path: `${eegDir}/${stem}_channels.tsv`,
+      // Names exactly as the data file's signal labels (MNE-BIDS refuses a mismatch).
+      text: tsv(
+        ['name', 'type', 'units', 'low_cutoff', 'high_cutoff', 'notch', 'reference', 'status'],
+        channels.map((c) => [c, 'EEG', 'uV', cutoffs.lowCutoff, cutoffs.highCutoff, cutoffs.notch, device.reference ?? '', 'good'])
+      )
+    },
+    { path: `${eegDir}/${stem}_events.tsv`, text: tsv(['onset', 'duration', 'sample', 'trial_type', 'value', 'response_time', 'source'], eventRows) },
     {
       path: `${eegDir}/${stem}_events.json`,
       text: json({
         sample: { Description: 'Onset as a sample index of the EEG file (0 = first sample); n/a outside the recording.' },
         trial_type: {
           Description:
-            'Marker label, driving-game event kind, blink / eye_closure / yawn from face tracking (duration = how long it lasted), alert_<type> for a fatigue alert, or BAD_data_gap for a stretch without EEG (headset drop, reconnect or recording pause).'
+            'Marker label, driving-game event kind, blink / eye_closure / yawn from face tracking (duration = how long it lasted; a blink is a closure shorter than 500 ms), alert_<type> for a fatigue alert, BAD_data_gap for a stretch without EEG (headset drop, reconnect or recording pause, filled with 0 uV in the data file), or BAD_padding for the 0 uV that complete the data file\'s last record after the last sample.',
+          HED: HED_BY_TRIAL_TYPE
         },
         value: {
           Description:
             'Marker value, the main value of a game event (e.g. KSS answer, reaction time in ms, side), microsleep_candidate for an eye closure of 1 s or more, or alert severity.'
         },
+        response_time: {
+          Description:
+            'Reaction time of a PVT response (trial_type response): from the stimulus to the brake or key press, measured from the painted frame when the browser could, else by the driving simulation; n/a for other events.',
+          Units: 's'
+        },
         source: {
           Description: 'Where the event comes from.',
-          Levels: { marker: 'operator or API marker', game: 'driving simulation', face: 'camera face tracking', alert: 'fatigue alert', gap: 'stretch without EEG samples' }
+          Levels: {
+            marker: 'operator or API marker',
+            game: 'driving simulation',
+            face: 'camera face tracking',
+            alert: 'fatigue alert',
+            gap: 'stretch without EEG samples',
+            padding: 'end of the data file after the last sample'
+          }
         }
       })
     }
   ]
+  const electrodes = electrodePositionsFor(channels)
+  if (electrodes) {
+    // No task entity: positions belong to the session's cap, whatever the task.
+    const electrodeStem = `${eegDir}/${sub}_${ses}`
+    files.push(
+      {
+        path: `${electrodeStem}_electrodes.tsv`,
+        text: tsv(
+          ['name', 'x', 'y', 'z'],
+          channels.map((c, i) => {
+            const xyz = electrodes.positions[i]
+            return [c, ...(xyz ? xyz.map((v) => formatDecimal(v, 4)) : ['', '', ''])]
+          })
+        )
+      },
+      {
+        path: `${electrodeStem}_coordsystem.json`,
+        text: json({
+          EEGCoordinateSystem: electrodes.coordinateSystem,
+          EEGCoordinateUnits: electrodes.units,
+          EEGCoordinateSystemDescription: electrodes.description,
+          AnatomicalLandmarkCoordinates: TEMPLATE_FIDUCIALS_M,
+          AnatomicalLandmarkCoordinateSystem: electrodes.coordinateSystem,
+          AnatomicalLandmarkCoordinateUnits: electrodes.units
+        })
+      }
+    )
+  }
   let fatiguePath: string | null = null
   if (input.hasFatigue) {
     const derivative = `${root}/derivatives/vigil`

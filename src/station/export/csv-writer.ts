@@ -16,6 +16,8 @@ export interface PlacedEvent {
   trialType: string
   value: string | null
   text: string
+  /** A PVT response's reaction time in seconds (BIDS `response_time`). */
+  responseTimeS?: number
 }
 
 const encoder = new TextEncoder()

@@ -6,11 +6,15 @@
  * endian two's complement, 2 bytes EDF / 3 bytes BDF) followed by the annotation signal, whose first
  * TAL ("time-keeping") gives the record's start in seconds from the header's start time.
  *
- * Records sit on a fixed grid of the timeline's slots. With `gaps: 'discontinuous'` a record with no
- * stored sample at all is left out, which makes the file "EDF+D"/"BDF+D": readers place each record
- * by its time-keeping TAL. Many readers do not (MNE-Python loads +D files as if continuous, pyedflib
- * refuses them), so `gaps: 'fill'` writes every record ("+C"). Either way, slots missing inside a
- * written record hold the digital value of 0 µV and the gap annotation says they are not data.
+ * Records sit on a fixed grid of the timeline's slots. `gaps: 'fill'` (the default) writes every
+ * record ("+C"); with `gaps: 'discontinuous'` a record with no stored sample at all is left out, which
+ * makes the file "EDF+D"/"BDF+D": readers should place each record by its time-keeping TAL, but many do
+ * not (MNE-Python loads +D files as if continuous, pyedflib refuses them). Either way, slots missing
+ * inside a written record hold the digital value of 0 µV and the gap annotation says they are not data.
+ * The last record is completed with 0 µV after the last sample; a `BAD_padding` annotation marks it.
+ *
+ * Signal labels are the plain channel names ("Fp1", not the EDF+ "EEG Fp1" form): BIDS requires the
+ * names in channels.tsv to equal the data file's, and a standard 10-20 montage matches them unrenamed.
  *
  * Physical min/max per channel come from the data (rounded outwards to fit the 8-character
  * field), so no sample clips; one quantisation step is (max - min) / (digital range).
@@ -79,6 +83,10 @@ export interface EdfSignalPlan {
 
 export interface EdfPlan {
   flavour: EdfFlavour
+  /** 0 µV samples after the last sample that complete the last record (marked `BAD_padding`). */
+  paddingSamples: number
+  /** The data file's own length in seconds: written records × record duration, padding included. */
+  fileDurationS: number
   recordDurationS: number
   samplesPerRecord: number
   /** Indices (on the slot grid) of the records written, ascending. */
@@ -185,10 +193,12 @@ export function planEdf(input: EdfInput, flavour: EdfFlavour): EdfPlan {
     for (let r = 0; r <= lastIndex; r++) recordIndices.push(r)
   }
   const isDiscontinuous = recordIndices.length !== lastIndex + 1
+  const paddingSamples = (lastIndex + 1) * samplesPerRecord - timeline.slotCount
+  const annotations = paddingSamples > 0 ? [...input.annotations, edfPaddingAnnotation(timeline.slotCount, paddingSamples, timeline.sampleRateHz)] : input.annotations
 
   const headerStartMs = Math.floor(timeline.firstTimestampMs / 1000) * 1000
   const startOffsetS = (timeline.firstTimestampMs - headerStartMs) / 1000
-  const annotationTals = placeAnnotations(input.annotations, recordIndices, samplesPerRecord, timeline.sampleRateHz, recordDurationS, startOffsetS)
+  const annotationTals = placeAnnotations(annotations, recordIndices, samplesPerRecord, timeline.sampleRateHz, recordDurationS, startOffsetS)
   const capacity = Math.max(...annotationTals.map((tals) => tals.reduce((sum, tal) => sum + tal.length, 0)))
   const annotationSamplesPerRecord = Math.ceil(capacity / spec.bytesPerSample)
 
@@ -198,6 +208,8 @@ export function planEdf(input: EdfInput, flavour: EdfFlavour): EdfPlan {
   const signals = input.channelLabels.map((label, c) => ({ label, ...physicalRange(timeline.ranges[c].minUv, timeline.ranges[c].maxUv) }))
   return {
     flavour,
+    paddingSamples,
+    fileDurationS: recordIndices.length * recordDurationS,
     recordDurationS,
     samplesPerRecord,
     recordIndices,
@@ -211,6 +223,14 @@ export function planEdf(input: EdfInput, flavour: EdfFlavour): EdfPlan {
     startOffsetS,
     annotationTals
   }
+}
+
+/** Text of the annotation that marks the padding of the last record. */
+export const PADDING_ANNOTATION = 'BAD_padding'
+
+/** The padding after the last sample: the file's last record holds no data from there on. */
+export function edfPaddingAnnotation(slotCount: number, paddingSamples: number, sampleRateHz: number): EdfAnnotation {
+  return { onsetS: slotCount / sampleRateHz, durationS: paddingSamples / sampleRateHz, text: `${PADDING_ANNOTATION} ${paddingSamples} samples after the end of the recording` }
 }
 
 /**
@@ -297,7 +317,7 @@ export function encodeEdfHeader(input: EdfInput, plan: EdfPlan): Uint8Array {
   const eeg = plan.signals
   const field = (values: string[], width: number) => values.map((v) => asciiField(v, width)).join('')
   const annotationLabel = spec.annotationLabel
-  text += field([...eeg.map((s) => `EEG ${s.label}`), annotationLabel], 16)
+  text += field([...eeg.map((s) => s.label), annotationLabel], 16)
   text += field([...eeg.map(() => input.transducer), ''], 80)
   text += field([...eeg.map(() => 'uV'), ''], 8)
   // The annotation signal's physical range is unused but must differ: the spec suggests -1 and 1.

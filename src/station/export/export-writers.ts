@@ -3,13 +3,14 @@
  * Writers only describe files; the bytes are produced when the caller pulls `chunks()`.
  */
 import { EXPORT_FORMATS, type ExportFormat } from '../../shared/export-formats'
-import { buildBidsLayout } from './bids-writer'
+import { buildBidsLayout, type LabInfo } from './bids-writer'
 import { type PlacedEvent, writeEventsCsv, writeSamplesCsv } from './csv-writer'
-import { encodeEdf, planEdf, type EdfFlavour, type EdfGapMode, type EdfInput } from './edf-writer'
+import { edfPaddingAnnotation, encodeEdf, PADDING_ANNOTATION, planEdf, type EdfFlavour, type EdfGapMode, type EdfInput, type EdfPlan } from './edf-writer'
 import { writeFatigueCsv, writeFatigueTsv } from './fatigue-table'
-import type { ExportSessionInfo, FatigueRow } from './session-reader'
+import { planFacePhysio, writeFacePhysio } from './face-physio'
+import type { ExportSessionInfo, FaceFrameRow, FatigueRow } from './session-reader'
 import type { SampleBatch, SampleTimeline } from './timeline'
-import { zipStream } from './zip-stream'
+import { zipStream, type ZipEntry } from './zip-stream'
 
 export interface ExportFile {
   name: string
@@ -23,11 +24,14 @@ export interface ExportWriterOptions {
   /** Mains frequency of the recording site (BIDS PowerLineFrequency). */
   powerLineHz: number
   vigilVersion: string
+  /** The lab's institution, cap and ground for BIDS `_eeg.json` (station config `lab`). */
+  lab?: LabInfo
   /** Data file inside a BIDS export (default BDF, which keeps 24-bit resolution). */
   bidsEegFormat?: EdfFlavour
   /**
-   * Records without samples in BDF/EDF: left out (+D, the default for bdf/edf) or written as 0 µV
-   * (+C, the default inside BIDS, whose tools read +D files as if continuous).
+   * Records without samples in BDF/EDF: written as 0 µV and marked `BAD_data_gap` (+C, the default:
+   * every common reader places every sample right) or left out (+D, which MNE-Python and others read
+   * as if continuous; only on request).
    */
   gaps?: EdfGapMode
 }
@@ -46,13 +50,18 @@ export interface ScannedSession {
   samples(): Generator<SampleBatch>
   /** Exactly the fatigue rows present at the first pass. */
   fatigueRows(): Iterable<FatigueRow>
+  /** Whether the session has face-tracker frames: they go to BIDS as `_recording-face_physio.tsv.gz`. */
+  hasFaceFrames: boolean
+  /** Exactly the face frames present at the first pass, in time order. */
+  faceFrames(): Iterable<FaceFrameRow>
+  faceCalibrations: FaceFrameRow[]
 }
 
 export type ExportWriter = (session: ScannedSession, options: ExportWriterOptions) => ExportFile[]
 
 const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8'
 
-function edfFile(session: ScannedSession, flavour: EdfFlavour, name: string, gaps: EdfGapMode): { file: ExportFile; isDiscontinuous: boolean } {
+function edfFile(session: ScannedSession, flavour: EdfFlavour, name: string, gaps: EdfGapMode): { file: ExportFile; plan: EdfPlan } {
   const { info } = session
   const input: EdfInput = {
     patientCode: info.participantCode,
@@ -68,11 +77,11 @@ function edfFile(session: ScannedSession, flavour: EdfFlavour, name: string, gap
   }
   const plan = planEdf(input, flavour)
   const file = { name, contentType: EXPORT_FORMATS[flavour].contentType, sizeBytes: plan.totalBytes, chunks: () => encodeEdf(input, plan, session.samples()) }
-  return { file, isDiscontinuous: plan.isDiscontinuous }
+  return { file, plan }
 }
 
 function edfWriter(flavour: EdfFlavour): ExportWriter {
-  return (session, options) => [edfFile(session, flavour, `${session.baseName}.${EXPORT_FORMATS[flavour].extension}`, options.gaps ?? 'discontinuous').file]
+  return (session, options) => [edfFile(session, flavour, `${session.baseName}.${EXPORT_FORMATS[flavour].extension}`, options.gaps ?? 'fill').file]
 }
 
 const writeCsv: ExportWriter = (session) => {
@@ -89,20 +98,47 @@ const writeBids: ExportWriter = (session, options) => {
   const { sampleRateHz } = info.device
   const eegFormat = options.bidsEegFormat ?? 'bdf'
   const eeg = edfFile(session, eegFormat, '', options.gaps ?? 'fill')
+  const { plan } = eeg
+  // The padding that completes the data file's last record is an event too, as in the file's annotations.
+  const padding: PlacedEvent[] = []
+  if (plan.paddingSamples > 0) {
+    const annotation = edfPaddingAnnotation(timeline.slotCount, plan.paddingSamples, sampleRateHz)
+    padding.push({
+      ...annotation,
+      timestampMs: firstTimestampMs + Math.round(annotation.onsetS * 1000),
+      source: 'padding',
+      trialType: PADDING_ANNOTATION,
+      value: String(plan.paddingSamples)
+    })
+  }
   const layout = buildBidsLayout({
     info,
     eegFormat,
     sampleRateHz,
-    recordingDurationS: timeline.slotCount / sampleRateHz,
-    isDiscontinuous: eeg.isDiscontinuous,
+    recordingDurationS: plan.fileDurationS,
+    isDiscontinuous: plan.isDiscontinuous,
     firstTimestampMs,
-    events: session.events,
+    events: [...session.events, ...padding],
     hasFatigue: session.hasFatigue,
     powerLineHz: options.powerLineHz,
-    vigilVersion: options.vigilVersion
+    vigilVersion: options.vigilVersion,
+    lab: options.lab
   })
   const encoder = new TextEncoder()
   const mtime = new Date(firstTimestampMs)
+  // Face features at a fixed rate beside the EEG, so PERCLOS can be recomputed from the dataset.
+  const physio: ZipEntry[] = []
+  if (session.hasFaceFrames) {
+    const physioPlan = planFacePhysio(session.faceFrames(), session.faceCalibrations, timeline)
+    if (physioPlan) {
+      const stem = layout.eegPath.replace(/_eeg\.(bdf|edf)$/, '_recording-face_physio')
+      physio.push(
+        { name: `${stem}.json`, data: [encoder.encode(`${JSON.stringify(physioPlan.sidecar, null, 2)}\n`)], compress: true },
+        // Already gzip, as BIDS wants the file: stored, not deflated again.
+        { name: `${stem}.tsv.gz`, data: writeFacePhysio(session.faceFrames(), physioPlan), compress: false }
+      )
+    }
+  }
   return [
     {
       name: `${layout.root}.${EXPORT_FORMATS.bids.extension}`,
@@ -112,6 +148,7 @@ const writeBids: ExportWriter = (session, options) => {
         zipStream(
           [
             ...layout.files.map((f) => ({ name: f.path, data: [encoder.encode(f.text)], compress: true })),
+            ...physio,
             ...(layout.fatiguePath ? [{ name: layout.fatiguePath, data: writeFatigueTsv(session.fatigueRows(), timeline), compress: true }] : []),
             { name: layout.eegPath, data: eeg.file.chunks(), compress: false }
           ],

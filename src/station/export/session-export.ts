@@ -50,7 +50,8 @@ export function placeEvents(events: SessionEvent[], timeline: SampleTimeline): P
     source: e.source,
     trialType: e.trialType,
     value: e.value,
-    text: e.text
+    text: e.text,
+    ...(e.responseTimeS !== undefined ? { responseTimeS: e.responseTimeS } : {})
   }))
   for (const gap of timeline.gaps) {
     // "BAD_" descriptions mark the span as bad in MNE-Python, so epochs across it are rejected.
@@ -91,6 +92,9 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
   // Like the samples, fatigue rows stored after this point (a recording under way) are left out.
   const lastFatigueRowId = reader.lastFatigueRowId()
   const fatigueRows = () => reader.fatigueRows(lastFatigueRowId)
+  const lastFaceFrameId = reader.lastFaceFrameId()
+  const faceFrames = () => reader.faceFrames(lastFaceFrameId)
+  const faceCalibrations = reader.faceCalibrations()
 
   /** The second pass: exactly the rows of the first (a recording still under way keeps appending). */
   function* samples(): Generator<SampleBatch> {
@@ -112,8 +116,11 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
       firstTimestampMs,
       baseName,
       hasFatigue: lastFatigueRowId !== null,
+      hasFaceFrames: lastFaceFrameId !== null,
       samples,
-      fatigueRows
+      fatigueRows,
+      faceFrames,
+      faceCalibrations
     },
     options
   )

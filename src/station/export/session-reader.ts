@@ -5,8 +5,8 @@
  * statement: the export can then be paused between pages (an HTTP client reading slowly) without
  * holding a statement open on the connection the recorder writes through.
  */
+import { MICROSLEEP_CANDIDATE_MS } from '../../shared/eye-closure'
 import { VigilError } from '../../shared/errors'
-import { DEFAULT_ENGINE_OPTIONS } from '../fatigue/types'
 import { findSession, type SessionDevice } from '../sessions/sessions.repository'
 import type { LocalDatabase } from '../storage/database'
 import { createEegSamplesRepository } from '../storage/eeg-samples.repository'
@@ -51,6 +51,8 @@ export interface SessionEvent {
   value: string | null
   /** Human-readable text: the EDF+ annotation. */
   text: string
+  /** A PVT response's reaction time in seconds (BIDS `response_time`); absent for other events. */
+  responseTimeS?: number
 }
 
 /** One stored fatigue engine update (~1 Hz); `data` is the full FatigueMetrics object. */
@@ -58,6 +60,12 @@ export interface FatigueRow {
   timestampMs: number
   score: number | null
   level: string | null
+  data: Record<string, unknown>
+}
+
+/** One stored face-tracker `frame` (or `calibrated`) event: `data` holds its wire fields. */
+export interface FaceFrameRow {
+  timestampMs: number
   data: Record<string, unknown>
 }
 
@@ -72,6 +80,12 @@ export interface SessionReader {
   lastFatigueRowId(): number | null
   /** Fatigue updates in time order, rows with id up to `throughId`, read in pages. */
   fatigueRows(throughId: number | null, pageSize?: number): Generator<FatigueRow>
+  /** Highest face `frame` row id now (null: none), so a later read stops where the export started. */
+  lastFaceFrameId(): number | null
+  /** Face-tracker frames in time order, rows with id up to `throughId`, read in pages. */
+  faceFrames(throughId: number | null, pageSize?: number): Generator<FaceFrameRow>
+  /** The tracker's `calibrated` events (open and, after the eyes-closed step, closed EAR), in time order. */
+  faceCalibrations(): FaceFrameRow[]
 }
 
 /** Game event kinds left out of annotations: `state` is the ~10 Hz driving telemetry, not an event. */
@@ -81,7 +95,7 @@ const HIGH_RATE_GAME_KINDS = new Set(['state'])
 const FACE_EVENT_KINDS = ['blink', 'eye_closure', 'yawn'] as const
 
 /** Eye closures at least this long are microsleep candidates, the same threshold the fatigue engine counts. */
-export const MICROSLEEP_CANDIDATE_MS = DEFAULT_ENGINE_OPTIONS.face.longClosureMs
+export { MICROSLEEP_CANDIDATE_MS }
 
 /** The session's headset description, when it is complete enough to export: named channels and a rate. */
 function exportDeviceOf(device: SessionDevice | null): ExportDevice | null {
@@ -180,7 +194,40 @@ export function openSessionReader(db: LocalDatabase, sessionId: string): Session
     }
   }
 
-  return { info, sampleCount: () => eegSamples.count(sessionId), samples, events, lastFatigueRowId, fatigueRows }
+  const maxFrameId = db.prepare("SELECT max(id) FROM face_events WHERE session_id = ? AND kind = 'frame'").pluck()
+  const framePage = db.prepare(
+    "SELECT id, t_ms, data_json FROM face_events WHERE session_id = ? AND kind = 'frame' AND id <= ? AND (t_ms > ? OR (t_ms = ? AND id > ?)) ORDER BY t_ms, id LIMIT ?"
+  )
+
+  function* faceFrames(throughId: number | null, pageSize = 2000): Generator<FaceFrameRow> {
+    if (throughId === null) return
+    let afterT = -Infinity
+    let afterId = -1
+    for (;;) {
+      const rows = framePage.all(sessionId, throughId, afterT, afterT, afterId, pageSize) as { id: number; t_ms: number; data_json: string }[]
+      for (const r of rows) yield { timestampMs: r.t_ms, data: parseData(r.data_json) }
+      if (rows.length < pageSize) return
+      afterT = rows[rows.length - 1].t_ms
+      afterId = rows[rows.length - 1].id
+    }
+  }
+
+  function faceCalibrations(): FaceFrameRow[] {
+    const rows = db.prepare("SELECT t_ms, data_json FROM face_events WHERE session_id = ? AND kind = 'calibrated' ORDER BY t_ms, id").all(sessionId) as { t_ms: number; data_json: string }[]
+    return rows.map((r) => ({ timestampMs: r.t_ms, data: parseData(r.data_json) }))
+  }
+
+  return {
+    info,
+    sampleCount: () => eegSamples.count(sessionId),
+    samples,
+    events,
+    lastFatigueRowId,
+    fatigueRows,
+    lastFaceFrameId: () => (maxFrameId.get(sessionId) as number | null) ?? null,
+    faceFrames,
+    faceCalibrations
+  }
 }
 
 function parseData(json: string): Record<string, unknown> {
@@ -218,7 +265,11 @@ export function gameEvent(timestampMs: number, kind: string, data: Record<string
     .map(([key, v]) => [key, scalarText(v)] as const)
     .filter(([, v]) => v !== null)
     .map(([key, v]) => `${key}=${v}`)
-  return { source: 'game', timestampMs, durationMs: 0, trialType: kind, value, text: [kind, ...details].join(' ') }
+  const event: SessionEvent = { source: 'game', timestampMs, durationMs: 0, trialType: kind, value, text: [kind, ...details].join(' ') }
+  // The painted-frame latency when the browser measured it, else the simulation's, as the fatigue engine reads it.
+  const rtMs = kind === 'response' ? [data.reactionTimeMs, data.simReactionTimeMs].find((v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0) : undefined
+  if (rtMs !== undefined) event.responseTimeS = rtMs / 1000
+  return event
 }
 
 /** A blink, eye closure or yawn: the row's time is its start, `durationMs` how long it lasted. */

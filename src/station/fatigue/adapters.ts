@@ -8,10 +8,23 @@ import type { FaceInput, GameInput } from './types'
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 
-/** Face `frame` and `yawn` events; blinks and closures are recomputed from frames, the rest is ignored. */
+/**
+ * Face `frame` and `yawn` events, and `calibrated` events that carry an eyes-closed reference; blinks
+ * and closures are recomputed from frames, the rest is ignored.
+ */
 export function faceInputOf(event: TimedEvent): FaceInput | null {
   const d = event.data
   if (event.kind === 'yawn') return { type: 'yawn', tMs: event.tMs }
+  if (event.kind === 'calibrated') {
+    const openLeft = num(d.baselineEarLeft)
+    const openRight = num(d.baselineEarRight)
+    const closedLeft = num(d.closedEarLeft)
+    const closedRight = num(d.closedEarRight)
+    // Only a closed reference below the open one describes a shut eye; anything else keeps the fallback.
+    if (openLeft === undefined || openRight === undefined || closedLeft === undefined || closedRight === undefined) return null
+    if (!(openLeft > 0 && openRight > 0 && closedLeft >= 0 && closedRight >= 0 && closedLeft < openLeft && closedRight < openRight)) return null
+    return { type: 'closed_calibration', tMs: event.tMs, closedRatioLeft: closedLeft / openLeft, closedRatioRight: closedRight / openRight }
+  }
   if (event.kind !== 'frame') return null
   // Raw EAR when the tracker sends it (the engine learns its own baseline); else the tracker's openness.
   const hasEar = num(d.earLeft) !== undefined && num(d.earRight) !== undefined
@@ -21,6 +34,7 @@ export function faceInputOf(event: TimedEvent): FaceInput | null {
     facePresent: d.facePresent !== false,
     eyeLeft: hasEar ? num(d.earLeft) : num(d.eyeOpennessLeft),
     eyeRight: hasEar ? num(d.earRight) : num(d.eyeOpennessRight),
+    ...(hasEar ? {} : { isOpenness: true }),
     mouth: num(d.mar),
     pitchDeg: num(d.pitchDeg)
   }

@@ -78,7 +78,9 @@ export function createDrivingAnalyzer(options: FatigueEngineOptions['driving'], 
   const departures: { tMs: number }[] = []
   const reactions: { tMs: number; rtMs: number | null }[] = []
   const falseStarts: { tMs: number }[] = []
-  let kss: { tMs: number; value: number } | null = null
+  // Every answer, time-sorted: an update at T uses the latest at or before T, so an answer arriving
+  // within the hold-back cannot blank the updates before it (live and replay then agree).
+  const kssAnswers: { tMs: number; value: number }[] = []
   let startMs: number | null = null
   const baselineSdlp: number[] = []
   let sdlpBaseline: number | null = null
@@ -103,7 +105,7 @@ export function createDrivingAnalyzer(options: FatigueEngineOptions['driving'], 
         insertSorted(falseStarts, { tMs: input.tMs })
         break
       case 'kss':
-        if (!kss || input.tMs >= kss.tMs) kss = { tMs: input.tMs, value: input.value }
+        insertSorted(kssAnswers, { tMs: input.tMs, value: input.value })
         break
     }
   }
@@ -144,7 +146,10 @@ export function createDrivingAnalyzer(options: FatigueEngineOptions['driving'], 
     const lapses = inPvt.filter((r) => r.rtMs === null || r.rtMs >= options.lapseMs).length
     const recentReactions = inPvt.filter((r) => r.tMs > sinceMs)
     const recentSlowestRtMs = recentReactions.length === 0 ? null : Math.max(...recentReactions.map((r) => r.rtMs ?? Infinity))
-    const kssValid = kss !== null && kss.tMs <= tMs && tMs - kss.tMs <= options.kssValidMs
+    // Updates come in time order, so an answer superseded at tMs is never needed again.
+    while (kssAnswers.length > 1 && kssAnswers[1].tMs <= tMs) kssAnswers.shift()
+    const kss = kssAnswers.length > 0 && kssAnswers[0].tMs <= tMs ? kssAnswers[0] : null
+    const kssValid = kss !== null && tMs - kss.tMs <= options.kssValidMs
 
     return {
       metrics: {
@@ -161,8 +166,8 @@ export function createDrivingAnalyzer(options: FatigueEngineOptions['driving'], 
           lapses,
           falseStarts: falseStarts.filter((f) => f.tMs <= tMs).length
         },
-        kss: kssValid ? kss!.value : null,
-        kssAgeMs: kssValid ? tMs - kss!.tMs : null
+        kss: kssValid ? kss.value : null,
+        kssAgeMs: kssValid ? tMs - kss.tMs : null
       },
       recentDepartures: departures.filter((d) => d.tMs > sinceMs && d.tMs <= tMs).length,
       recentSlowestRtMs

@@ -1,15 +1,18 @@
 /**
- * Camera part of the engine. Eye values are normalised to the subject's own open-eye baseline (median
- * over the first `baselineMs` with a face), so raw EAR from any landmark model and 0..1 openness both
- * work. Every metric is recomputed from the time-sorted frames of the window at each update, so the
+ * Camera part of the engine. Eye values are mapped to closure between the subject's own open-eye
+ * baseline (median over the first `baselineMs` with a face) and closed-eye reference (the tracker's
+ * eyes-closed calibration as a share of open, else FALLBACK_CLOSED_EYE_RATIO), so raw EAR from any
+ * landmark model and 0..1 openness both work. Every metric is recomputed from the time-sorted frames of the window at each update, so the
  * result does not depend on how frames were batched on arrival.
  */
+import { eyeClosure, FALLBACK_CLOSED_EYE_RATIO } from '../../shared/eye-closure'
 import type { FaceMetrics } from '../../shared/schemas/fatigue'
 import type { FaceInput, FatigueEngineOptions } from './types'
 
 interface Frame {
   tMs: number
   present: boolean
+  isOpenness: boolean
   eyeLeft: number | undefined
   eyeRight: number | undefined
   mouth: number | undefined
@@ -58,6 +61,9 @@ function insertSorted<T extends { tMs: number }>(items: T[], item: T): void {
 export function createFaceAnalyzer(options: FatigueEngineOptions['face']): FaceAnalyzer {
   const frames: Frame[] = []
   const yawnEvents: { tMs: number }[] = []
+  // Eyes-closed calibrations (closed EAR ÷ open EAR per eye); an update uses the latest at or before its time.
+  const closedCalibrations: { tMs: number; left: number; right: number }[] = []
+  let closedRatio = { left: FALLBACK_CLOSED_EYE_RATIO, right: FALLBACK_CLOSED_EYE_RATIO }
   let startMs: number | null = null
   // Frames seen before the baseline is fixed; filtered by time when it is, so arrival order does not matter.
   const calibration: { tMs: number; left: number | undefined; right: number | undefined; pitchDeg: number | undefined }[] = []
@@ -67,8 +73,9 @@ export function createFaceAnalyzer(options: FatigueEngineOptions['face']): FaceA
 
   function closureOf(frame: Frame): number | null {
     if (!baseline || !frame.present || frame.eyeLeft === undefined || frame.eyeRight === undefined) return null
-    const openness = (Math.min(1, frame.eyeLeft / baseline.left) + Math.min(1, frame.eyeRight / baseline.right)) / 2
-    return Math.min(1, Math.max(0, 1 - openness))
+    const left = eyeClosure(frame.eyeLeft, baseline.left, frame.isOpenness ? 0 : baseline.left * closedRatio.left)
+    const right = eyeClosure(frame.eyeRight, baseline.right, frame.isOpenness ? 0 : baseline.right * closedRatio.right)
+    return (left + right) / 2
   }
 
   function push(input: FaceInput): void {
@@ -76,9 +83,14 @@ export function createFaceAnalyzer(options: FatigueEngineOptions['face']): FaceA
       insertSorted(yawnEvents, { tMs: input.tMs })
       return
     }
+    if (input.type === 'closed_calibration') {
+      insertSorted(closedCalibrations, { tMs: input.tMs, left: input.closedRatioLeft, right: input.closedRatioRight })
+      return
+    }
     const frame: Frame = {
       tMs: input.tMs,
       present: input.facePresent,
+      isOpenness: input.isOpenness === true,
       eyeLeft: input.eyeLeft,
       eyeRight: input.eyeRight,
       mouth: input.mouth,
@@ -93,6 +105,8 @@ export function createFaceAnalyzer(options: FatigueEngineOptions['face']): FaceA
 
   function analyze(tMs: number, sinceMs: number): FaceAnalysis | null {
     if (startMs === null && yawnEvents.length === 0) return null
+    const calibrated = upperBound(closedCalibrations, tMs)
+    closedRatio = calibrated > 0 ? closedCalibrations[calibrated - 1] : { left: FALLBACK_CLOSED_EYE_RATIO, right: FALLBACK_CLOSED_EYE_RATIO }
     if (!baseline && startMs !== null && tMs >= startMs + options.baselineMs) {
       const inBaseline = calibration.filter((c) => c.tMs < startMs! + options.baselineMs)
       const eyes = inBaseline.filter((c) => c.left !== undefined && c.right !== undefined && c.left > 0 && c.right > 0)
@@ -178,7 +192,7 @@ export function createFaceAnalyzer(options: FatigueEngineOptions['face']): FaceA
     const currentClosureMs = closedSince !== null ? lastClosedFrameMs - closedSince : 0
     const inWindow = episodes.filter((e) => e.endMs > windowStart)
     const durations = inWindow.map((e) => e.endMs - e.startMs)
-    const blinks = durations.filter((d) => d < options.longClosureMs)
+    const blinks = durations.filter((d) => d < options.maxBlinkMs)
     const recent = episodes.filter((e) => e.endMs > sinceMs).map((e) => e.endMs - e.startMs)
     const yawnWindowStart = tMs - options.yawnWindowMs
     const yawns = mouthSeen ? yawnStarts.filter((t) => t > yawnWindowStart).length : yawnEvents.filter((e) => e.tMs > yawnWindowStart && e.tMs <= tMs).length
@@ -191,7 +205,7 @@ export function createFaceAnalyzer(options: FatigueEngineOptions['face']): FaceA
         baselineReady: baseline !== null,
         blinksPerMin: perMinute(blinks.length, availableMs),
         meanBlinkDurationMs: blinks.length > 0 ? blinks.reduce((a, b) => a + b, 0) / blinks.length : null,
-        longClosures: durations.length - blinks.length,
+        longClosures: durations.filter((d) => d >= options.longClosureMs).length,
         maxClosureMs: Math.max(0, currentClosureMs, ...durations),
         currentClosureMs,
         yawnsPerMin: startMs === null && !mouthSeen && yawns === 0 ? null : (yawns * 60_000) / options.yawnWindowMs,

@@ -80,9 +80,10 @@ export function createFatigueRepository(db: LocalDatabase): FatigueRepository {
       if (!row?.device_json) return null
       try {
         const d = JSON.parse(row.device_json) as Record<string, unknown>
-        // Sessions store the REST shape (snake_case); older rows may be camelCase.
-        const channelNames = d.channel_names ?? d.channelNames
-        const sampleRateHz = d.sample_rate_hz ?? d.sampleRateHz
+        // sessions.repository stores the device camelCase (its SessionDevice), not the snake_case REST
+        // shape; a row written in the REST shape by hand or by an older build is read as well.
+        const channelNames = d.channelNames ?? d.channel_names
+        const sampleRateHz = d.sampleRateHz ?? d.sample_rate_hz
         if (!Array.isArray(channelNames) || typeof sampleRateHz !== 'number' || !(sampleRateHz > 0)) return null
         return { channelNames: channelNames.map(String), sampleRateHz }
       } catch {

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_ARTEFACT_THRESHOLDS, type ArtefactThresholds } from '../signal/artefacts'
 import { DEFAULT_BANDS, DEFAULT_TOTAL_BAND, type BandDefinitions, type BandEdges } from '../signal/band-power'
+import { BLINK_MAX_MS, EPISODE_END_CLOSURE, EPISODE_START_CLOSURE, MICROSLEEP_CANDIDATE_MS } from '../../shared/eye-closure'
 import type { AlertType } from '../../shared/schemas/fatigue'
 import { deepMerge, type DeepPartial } from '../deep-merge'
 
@@ -22,6 +23,11 @@ export interface FaceFrameInput {
   facePresent: boolean
   eyeLeft?: number
   eyeRight?: number
+  /**
+   * The eye values are the tracker's openness (1 open … 0 at its closed reference) rather than raw EAR:
+   * then 0 is the closed reference and only the open one is learnt here.
+   */
+  isOpenness?: boolean
   /** Mouth opening (MAR): yawns are counted from it when present. */
   mouth?: number
   pitchDeg?: number
@@ -33,7 +39,18 @@ export interface YawnInput {
   tMs: number
 }
 
-export type FaceInput = FaceFrameInput | YawnInput
+/**
+ * The tracker's eyes-closed calibration: the subject's closed-eye EAR as a share of their open-eye EAR,
+ * per eye. Without one the engine assumes FALLBACK_CLOSED_EYE_RATIO (src/shared/eye-closure.ts).
+ */
+export interface ClosedCalibrationInput {
+  type: 'closed_calibration'
+  tMs: number
+  closedRatioLeft: number
+  closedRatioRight: number
+}
+
+export type FaceInput = FaceFrameInput | YawnInput | ClosedCalibrationInput
 
 export type GameInput =
   | { type: 'lane'; tMs: number; laneOffsetM: number; steeringDeg?: number; isStraight?: boolean }
@@ -95,6 +112,9 @@ export interface FatigueEngineOptions {
     /** Closure at which an eye-closure episode starts, and below which it ends. */
     episodeStartClosure: number
     episodeEndClosure: number
+    /** Episodes shorter than this are blinks (BLINK_MAX_MS, shared with the tracker). */
+    maxBlinkMs: number
+    /** Episodes at least this long are long closures (microsleep candidates). */
     longClosureMs: number
     yawnMouth: number
     minYawnMs: number
@@ -143,9 +163,10 @@ export const DEFAULT_ENGINE_OPTIONS: Omit<FatigueEngineOptions, 'eeg'> = {
     maxFrameGapMs: 500,
     p80Closure: 0.8,
     p70Closure: 0.7,
-    episodeStartClosure: 0.5,
-    episodeEndClosure: 0.3,
-    longClosureMs: 1000,
+    episodeStartClosure: EPISODE_START_CLOSURE,
+    episodeEndClosure: EPISODE_END_CLOSURE,
+    maxBlinkMs: BLINK_MAX_MS,
+    longClosureMs: MICROSLEEP_CANDIDATE_MS,
     yawnMouth: 0.5,
     minYawnMs: 1500,
     yawnWindowMs: 5 * MIN,

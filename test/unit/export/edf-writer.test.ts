@@ -62,7 +62,11 @@ describe('EDF+/BDF+ writer', () => {
     expect([h.startDate, h.startTime]).toEqual(['02.01.26', '03.04.05'])
     expect(h.recordCount).toBe(3)
     expect(h.recordDurationS).toBe(1)
-    expect(h.signals.map((s) => s.label)).toEqual(['EEG Fp1', 'EEG O2', 'BDF Annotations'])
+    // Plain names, as in BIDS channels.tsv and a 10-20 montage (MNE keeps an "EEG " prefix as part of the name).
+    expect(h.signals.map((s) => s.label)).toEqual(['Fp1', 'O2', 'BDF Annotations'])
+    // Three whole records: no padding, nothing annotated.
+    expect(plan.paddingSamples).toBe(0)
+    expect(file.records.flatMap((r) => r.tals)).toEqual([])
     expect(h.signals[0]).toMatchObject({ physicalDimension: 'uV', digitalMin: -8388608, digitalMax: 8388607, prefiltering: 'None', samplesPerRecord: rate })
     // Sub-second start: the first record starts 0.6 s after the header's whole second.
     expect(file.records.map((r) => r.startS)).toEqual([0.6, 1.6, 2.6])

@@ -39,6 +39,17 @@ describe('adapters between stream events and the engine', () => {
     expect(faceInputOf(timedFace({ kind: 'blink', tMs: T, durationMs: 120 }))).toBeNull()
   })
 
+  it("reads the tracker's eyes-closed calibration as closed ÷ open EAR per eye; an open-only calibration changes nothing", () => {
+    const both = timedFace({ kind: 'calibrated', tMs: T, baselineEarLeft: 0.4, baselineEarRight: 0.36, closedEarLeft: 0.12, closedEarRight: 0.09 })
+    const input = faceInputOf(both)
+    expect(input).toMatchObject({ type: 'closed_calibration', tMs: T })
+    expect(input).toHaveProperty('closedRatioLeft', expect.closeTo(0.3, 12))
+    expect(input).toHaveProperty('closedRatioRight', expect.closeTo(0.25, 12))
+    expect(faceInputOf(timedFace({ kind: 'calibrated', tMs: T, baselineEarLeft: 0.4, baselineEarRight: 0.36 }))).toBeNull()
+    // A "closed" reference at or above open (eyes not shut during the step) is not a calibration.
+    expect(faceInputOf(timedFace({ kind: 'calibrated', tMs: T, baselineEarLeft: 0.4, baselineEarRight: 0.36, closedEarLeft: 0.41, closedEarRight: 0.1 }))).toBeNull()
+  })
+
   it('reads the game events the simulation emits, timed by the envelope', () => {
     const state = { kind: 'state', tMs: 1000, distanceM: 25, laneOffsetM: -0.4, laneWidthM: 3.5, headingRad: 0, speedMps: 25, steeringWheelDeg: -3, roadCurvaturePerM: 0, isStraight: true }
     expect(gameInputOf(timedGame(T, state))).toEqual({ type: 'lane', tMs: T, laneOffsetM: -0.4, steeringDeg: -3, isStraight: true })

@@ -91,4 +91,21 @@ describe('driving metrics', () => {
     expect(end.components.kss).toBeCloseTo(5 / 6, 9)
     expect(end.eeg).toBeNull()
   })
+
+  it('keeps every KSS answer: an update before a new answer still reports the previous one, live as in replay', () => {
+    const inputs: GameInput[] = [
+      ...laneTrace(0, 40_000, 0.1),
+      { type: 'kss', tMs: T0 + 10_000, value: 5 },
+      // Arrives inside the 1.5-s hold-back of the update at 30 s, which must still say 5.
+      { type: 'kss', tMs: T0 + 30_500, value: 7 }
+    ]
+    const { updates } = feed(inputs)
+    const kssAt = (s: number) => updates.find((u) => u.tMs === T0 + s * 1000)!.driving!
+    expect(kssAt(9).kss).toBeNull()
+    expect(kssAt(10)).toMatchObject({ kss: 5, kssAgeMs: 0 })
+    expect(kssAt(30)).toMatchObject({ kss: 5, kssAgeMs: 20_000 })
+    expect(kssAt(31)).toMatchObject({ kss: 7, kssAgeMs: 500 })
+    // Every second of the drive has a KSS from 10 s on: none is blanked by the next answer.
+    expect(updates.filter((u) => u.tMs >= T0 + 10_000).every((u) => u.driving!.kss !== null)).toBe(true)
+  })
 })

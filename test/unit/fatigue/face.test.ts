@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { closureKind } from '../../../src/shared/eye-closure'
 import { createRandom } from '../../../src/shared/random'
 import { createFatigueEngine, type EngineOutput, type FatigueEngine } from '../../../src/station/fatigue/engine'
 import type { FaceInput } from '../../../src/station/fatigue/types'
@@ -31,6 +32,9 @@ function frames(fromMs: number, durationMs: number, earAt: (tMs: number) => numb
   return out
 }
 
+/** EAR of a subject whose eyes close only to 55% of open, for 6 s from 20 s. */
+const shallowClosure = (t: number) => (t >= 20_000 && t < 26_000 ? OPEN_EAR * 0.55 : OPEN_EAR)
+
 /** 40 s of frames with a 3-s closure to 15% of the open EAR; the face metrics at 40 s. */
 function faceAt40s(openEar: number) {
   return feed(frames(0, 40_000, (t) => (t >= 20_000 && t < 23_000 ? openEar * 0.15 : openEar))).updates.find((u) => u.tMs === T0 + 40_000)!.face!
@@ -39,12 +43,13 @@ function faceAt40s(openEar: number) {
 describe('face metrics', () => {
   it('computes PERCLOS, blinks and long closures of a sequence with known answers', () => {
     // 10 s of open eyes (baseline), then one minute with 3 closures of 2 s (EAR 3% of baseline: 90% closed)
-    // and 10 blinks of 200 ms that close the eye only 60% (a blink, but not "≥ 80% closed").
+    // and 10 blinks of 200 ms at 60% of the open EAR: closure (1 − 0.6) / (1 − 0.35) ≈ 0.62 between the open
+    // and the fallback closed reference, a blink but not "≥ 80% closed".
     const closures = [15_000, 35_000, 55_000]
     const blinks = Array.from({ length: 10 }, (_, i) => 13_500 + i * 5_000)
     const ear = (t: number) => {
       if (closures.some((c) => t >= c && t < c + 2000)) return OPEN_EAR * 0.1
-      if (blinks.some((b) => t >= b && t < b + 200)) return OPEN_EAR * 0.4
+      if (blinks.some((b) => t >= b && t < b + 200)) return OPEN_EAR * 0.6
       return OPEN_EAR
     }
     const { updates, alerts } = feed(frames(0, 70_000, ear))
@@ -71,6 +76,43 @@ describe('face metrics', () => {
     // Baseline frames count too once the baseline is known: 3 s closed of 40 s seen.
     expect(dlib.perclosP80).toBeCloseTo(3000 / 40_000, 9)
     expect(mesh.perclosP80).toBeCloseTo(dlib.perclosP80!, 12)
+  })
+
+  it("fires PERCLOS with Vigil's own face mesh: shut eyes read EAR 0.115 against 0.375 open, which is ≥ 80% closed", () => {
+    // The face e2e's clips: open 0.375, eyes painted shut 0.115. `1 − EAR / open` gives only 0.69 for them.
+    const OPEN = 0.375
+    const SHUT = 0.115
+    // 10 s baseline, then a drowsy stretch: each 10 s holds 2 s with the eyes shut (PERCLOS 20%).
+    const { updates, alerts } = feed(frames(0, 100_000, (t) => (t >= 10_000 && t % 10_000 >= 8_000 ? SHUT : OPEN)))
+    const at = (s: number) => updates.find((u) => u.tMs === T0 + s * 1000)!.face!
+    expect(at(70).perclosP80).toBeCloseTo(0.2, 9)
+    expect(at(40).perclosP80!).toBeGreaterThan(at(20).perclosP80!)
+    expect(at(70).longClosures).toBe(6)
+    expect(alerts.filter((a) => a.type === 'perclos').map((a) => a.severity)).toContain('severe')
+  })
+
+  it("maps closure between the tracker's open and closed calibration when there is one", () => {
+    // A subject whose eyes only close to 55% of open EAR: 0.69 closed against the fallback reference,
+    // fully closed against their own calibration.
+    const withoutCalibration = feed(frames(0, 40_000, shallowClosure)).updates.find((u) => u.tMs === T0 + 40_000)!.face!
+    expect(withoutCalibration.perclosP80).toBe(0)
+    const calibration: FaceInput = { type: 'closed_calibration', tMs: T0 + 5_000, closedRatioLeft: 0.55, closedRatioRight: 0.55 }
+    const inputs = frames(0, 40_000, shallowClosure)
+    inputs.splice(125, 0, calibration)
+    const calibrated = feed(inputs).updates.find((u) => u.tMs === T0 + 40_000)!.face!
+    expect(calibrated.perclosP80).toBeCloseTo(6000 / 40_000, 9)
+  })
+
+  it('calls a closure a blink below 500 ms and an eye closure from 500 ms, as the tracker does', () => {
+    // After a 10-s baseline: closures of 200, 480, 520, 800 and 1200 ms.
+    const starts = [12_000, 16_000, 20_000, 24_000, 28_000]
+    const lengths = [200, 480, 520, 800, 1200]
+    const ear = (t: number) => (starts.some((s, i) => t >= s && t < s + lengths[i]) ? OPEN_EAR * 0.1 : OPEN_EAR)
+    const face = feed(frames(0, 40_000, ear)).updates.find((u) => u.tMs === T0 + 40_000)!.face!
+    expect(face.blinksPerMin).toBeCloseTo((2 * 60_000) / 40_000, 9)
+    expect(face.meanBlinkDurationMs).toBeCloseTo(340, 9)
+    expect(face.longClosures).toBe(1)
+    expect(lengths.map((l) => closureKind(l))).toEqual(['blink', 'blink', 'eye_closure', 'eye_closure', 'eye_closure'])
   })
 
   it('does not count a lost face as closed eyes', () => {

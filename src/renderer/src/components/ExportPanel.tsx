@@ -12,14 +12,14 @@ type State = { phase: 'idle' } | { phase: 'preparing' } | { phase: 'started'; fi
 
 export function ExportPanel({ sessionId, hasSamples }: { sessionId: string; hasSamples: boolean }) {
   const [format, setFormat] = useState<ExportFormat>(DEFAULT_EXPORT_FORMAT)
-  const [fillGaps, setFillGaps] = useState(false)
+  const [leaveGapsOut, setLeaveGapsOut] = useState(false)
   const [state, setState] = useState<State>({ phase: 'idle' })
   const { hasGapChoice } = EXPORT_FORMATS[format]
 
   const download = async () => {
     setState({ phase: 'preparing' })
     try {
-      const link = await sessionsApi.exportLink(sessionId, { format, ...(hasGapChoice && fillGaps ? { gaps: 'fill' } : {}) })
+      const link = await sessionsApi.exportLink(sessionId, { format, ...(hasGapChoice && leaveGapsOut ? { gaps: 'discontinuous' } : {}) })
       // A plain link click: the browser (or Electron) streams the file to disk and shows its progress.
       const anchor = document.createElement('a')
       anchor.href = link.url
@@ -48,9 +48,9 @@ export function ExportPanel({ sessionId, hasSamples }: { sessionId: string; hasS
           </select>
         </label>
         {hasGapChoice && (
-          <label className="radio" title="Headset drop-outs are left out (BDF+D/EDF+D) unless filled with 0 µV for readers that ignore discontinuous files">
-            <input type="checkbox" checked={fillGaps} onChange={(e) => setFillGaps(e.target.checked)} data-testid="export-fill-gaps" />
-            Fill headset gaps with 0 µV
+          <label className="radio" title="By default headset gaps are filled with 0 µV and annotated BAD_data_gap (+C), which every reader places right. Left out, the file is BDF+D/EDF+D: EDFbrowser reads it, MNE-Python reads it as if continuous (data after a gap shifts).">
+            <input type="checkbox" checked={leaveGapsOut} onChange={(e) => setLeaveGapsOut(e.target.checked)} data-testid="export-discontinuous" />
+            Leave headset gaps out (BDF+D/EDF+D, for EDFbrowser)
           </label>
         )}
         <button type="button" className="btn btn-primary" disabled={!hasSamples || state.phase === 'preparing'} onClick={() => void download()} data-testid="export-download">

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react'
-import type { FaceBackend, FaceFeatureEvent, FaceFrameFeatures } from './features'
+import type { ClosedCalibrationResult, FaceBackend, FaceFeatureEvent, FaceFrameFeatures } from './features'
 import { listCameras, openCamera, startFaceTracker, type FaceTracker, type FaceTrackerStatusReport } from './face-tracker'
 
 export interface FaceCameraPanelProps {
@@ -13,6 +13,31 @@ export interface FaceCameraPanelProps {
   maxRateHz?: number
   maxFrames?: number
   backend?: FaceBackend
+  /** Offer the eyes-closed calibration step (the participant's screen). */
+  offerClosedCalibration?: boolean
+}
+
+type ClosedStep = { phase: 'idle' } | { phase: 'countdown'; secondsLeft: number } | { phase: 'closed' } | { phase: 'done'; result: ClosedCalibrationResult }
+
+const CLOSED_STEP_TEXT: Record<Exclude<ClosedCalibrationResult, { ok: true }>['reason'], string> = {
+  no_open_baseline: 'Keep your eyes open towards the screen for a few seconds first, then try again.',
+  too_few_frames: 'Too few camera frames while your eyes were closed; please try again.',
+  eyes_not_closed: 'Your eyes did not seem closed; please try again and keep them closed until the tone.'
+}
+
+/** A short tone that tells the participant, eyes closed, that the step is over. */
+function playTone(): void {
+  try {
+    const audio = new AudioContext()
+    const oscillator = audio.createOscillator()
+    oscillator.frequency.value = 880
+    oscillator.connect(audio.destination)
+    oscillator.start()
+    oscillator.stop(audio.currentTime + 0.3)
+    oscillator.addEventListener('ended', () => void audio.close(), { once: true })
+  } catch {
+    // No audio output: the on-screen text still says the step is over.
+  }
 }
 
 const HIDDEN_VIDEO = { position: 'absolute', width: 2, height: 2, opacity: 0, pointerEvents: 'none' } as const
@@ -31,7 +56,7 @@ const STATUS_TEXT: Record<FaceTrackerStatusReport['status'], string> = {
 }
 
 /** Camera selection, optional preview and live status of the face tracker. */
-export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true, autoStart = false, maxRateHz, maxFrames, backend }: FaceCameraPanelProps) {
+export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true, autoStart = false, maxRateHz, maxFrames, backend, offerClosedCalibration = false }: FaceCameraPanelProps) {
   const videoRef = useRef<HTMLVideoElement>(null)
   const trackerRef = useRef<FaceTracker | null>(null)
   const streamRef = useRef<MediaStream | null>(null)
@@ -39,6 +64,7 @@ export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true
   const [cameraId, setCameraId] = useState<string>('')
   const [report, setReport] = useState<FaceTrackerStatusReport>({ status: 'stopped', achievedRateHz: 0, backend: null })
   const [frame, setFrame] = useState<FaceFrameFeatures | null>(null)
+  const [closedStep, setClosedStep] = useState<ClosedStep>({ phase: 'idle' })
   const callbacks = useRef({ onFrame, onEvent, onStatus })
   callbacks.current = { onFrame, onEvent, onStatus }
 
@@ -80,6 +106,22 @@ export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true
       const status = (err as { status?: FaceTrackerStatusReport['status'] }).status ?? 'error'
       update({ status, achievedRateHz: 0, backend: null, detail: (err as Error).message })
     }
+  }
+
+  // The tracker's step starts at the click (so closing the eyes during the countdown is not counted as a
+  // closure): three seconds to read and close the eyes, then eyes closed until the tone.
+  const calibrateClosed = async () => {
+    const tracker = trackerRef.current
+    if (!tracker) return setClosedStep({ phase: 'done', result: { ok: false, reason: 'too_few_frames' } })
+    const step = tracker.calibrateClosedEyes()
+    for (let s = 3; s > 0; s--) {
+      setClosedStep({ phase: 'countdown', secondsLeft: s })
+      await new Promise((r) => setTimeout(r, 1000))
+    }
+    setClosedStep({ phase: 'closed' })
+    const result = await step
+    playTone()
+    setClosedStep({ phase: 'done', result })
   }
 
   useEffect(() => {
@@ -124,6 +166,25 @@ export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true
         {report.backend && ` · ${report.backend} · ${report.achievedRateHz.toFixed(1)} Hz`}
         {report.detail && ` (${report.detail})`}
       </p>
+      {offerClosedCalibration && isOn && report.status === 'tracking' && (
+        <div className="face-closed-calibration" data-testid="face-closed-calibration" data-phase={closedStep.phase}>
+          {closedStep.phase === 'idle' && (
+            <button type="button" onClick={() => void calibrateClosed()}>
+              Calibrate closed eyes
+            </button>
+          )}
+          {closedStep.phase === 'countdown' && <p>Close your eyes in {closedStep.secondsLeft}… and keep them closed until you hear the tone.</p>}
+          {closedStep.phase === 'closed' && <p>Keep your eyes closed until the tone.</p>}
+          {closedStep.phase === 'done' && (
+            <p data-ok={closedStep.result.ok}>
+              {closedStep.result.ok ? 'Thank you, you can open your eyes.' : CLOSED_STEP_TEXT[closedStep.result.reason]}{' '}
+              <button type="button" onClick={() => void calibrateClosed()}>
+                {closedStep.result.ok ? 'Calibrate again' : 'Try again'}
+              </button>
+            </p>
+          )}
+        </div>
+      )}
       {frame?.facePresent && (
         <dl className="face-metrics" data-testid="face-metrics">
           <dt>Eye openness</dt>

@@ -72,7 +72,7 @@ export function FaceDriveSlot({ sessionId }: DriveSlotProps) {
 
   return (
     <div className="face-drive-slot">
-      <FaceCameraPanel onFrame={onFrame} onEvent={onEvent} onStatus={onStatus} showPreview={params.get('facePreview') === '1'} autoStart maxFrames={maxFrames} backend={backend} />
+      <FaceCameraPanel onFrame={onFrame} onEvent={onEvent} onStatus={onStatus} showPreview={params.get('facePreview') === '1'} autoStart maxFrames={maxFrames} backend={backend} offerClosedCalibration />
       <p className="face-stored" data-testid="face-events-stored">
         {stored} face events stored
       </p>

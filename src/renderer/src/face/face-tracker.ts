@@ -15,6 +15,7 @@ import {
   FACE_DETECT_MEASURE,
   faceBackendOrder,
   type WebGlKind,
+  type ClosedCalibrationResult,
   type FaceBackend,
   type FaceFeatureEvent,
   type FaceFeatureOptions,
@@ -132,6 +133,8 @@ function recordDetectTiming(start: number, end: number): void {
 
 export interface FaceTracker {
   stop(): void
+  /** The eyes-closed calibration step: starts now, resolves when its frames are in (see features.ts). */
+  calibrateClosedEyes(): Promise<ClosedCalibrationResult>
   readonly done: Promise<void>
 }
 
@@ -146,6 +149,7 @@ export function startFaceTracker(options: FaceTrackerOptions): FaceTracker {
   const loop = { running: true }
   let backend: string | null = null
   let lastStatus: FaceTrackerStatus | null = null
+  const closedStep: { resolve: ((result: ClosedCalibrationResult) => void) | null } = { resolve: null }
 
   const report = (status: FaceTrackerStatus, detail?: string) => {
     const now = performance.now()
@@ -199,7 +203,7 @@ export function startFaceTracker(options: FaceTrackerOptions): FaceTracker {
         const mesh = face?.mesh as Point[] | undefined
         const hasMesh = Boolean(mesh && mesh.length >= 468)
         const angle = face?.rotation?.angle
-        const { frame, events } = features.update({
+        const { frame, events, closedCalibration } = features.update({
           tMs,
           facePresent: hasMesh,
           ...(hasMesh && mesh
@@ -215,6 +219,10 @@ export function startFaceTracker(options: FaceTrackerOptions): FaceTracker {
         })
         options.onFrame?.(frame)
         for (const event of events) options.onEvent?.(event)
+        if (closedCalibration) {
+          closedStep.resolve?.(closedCalibration)
+          closedStep.resolve = null
+        }
         if (hasMesh) report(frame.calibrated ? 'tracking' : 'calibrating')
         else {
           // Only a lost face needs the luminance probe (a frame read back from the video costs a few ms).
@@ -231,12 +239,22 @@ export function startFaceTracker(options: FaceTrackerOptions): FaceTracker {
     })
     .finally(() => {
       loop.running = false
+      closedStep.resolve?.({ ok: false, reason: 'too_few_frames' })
+      closedStep.resolve = null
       report('stopped')
     })
 
   return {
     stop() {
       loop.running = false
+    },
+    calibrateClosedEyes() {
+      if (!loop.running) return Promise.resolve({ ok: false, reason: 'too_few_frames' })
+      closedStep.resolve?.({ ok: false, reason: 'too_few_frames' })
+      features.beginClosedCalibration(nowMs())
+      return new Promise((resolve) => {
+        closedStep.resolve = resolve
+      })
     },
     done
   }

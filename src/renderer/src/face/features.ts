@@ -4,9 +4,12 @@
  *
  * Eye aspect ratio (EAR, Soukupová & Čech 2016) from six landmarks per eye:
  *   EAR = (|p2 − p6| + |p3 − p5|) / (2 |p1 − p4|)
- * Absolute EAR differs between models and people, so openness is relative to the subject's own
- * open-eye baseline, taken as the median EAR of the first seconds with a face (calibration).
+ * Absolute EAR differs between models and people, and a shut eye does not read 0 on a face mesh, so
+ * openness is mapped between the subject's own open-eye baseline (median EAR of the first seconds with
+ * a face) and closed-eye reference (an eyes-closed calibration step, else a documented share of open):
+ * `eyeClosure` and the blink definition in src/shared/eye-closure.ts, which the station's engine uses too.
  */
+import { closureKind, EPISODE_END_CLOSURE, EPISODE_START_CLOSURE, eyeClosure, fallbackClosedRef } from '@shared/eye-closure'
 
 export type Point = readonly [number, number, number?]
 
@@ -68,7 +71,7 @@ export interface FaceObservation {
   rollDeg?: number
 }
 
-/** What the tracker reports per frame: raw ratios plus openness relative to the baseline (null while calibrating). */
+/** What the tracker reports per frame: raw ratios plus openness 1 (open reference) … 0 (closed reference), null while calibrating. */
 export interface FaceFrameFeatures extends FaceObservation {
   eyeOpennessLeft: number | null
   eyeOpennessRight: number | null
@@ -79,31 +82,40 @@ export type FaceFeatureEvent =
   | { kind: 'blink'; tMs: number; durationMs: number }
   | { kind: 'eye_closure'; tMs: number; durationMs: number }
   | { kind: 'yawn'; tMs: number; durationMs: number }
-  | { kind: 'calibrated'; tMs: number; baselineEarLeft: number; baselineEarRight: number }
+  | { kind: 'calibrated'; tMs: number; baselineEarLeft: number; baselineEarRight: number; closedEarLeft?: number; closedEarRight?: number }
+
+/** Outcome of the eyes-closed calibration step. */
+export type ClosedCalibrationResult =
+  | { ok: true; closedEarLeft: number; closedEarRight: number }
+  | { ok: false; reason: 'no_open_baseline' | 'too_few_frames' | 'eyes_not_closed' }
 
 export interface FaceFeatureOptions {
   /** Time with a face needed to learn the open-eye baseline. */
   calibrationMs: number
   /** Minimum frames for a baseline (slow hardware may give few frames). */
   calibrationMinFrames: number
-  /** Eyes count as closed below this share of the baseline, and open again above `reopenRatio`. */
-  closedRatio: number
-  reopenRatio: number
-  /** A closure longer than this is an eye closure (microsleep candidate), not a blink. */
-  maxBlinkMs: number
+  /**
+   * Eyes-closed step, from the participant's click: the first `closedSettleMs` are the on-screen countdown
+   * and the lids closing (not measured, but not counted as closures either), then eyes closed until
+   * `closedCalibrationMs`.
+   */
+  closedCalibrationMs: number
+  closedSettleMs: number
+  /** The closed EAR must be below this share of open, or the eyes did not close and the step failed. */
+  maxClosedShareOfOpen: number
   /** Mouth aspect ratio above which the mouth is wide open, and how long that must last to be a yawn. */
   yawnMar: number
   minYawnMs: number
   /** A known baseline (e.g. from an earlier calibration of this subject) skips calibration. */
-  baseline?: { earLeft: number; earRight: number }
+  baseline?: { earLeft: number; earRight: number; closedEarLeft?: number; closedEarRight?: number }
 }
 
 export const DEFAULT_FACE_FEATURE_OPTIONS: FaceFeatureOptions = {
   calibrationMs: 5000,
   calibrationMinFrames: 3,
-  closedRatio: 0.5,
-  reopenRatio: 0.7,
-  maxBlinkMs: 500,
+  closedCalibrationMs: 6000,
+  closedSettleMs: 3500,
+  maxClosedShareOfOpen: 0.8,
   yawnMar: 0.5,
   minYawnMs: 1500
 }
@@ -115,25 +127,81 @@ function median(values: number[]): number {
 }
 
 export interface FaceFeatureTracker {
-  readonly baseline: { earLeft: number; earRight: number } | null
-  update(observation: FaceObservation): { frame: FaceFrameFeatures; events: FaceFeatureEvent[] }
+  readonly baseline: { earLeft: number; earRight: number; closedEarLeft?: number; closedEarRight?: number } | null
+  /** Starts the eyes-closed step at `tMs`; the frames of the next `closedCalibrationMs` are its data. */
+  beginClosedCalibration(tMs: number): void
+  update(observation: FaceObservation): { frame: FaceFrameFeatures; events: FaceFeatureEvent[]; closedCalibration?: ClosedCalibrationResult }
 }
 
 export function createFaceFeatureTracker(options: Partial<FaceFeatureOptions> = {}): FaceFeatureTracker {
   const opts = { ...DEFAULT_FACE_FEATURE_OPTIONS, ...options }
-  let baseline = opts.baseline ?? null
+  let baseline: { earLeft: number; earRight: number; closedEarLeft?: number; closedEarRight?: number } | null = opts.baseline ?? null
   const calibration: { tMs: number; left: number; right: number }[] = []
+  let closedStep: { startMs: number; left: number[]; right: number[] } | null = null
+  // After the step, until the eyes have reopened (at most `closedCalibrationMs`): still a requested closure.
+  let reopenDeadlineMs: number | null = null
   let closedSinceMs: number | null = null
+
+  const closedRefs = (b: NonNullable<typeof baseline>) => ({
+    left: b.closedEarLeft ?? fallbackClosedRef(b.earLeft),
+    right: b.closedEarRight ?? fallbackClosedRef(b.earRight)
+  })
+
+  function finishClosedStep(): ClosedCalibrationResult {
+    const step = closedStep!
+    closedStep = null
+    if (!baseline) return { ok: false, reason: 'no_open_baseline' }
+    if (step.left.length < opts.calibrationMinFrames) return { ok: false, reason: 'too_few_frames' }
+    const closedEarLeft = median(step.left)
+    const closedEarRight = median(step.right)
+    if (closedEarLeft >= baseline.earLeft * opts.maxClosedShareOfOpen || closedEarRight >= baseline.earRight * opts.maxClosedShareOfOpen) return { ok: false, reason: 'eyes_not_closed' }
+    baseline = { ...baseline, closedEarLeft, closedEarRight }
+    return { ok: true, closedEarLeft, closedEarRight }
+  }
   let mouthOpenSinceMs: number | null = null
 
   return {
     get baseline() {
       return baseline
     },
+    beginClosedCalibration(tMs) {
+      closedStep = { startMs: tMs, left: [], right: [] }
+      closedSinceMs = null
+      reopenDeadlineMs = null
+    },
     update(observation) {
       const events: FaceFeatureEvent[] = []
       const { tMs } = observation
       const hasEyes = observation.facePresent && observation.earLeft !== undefined && observation.earRight !== undefined
+      let closedCalibration: ClosedCalibrationResult | undefined
+      // Eyes closed on request are neither blinks nor microsleeps: while the step runs and until the eyes
+      // reopen, frames go out without EAR or openness, so neither this tracker nor the station's engine
+      // (which recomputes closures from EAR) counts them; the face itself is still reported.
+      const requested = { ...observation, earLeft: undefined, earRight: undefined, eyeOpennessLeft: null, eyeOpennessRight: null }
+      if (closedStep) {
+        if (tMs >= closedStep.startMs + opts.closedCalibrationMs) {
+          reopenDeadlineMs = tMs + opts.closedCalibrationMs
+          closedCalibration = finishClosedStep()
+          if (closedCalibration.ok && baseline) {
+            events.push({ kind: 'calibrated', tMs, baselineEarLeft: baseline.earLeft, baselineEarRight: baseline.earRight, closedEarLeft: closedCalibration.closedEarLeft, closedEarRight: closedCalibration.closedEarRight })
+          }
+        } else {
+          if (hasEyes && tMs >= closedStep.startMs + opts.closedSettleMs) {
+            closedStep.left.push(observation.earLeft!)
+            closedStep.right.push(observation.earRight!)
+          }
+          return { frame: { ...requested, calibrated: baseline !== null }, events }
+        }
+      }
+      if (reopenDeadlineMs !== null) {
+        const refs = baseline ? closedRefs(baseline) : null
+        const isOpen =
+          hasEyes && baseline && refs
+            ? (eyeClosure(observation.earLeft!, baseline.earLeft, refs.left) + eyeClosure(observation.earRight!, baseline.earRight, refs.right)) / 2 < EPISODE_END_CLOSURE
+            : false
+        if (isOpen || tMs >= reopenDeadlineMs) reopenDeadlineMs = null
+        else return { frame: { ...requested, calibrated: baseline !== null }, events, ...(closedCalibration ? { closedCalibration } : {}) }
+      }
       if (!baseline && hasEyes) {
         calibration.push({ tMs, left: observation.earLeft!, right: observation.earRight! })
         if (calibration.length >= opts.calibrationMinFrames && tMs - calibration[0].tMs >= opts.calibrationMs) {
@@ -141,15 +209,16 @@ export function createFaceFeatureTracker(options: Partial<FaceFeatureOptions> = 
           events.push({ kind: 'calibrated', tMs, baselineEarLeft: baseline.earLeft, baselineEarRight: baseline.earRight })
         }
       }
-      const opennessLeft = baseline && hasEyes ? Math.min(1, observation.earLeft! / baseline.earLeft) : null
-      const opennessRight = baseline && hasEyes ? Math.min(1, observation.earRight! / baseline.earRight) : null
+      const refs = baseline ? closedRefs(baseline) : null
+      const opennessLeft = baseline && refs && hasEyes ? 1 - eyeClosure(observation.earLeft!, baseline.earLeft, refs.left) : null
+      const opennessRight = baseline && refs && hasEyes ? 1 - eyeClosure(observation.earRight!, baseline.earRight, refs.right) : null
 
       if (opennessLeft !== null && opennessRight !== null) {
-        const openness = (opennessLeft + opennessRight) / 2
-        if (closedSinceMs === null && openness < opts.closedRatio) closedSinceMs = tMs
-        else if (closedSinceMs !== null && openness > opts.reopenRatio) {
+        const closure = 1 - (opennessLeft + opennessRight) / 2
+        if (closedSinceMs === null && closure >= EPISODE_START_CLOSURE) closedSinceMs = tMs
+        else if (closedSinceMs !== null && closure < EPISODE_END_CLOSURE) {
           const durationMs = tMs - closedSinceMs
-          events.push({ kind: durationMs <= opts.maxBlinkMs ? 'blink' : 'eye_closure', tMs: closedSinceMs, durationMs })
+          events.push({ kind: closureKind(durationMs), tMs: closedSinceMs, durationMs })
           closedSinceMs = null
         }
       } else if (!observation.facePresent) {
@@ -168,7 +237,8 @@ export function createFaceFeatureTracker(options: Partial<FaceFeatureOptions> = 
 
       return {
         frame: { ...observation, eyeOpennessLeft: opennessLeft, eyeOpennessRight: opennessRight, calibrated: baseline !== null },
-        events
+        events,
+        ...(closedCalibration ? { closedCalibration } : {})
       }
     }
   }

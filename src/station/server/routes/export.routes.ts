@@ -29,6 +29,7 @@ function prepare(ctx: StationContext, user: AuthUser, sessionId: string, query: 
   return prepareSessionExport(ctx.db, session.id, query.format, {
     powerLineHz: ctx.config.fatigue.mainsHz,
     vigilVersion: VIGIL_VERSION,
+    lab: ctx.config.lab,
     bidsEegFormat: query.bids_eeg,
     gaps: query.gaps
   })
@@ -58,7 +59,7 @@ export async function exportRoutes(fastify: FastifyInstance): Promise<void> {
         description:
           'Streamed as an attachment. BDF+/EDF+ carry annotations for markers, game events, face events (blinks, eye closures, yawns, with durations), alerts and headset gaps; ' +
           'the CSV zip adds the ~1 Hz fatigue updates (_fatigue.csv), the BIDS zip has them under derivatives/vigil/. ' +
-          'dropped samples make the file discontinuous (BDF+D/EDF+D). BDF and EDF responses have a Content-Length; zips are chunked. ' +
+          'records without samples are filled with 0 µV and annotated BAD_data_gap (BDF+C/EDF+C) unless gaps=discontinuous leaves them out (BDF+D/EDF+D). BDF and EDF responses have a Content-Length; zips are chunked. ' +
           ERRORS_DESCRIPTION,
         security: bearerSecurity,
         params: sessionIdParamsSchema,
