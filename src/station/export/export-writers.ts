@@ -46,6 +46,8 @@ export interface ScannedSession {
   samples(): Generator<SampleBatch>
   /** Exactly the fatigue rows present at the first pass. */
   fatigueRows(): Iterable<FatigueRow>
+  /** Set by deidentify.ts: dates shifted, ages binned, free text dropped (writers say so where they can). */
+  deidentified?: boolean
 }
 
 export type ExportWriter = (session: ScannedSession, options: ExportWriterOptions) => ExportFile[]
@@ -99,7 +101,8 @@ const writeBids: ExportWriter = (session, options) => {
     events: session.events,
     hasFatigue: session.hasFatigue,
     powerLineHz: options.powerLineHz,
-    vigilVersion: options.vigilVersion
+    vigilVersion: options.vigilVersion,
+    isDeidentified: session.deidentified ?? false
   })
   const encoder = new TextEncoder()
   const mtime = new Date(firstTimestampMs)
