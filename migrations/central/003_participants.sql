@@ -7,7 +7,7 @@ CREATE TABLE participants (
   station_id               uuid NOT NULL REFERENCES stations(station_id),
   code                     text NOT NULL,
   consent_form_version     text NOT NULL,
-  consent_date             date NOT NULL,
+  consent_date             text NOT NULL CHECK (consent_date ~ '^\d{4}-\d{2}-\d{2}$'),  -- YYYY-MM-DD as the station has it
   consent_local_recording  boolean NOT NULL,
   consent_central_sync     boolean NOT NULL,
   consent_data_sharing     boolean NOT NULL,

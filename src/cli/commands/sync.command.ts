@@ -70,6 +70,7 @@ Example:
         batchRows: batchRowsFlag ?? config.central.batchRows,
         method,
         retryMaxMs: 30_000,
+        requireConsent: config.consent.required,
         logger: createLogger('silent')
       })
       const started = performance.now()

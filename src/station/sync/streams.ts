@@ -27,6 +27,8 @@ export interface AppendStream {
   toCentral(row: unknown[], stationId: string): unknown[]
   /** Local column holding epoch ms, for retention pruning. */
   timeColumn: string
+  /** Index of `session_id` in the raw row: rows of sessions without central-sync consent wait (consent-gate.ts). */
+  sessionIdIndex?: number
 }
 
 const eventColumns: readonly CentralColumn[] = [
@@ -45,7 +47,8 @@ function kindEventStream(name: string, sessionNullable = false): AppendStream {
     columns: sessionNullable ? eventColumns.map((c) => (c.name === 'session_id' ? { ...c, nullable: true } : c)) : eventColumns,
     selectSql: `SELECT id, session_id, t_ms, kind, data_json FROM ${name} WHERE id > ? ORDER BY id LIMIT ?`,
     toCentral: (r, stationId) => [stationId, r[0], r[1], msToUs(r[2] as number), r[3], r[4]],
-    timeColumn: 't_ms'
+    timeColumn: 't_ms',
+    sessionIdIndex: 1
   }
 }
 
@@ -60,7 +63,8 @@ export const EEG_STREAM: AppendStream = {
   ],
   selectSql: EEG_SYNC_SELECT,
   toCentral: (r) => [r[1], msToUs(r[2] as number), r[3], r[4]],
-  timeColumn: 't_ms'
+  timeColumn: 't_ms',
+  sessionIdIndex: 1
 }
 
 export const ALERTS_STREAM: AppendStream = {
@@ -82,7 +86,8 @@ export const ALERTS_STREAM: AppendStream = {
   selectSql:
     'SELECT id, uid, session_id, t_ms, type, severity, score, message, acknowledged_at, acknowledged_by FROM alerts WHERE id > ? ORDER BY id LIMIT ?',
   toCentral: (r, stationId) => [stationId, r[0], r[1], r[2], msToUs(r[3] as number), r[4], r[5], r[6], r[7], r[8] === null ? null : isoToUs(r[8] as string), r[9]],
-  timeColumn: 't_ms'
+  timeColumn: 't_ms',
+  sessionIdIndex: 2
 }
 
 export const MARKERS_STREAM: AppendStream = {
@@ -100,7 +105,8 @@ export const MARKERS_STREAM: AppendStream = {
   ],
   selectSql: 'SELECT id, uid, session_id, t_ms, label, value, created_by FROM markers WHERE id > ? ORDER BY id LIMIT ?',
   toCentral: (r, stationId) => [stationId, r[0], r[1], r[2], msToUs(r[3] as number), r[4], r[5], r[6]],
-  timeColumn: 't_ms'
+  timeColumn: 't_ms',
+  sessionIdIndex: 2
 }
 
 export const FATIGUE_STREAM: AppendStream = {
@@ -117,7 +123,8 @@ export const FATIGUE_STREAM: AppendStream = {
   ],
   selectSql: 'SELECT id, session_id, t_ms, score, level, data_json FROM fatigue_metrics WHERE id > ? ORDER BY id LIMIT ?',
   toCentral: (r, stationId) => [stationId, r[0], r[1], msToUs(r[2] as number), r[3], r[4], r[5]],
-  timeColumn: 't_ms'
+  timeColumn: 't_ms',
+  sessionIdIndex: 1
 }
 
 /** In sync order: small, meaningful streams first so they are never stuck behind hours of EEG. */

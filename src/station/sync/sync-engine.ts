@@ -23,6 +23,7 @@ import type { LocalDatabase } from '../storage/database'
 import { storageErrorOf } from '../storage/storage-errors'
 import { createAppendSync } from './append-sync'
 import { createCentralWriter, describeError, notConfiguredError, type IngestMethod } from './central-writer'
+import { createConsentGate } from './consent-gate'
 import { createEntitySync } from './entity-sync'
 import { ALL_STREAMS, APPEND_STREAMS } from './streams'
 import { createSyncLedger } from './sync-ledger'
@@ -52,6 +53,8 @@ export interface SyncEngineOptions {
   connectTimeoutMs?: number
   /** Pending rows per table counted exactly up to this many (see pendingCounts); tests lower it. */
   exactCountLimit?: number
+  /** Hold back sessions whose participant has not consented to central sync (consent-gate.ts). Default false. */
+  requireConsent?: boolean
 }
 
 export interface SyncProgress {
@@ -112,11 +115,21 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   let lastPruneMs = 0
 
   const ledger = createSyncLedger(db, clock, logger, () => tracker.publish(true))
-  const tracker = createSyncStatus({ db, ledger, url, clock, events: options.events, exactCountLimit: options.exactCountLimit ?? EXACT_COUNT_LIMIT })
   const writer = createCentralWriter({ url, stationId, stationName: options.stationName, method, connectTimeoutMs: options.connectTimeoutMs, logger })
   const countRows = (n: number) => tracker.countRows(n)
-  const appendSync = createAppendSync({ db, writer, ledger, stationId, method, batchRows, countRows, control })
-  const entitySync = createEntitySync({ db, writer, ledger, stationId, batchRows, countRows })
+  const consent = createConsentGate({
+    db,
+    writer,
+    ledger,
+    stationId,
+    batchRows,
+    isEnabled: options.requireConsent ?? false,
+    nowIso: () => new Date(clock.wallMs()).toISOString(),
+    countRows
+  })
+  const tracker = createSyncStatus({ db, ledger, consent, url, clock, events: options.events, exactCountLimit: options.exactCountLimit ?? EXACT_COUNT_LIMIT })
+  const appendSync = createAppendSync({ db, writer, ledger, stationId, method, batchRows, countRows, control, consent })
+  const entitySync = createEntitySync({ db, writer, ledger, stationId, batchRows, countRows, consent })
 
   function nowIso(): string {
     return new Date(clock.wallMs()).toISOString()
@@ -130,9 +143,16 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   /** Drains every stream to its current end. Throws on transient errors. */
   async function runPass(): Promise<void> {
     tracker.setState('syncing')
+    await consent.syncParticipants()
+    // Sessions whose participant consented since they were held: queued before the outbox drains.
+    const released = consent.queueReleased()
     await drain(entitySync.syncOutboxBatch)
     await drain(entitySync.syncTombstoneBatch)
     for (const stream of APPEND_STREAMS) await appendSync.drain(stream)
+    if (released.length > 0) {
+      const sent = await consent.release(released)
+      logger.info({ sessions: released, rows: sent }, 'sessions held for consent were synced')
+    }
     await writer.markSynced()
     tracker.succeeded(nowIso())
   }
@@ -170,9 +190,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let deleted = 0
     try {
       for (const s of APPEND_STREAMS) {
+        // Rows of sessions held for consent lie below the cursor but never went: they are kept.
+        const notHeld = s.sessionIdIndex === undefined ? '' : 'AND session_id NOT IN (SELECT session_id FROM sync_consent_held) '
         const stmt = db.prepare(
           `DELETE FROM ${s.name} WHERE id IN (SELECT id FROM ${s.name} WHERE id <= ? AND ${s.timeColumn} < ? ` +
-            `AND id NOT IN (SELECT CAST(local_id AS INTEGER) FROM sync_quarantine WHERE stream = ?) LIMIT 10000)`
+            `AND id NOT IN (SELECT CAST(local_id AS INTEGER) FROM sync_quarantine WHERE stream = ?) ${notHeld}LIMIT 10000)`
         )
         const cursor = ledger.cursorOf(s.name)
         // Small transactions: the recorder keeps writing meanwhile.
