@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { Client } from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
 import { findMigrationsDir } from '../../../src/station/storage/migration-files'
-import { migrateCentral } from '../../../src/station/sync/central-migrations'
+import { latestCentralVersion, migrateCentral } from '../../../src/station/sync/central-migrations'
 import { ADMIN_URL, createTestCentral, createTestLocal, engineFor, seedLocal, type TestCentral } from '../../helpers/sync'
 
 const probe = new Client({ connectionString: ADMIN_URL })
@@ -43,7 +43,7 @@ describe('central schema', { timeout: 120_000 }, () => {
     const c = await central()
     const tables = (await c.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.t)
     expect(tables).toEqual(
-      ['alerts', 'device_events', 'eeg_data', 'face_events', 'fatigue_metrics', 'game_events', 'markers', 'schema_migrations', 'sessions', 'station_streams', 'stations', 'tombstones', 'users'].sort()
+      ['alerts', 'device_events', 'eeg_data', 'face_events', 'fatigue_metrics', 'game_events', 'markers', 'participants', 'schema_migrations', 'sessions', 'station_streams', 'stations', 'tombstones', 'users'].sort()
     )
     // No password hashes centrally.
     const userCols = (await c.query<{ c: string }>("SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'users'")).rows.map((r) => r.c)
@@ -180,10 +180,11 @@ describe('central schema', { timeout: 120_000 }, () => {
     const c = await central()
     expect((await migrateCentral(c.url)).applied).toEqual([])
     const versions = (await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version)
-    expect(versions).toEqual([1])
+    const latest = latestCentralVersion()
+    expect(versions).toEqual(Array.from({ length: latest }, (_, i) => i + 1))
 
-    // A newer Vigil's migration 2 in the database: this version must refuse rather than guess.
-    await c.query("INSERT INTO schema_migrations (version, name, checksum) VALUES (2, '002_future.sql', 'x')")
+    // A newer Vigil's next migration in the database: this version must refuse rather than guess.
+    await c.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, 'future.sql', 'x')", [latest + 1])
     await expect(migrateCentral(c.url)).rejects.toMatchObject({ code: 'STORAGE_UNKNOWN_MIGRATION' })
 
     // An applied file edited afterwards is refused too.

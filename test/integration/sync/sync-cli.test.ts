@@ -2,7 +2,8 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createTestCentral, createTestLocal, seedLocal } from '../../helpers/sync'
+import { latestCentralVersion } from '../../../src/station/sync/central-migrations'
+import { createTestCentral, createTestLocal, recordParticipantConsent, seedLocal } from '../../helpers/sync'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -32,11 +33,14 @@ describe('sync CLI', { timeout: 120_000 }, () => {
     const local = createTestLocal()
     cleanups.push(() => local.close())
     seedLocal(local.db, local.stationId, { sessions: 2, samplesPerSession: 4000 })
+    // The CLI gates on consent like the station (consent.required defaults to true).
+    recordParticipantConsent(local.db, 'P-001')
     local.db.close()
 
     const migrated = await cli(['migrate-central', '--central-url', central.url])
     expect(migrated.stderr).toContain('timescaledb')
-    expect(migrated.stdout).toMatch(/applied migration\(s\) 1; schema version 1/)
+    const latest = latestCentralVersion()
+    expect(migrated.stdout).toContain(`applied migration(s) ${Array.from({ length: latest }, (_, i) => i + 1).join(', ')}; schema version ${latest}`)
     expect(migrated.code).toBe(0)
 
     const synced = await cli(['sync', '--central-url', central.url, '--data-dir', local.dir, '--verify'])

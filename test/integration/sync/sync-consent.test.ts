@@ -3,9 +3,8 @@
  * status), and goes, whole and exactly once, when consent is recorded.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { newId } from '../../../src/station/ids'
 import type { LocalDatabase } from '../../../src/station/storage/database'
-import { checksumsOf, createTestCentral, createTestLocal, engineFor, seedLocal, type TestCentral, type TestLocal } from '../../helpers/sync'
+import { checksumsOf, createTestCentral, createTestLocal, engineFor, recordParticipantConsent, seedLocal, type TestCentral, type TestLocal } from '../../helpers/sync'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -21,13 +20,7 @@ async function setup(): Promise<{ central: TestCentral; local: TestLocal }> {
 }
 
 function recordConsent(db: LocalDatabase, code: string, centralSync: boolean, age: number | null = 34): void {
-  const now = new Date().toISOString()
-  db.prepare(
-    `INSERT INTO participants (id, code, consent_form_version, consent_date, consent_local_recording, consent_central_sync, consent_data_sharing,
-       age, sex, handedness, created_by, created_at, updated_at)
-     VALUES (?, ?, 'v2', '2026-11-01', 1, ?, 0, ?, 'female', 'right', 'someone', ?, ?)
-     ON CONFLICT (code) DO UPDATE SET consent_central_sync = excluded.consent_central_sync, version = version + 1, updated_at = excluded.updated_at`
-  ).run(newId(), code, centralSync ? 1 : 0, age, now, now)
+  recordParticipantConsent(db, code, { centralSync, age })
 }
 
 async function centralCount(central: TestCentral, sql: string, params: unknown[]): Promise<number> {
