@@ -163,20 +163,6 @@ export function seedLocal(db: LocalDatabase, stationId: string, o: SeedOptions =
   return { userId, sessionIds }
 }
 
-/**
- * Records (or changes) a participant's consent straight in SQLite; `centralSync` decides whether the
- * sync may take their sessions (the station gates sync on it unless `consent.required` is off).
- */
-export function recordParticipantConsent(db: LocalDatabase, code: string, o: { centralSync: boolean; age?: number | null } = { centralSync: true }): void {
-  const now = new Date().toISOString()
-  db.prepare(
-    `INSERT INTO participants (id, code, consent_form_version, consent_date, consent_local_recording, consent_central_sync, consent_data_sharing,
-       age, sex, handedness, created_by, created_at, updated_at)
-     VALUES (?, ?, 'v2', '2026-11-01', 1, ?, 0, ?, 'female', 'right', 'someone', ?, ?)
-     ON CONFLICT (code) DO UPDATE SET consent_central_sync = excluded.consent_central_sync, version = version + 1, updated_at = excluded.updated_at`
-  ).run(newId(), code, o.centralSync ? 1 : 0, o.age === undefined ? 34 : o.age, now, now)
-}
-
 export function engineFor(local: TestLocal, centralUrl: string, over: Partial<SyncEngineOptions> = {}) {
   return createSyncEngine({
     db: local.db,

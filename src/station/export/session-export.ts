@@ -12,7 +12,7 @@ import type { LocalDatabase } from '../storage/database'
 import { bidsLabel } from './bids-writer'
 import type { PlacedEvent } from './csv-writer'
 import { findParticipantByCode } from '../participants/participants.repository'
-import { deidentifySession, randomDateShiftDays } from './deidentify'
+import { binAge, deidentifySession, randomDateShiftDays } from './deidentify'
 import { EXPORT_WRITERS, type ExportFile, type ExportWriterOptions, type ScannedSession } from './export-writers'
 import { openSessionReader, type ExportSessionInfo, type SessionEvent } from './session-reader'
 import { createTimelineBuilder, type SampleBatch, type SampleTimeline } from './timeline'
@@ -79,7 +79,7 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
   if (!isExportFormat(format)) throw new VigilError('BAD_REQUEST', `unknown export format "${String(format)}"`)
   const reader = openSessionReader(db, sessionId)
   const record = findParticipantByCode(db, reader.info.participantCode)
-  const info: ExportSessionInfo = { ...reader.info, participant: record ? { age: record.age, sex: record.sex, handedness: record.handedness } : null }
+  const info: ExportSessionInfo = { ...reader.info, participant: record ? { age: binAge(record.age), sex: record.sex, handedness: record.handedness } : null }
   const { channelNames, sampleRateHz } = info.device
   const rowCount = reader.sampleCount()
   const batchSize = options.batchSize ?? 4096

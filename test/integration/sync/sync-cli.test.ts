@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { latestCentralVersion } from '../../../src/station/sync/central-migrations'
-import { createTestCentral, createTestLocal, recordParticipantConsent, seedLocal } from '../../helpers/sync'
+import { createTestCentral, createTestLocal, seedLocal } from '../../helpers/sync'
+import { recordParticipantConsent } from '../../helpers/participants'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -34,7 +35,7 @@ describe('sync CLI', { timeout: 120_000 }, () => {
     cleanups.push(() => local.close())
     seedLocal(local.db, local.stationId, { sessions: 2, samplesPerSession: 4000 })
     // The CLI gates on consent like the station (consent.required defaults to true).
-    recordParticipantConsent(local.db, 'P-001')
+    recordParticipantConsent(local.db, 'P-001', ['local_recording', 'central_sync'])
     local.db.close()
 
     const migrated = await cli(['migrate-central', '--central-url', central.url])

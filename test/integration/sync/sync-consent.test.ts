@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { LocalDatabase } from '../../../src/station/storage/database'
-import { checksumsOf, createTestCentral, createTestLocal, engineFor, recordParticipantConsent, seedLocal, type TestCentral, type TestLocal } from '../../helpers/sync'
+import { checksumsOf, createTestCentral, createTestLocal, engineFor, seedLocal, type TestCentral, type TestLocal } from '../../helpers/sync'
+import { recordParticipantConsent } from '../../helpers/participants'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -20,7 +21,7 @@ async function setup(): Promise<{ central: TestCentral; local: TestLocal }> {
 }
 
 function recordConsent(db: LocalDatabase, code: string, centralSync: boolean, age: number | null = 34): void {
-  recordParticipantConsent(db, code, { centralSync, age })
+  recordParticipantConsent(db, code, centralSync ? ['local_recording', 'central_sync'] : ['local_recording'], { age })
 }
 
 async function centralCount(central: TestCentral, sql: string, params: unknown[]): Promise<number> {
