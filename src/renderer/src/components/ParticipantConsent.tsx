@@ -49,6 +49,19 @@ export function useParticipantConsent(code: string): ParticipantConsentState {
         ? { state: 'found', record: answer.record }
         : { state: 'missing' }
 
+  // Whether this station gates recording on consent: then a code without a record must get one here.
+  const [isRequired, setIsRequired] = useState(true)
+  useEffect(() => {
+    let isCurrent = true
+    fetch('/api/v1/health')
+      .then((res) => res.json() as Promise<{ consent_required?: boolean }>)
+      .then((health) => isCurrent && setIsRequired(health.consent_required !== false))
+      .catch(() => undefined)
+    return () => {
+      isCurrent = false
+    }
+  }, [])
+
   useEffect(() => {
     if (!isValidCode) return
     let isCurrent = true
@@ -70,6 +83,8 @@ export function useParticipantConsent(code: string): ParticipantConsentState {
 
   async function save(): Promise<void> {
     if (lookup.state === 'found') return
+    // Optional on a station without the consent gate: no version typed, no record.
+    if (!isRequired && draft.formVersion.trim() === '') return
     // Submitted before the lookup answered: a record may exist after all.
     if (lookup.state === 'loading' && (await participantsApi.byCode(trimmed))) return
     // The code may have gained a record since the lookup (another operator): creating then answers 409.
@@ -105,14 +120,16 @@ export function useParticipantConsent(code: string): ParticipantConsentState {
   } else if (lookup.state === 'missing') {
     fields = (
       <fieldset className="wide" data-testid="consent-fields">
-        <legend>Consent (no record for {trimmed} yet)</legend>
+        <legend>
+          Consent (no record for {trimmed} yet{isRequired ? '; needed before recording' : ', optional on this station'})
+        </legend>
         <label>
           Consent form version
-          <input required maxLength={50} value={draft.formVersion} onChange={(e) => setDraft({ ...draft, formVersion: e.target.value })} placeholder="e.g. v2.1" data-testid="consent-form-version" />
+          <input required={isRequired} maxLength={50} value={draft.formVersion} onChange={(e) => setDraft({ ...draft, formVersion: e.target.value })} placeholder="e.g. v2.1" data-testid="consent-form-version" />
         </label>
         <label>
           Signed on
-          <input required type="date" value={draft.date} onChange={(e) => setDraft({ ...draft, date: e.target.value })} data-testid="consent-date" />
+          <input required={isRequired} type="date" value={draft.date} onChange={(e) => setDraft({ ...draft, date: e.target.value })} data-testid="consent-date" />
         </label>
         {CONSENT_SCOPES.map((scope) => (
           <label key={scope} className="radio">
