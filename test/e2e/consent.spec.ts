@@ -1,8 +1,8 @@
 /**
  * Consent before the first recording, in the browser, on a station that gates on it: the new-session
  * form records the participant's consent with the session, a participant who did not consent to
- * recording gets a session that cannot start (with the station's reason), and a known participant's
- * consent on file is shown instead of asked again.
+ * recording gets a session that cannot start (with the station's reason), a known participant's
+ * consent on file is shown instead of asked again, and can be updated there.
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test'
 import { startE2eStation, type E2eStation } from '../helpers/station-process'
@@ -89,4 +89,19 @@ test('without consent to recording the session is planned but cannot start, and 
 
   await newSession('P-C02')
   await expect(page.getByTestId('consent-no-recording')).toBeVisible()
+})
+
+test('consent updated from the form lets the next session of that participant record', async () => {
+  await newSession('P-C02')
+  await page.getByTestId('consent-update').click()
+  await expect(page.getByTestId('consent-form-version')).toHaveValue('v2.1')
+  await page.getByTestId('consent-form-version').fill('v3')
+  await page.getByTestId('consent-scope-local_recording').check()
+  await page.getByTestId('create-session-submit').click()
+  await expect(page.getByTestId('session-detail')).toBeVisible()
+  await page.getByTestId('action-recording').click()
+  await expect(page.getByTestId('session-status')).toHaveText('recording')
+  await page.getByTestId('action-completed').click()
+  await page.getByTestId('confirm-button').click()
+  await expect(page.getByTestId('session-status')).toHaveText('completed')
 })

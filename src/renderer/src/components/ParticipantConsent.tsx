@@ -40,6 +40,8 @@ export function useParticipantConsent(code: string): ParticipantConsentState {
   // The answer for the code last looked up; a different code typed since means "still looking".
   const [answer, setAnswer] = useState<{ code: string; record: ParticipantResponse | null } | null>(null)
   const [draft, setDraft] = useState<ConsentDraft>(() => ({ formVersion: '', date: new Date().toISOString().slice(0, 10), scopes: ['local_recording'], age: '', sex: '', handedness: '' }))
+  // The record being updated in this form (renewed or widened consent), by id.
+  const [editingId, setEditingId] = useState<string | null>(null)
   const isValidCode = CODE_PATTERN.test(trimmed)
   const lookup: Lookup = !isValidCode
     ? { state: 'idle' }
@@ -81,55 +83,51 @@ export function useParticipantConsent(code: string): ParticipantConsentState {
   const toggle = (scope: ConsentScope, on: boolean) =>
     setDraft((d) => ({ ...d, scopes: on ? CONSENT_SCOPES.filter((s) => s === scope || d.scopes.includes(s)) : d.scopes.filter((s) => s !== scope) }))
 
+  const draftBody = () => ({
+    consent_form_version: draft.formVersion.trim(),
+    consent_date: draft.date,
+    consent_scopes: draft.scopes,
+    age: draft.age === '' ? null : Number(draft.age),
+    sex: (draft.sex || null) as ParticipantResponse['sex'],
+    handedness: (draft.handedness || null) as ParticipantResponse['handedness']
+  })
+
+  const startEditing = (record: ParticipantResponse) => {
+    setDraft({
+      formVersion: record.consent_form_version,
+      date: record.consent_date,
+      scopes: record.consent_scopes,
+      age: record.age === null ? '' : String(record.age),
+      sex: record.sex ?? '',
+      handedness: record.handedness ?? ''
+    })
+    setEditingId(record.id)
+  }
+
   async function save(): Promise<void> {
-    if (lookup.state === 'found') return
+    if (lookup.state === 'found') {
+      if (editingId === lookup.record.id) await participantsApi.update(editingId, draftBody())
+      return
+    }
     // Optional on a station without the consent gate: no version typed, no record.
     if (!isRequired && draft.formVersion.trim() === '') return
     // Submitted before the lookup answered: a record may exist after all.
     if (lookup.state === 'loading' && (await participantsApi.byCode(trimmed))) return
     // The code may have gained a record since the lookup (another operator): creating then answers 409.
-    await participantsApi.create({
-      participant_code: trimmed,
-      consent_form_version: draft.formVersion.trim(),
-      consent_date: draft.date,
-      consent_scopes: draft.scopes,
-      age: draft.age === '' ? null : Number(draft.age),
-      sex: (draft.sex || null) as ParticipantResponse['sex'],
-      handedness: (draft.handedness || null) as ParticipantResponse['handedness']
-    })
+    await participantsApi.create({ participant_code: trimmed, ...draftBody() })
   }
 
-  let fields: React.ReactNode = null
-  if (lookup.state === 'found') {
-    const { record } = lookup
-    fields = (
-      <div className="wide consent-on-file" data-testid="consent-on-file">
-        Consent on file: form {record.consent_form_version}, signed {record.consent_date}.{' '}
-        {CONSENT_SCOPES.map((scope) => (
-          <Badge key={scope} tone={record.consent_scopes.includes(scope) ? 'ok' : 'muted'} title={record.consent_scopes.includes(scope) ? 'given' : 'not given'}>
-            {record.consent_scopes.includes(scope) ? '✓' : '✗'} {SCOPE_LABELS[scope]}
-          </Badge>
-        ))}
-        {!record.consent_scopes.includes('local_recording') && (
-          <p className="text-bad" data-testid="consent-no-recording">
-            This participant has not consented to recording: the session can be planned, but not started.
-          </p>
-        )}
-      </div>
-    )
-  } else if (lookup.state === 'missing') {
-    fields = (
+  function consentFieldset(legend: string): React.ReactNode {
+    return (
       <fieldset className="wide" data-testid="consent-fields">
-        <legend>
-          Consent (no record for {trimmed} yet{isRequired ? '; needed before recording' : ', optional on this station'})
-        </legend>
+        <legend>{legend}</legend>
         <label>
           Consent form version
-          <input required={isRequired} maxLength={50} value={draft.formVersion} onChange={(e) => setDraft({ ...draft, formVersion: e.target.value })} placeholder="e.g. v2.1" data-testid="consent-form-version" />
+          <input required={isRequired || editingId !== null} maxLength={50} value={draft.formVersion} onChange={(e) => setDraft({ ...draft, formVersion: e.target.value })} placeholder="e.g. v2.1" data-testid="consent-form-version" />
         </label>
         <label>
           Signed on
-          <input required={isRequired} type="date" value={draft.date} onChange={(e) => setDraft({ ...draft, date: e.target.value })} data-testid="consent-date" />
+          <input required={isRequired || editingId !== null} type="date" value={draft.date} onChange={(e) => setDraft({ ...draft, date: e.target.value })} data-testid="consent-date" />
         </label>
         {CONSENT_SCOPES.map((scope) => (
           <label key={scope} className="radio">
@@ -168,6 +166,33 @@ export function useParticipantConsent(code: string): ParticipantConsentState {
         </details>
       </fieldset>
     )
+  }
+
+  let fields: React.ReactNode = null
+  if (lookup.state === 'found' && editingId === lookup.record.id) {
+    fields = consentFieldset(`Update the consent of ${trimmed} (saved with the session)`)
+  } else if (lookup.state === 'found') {
+    const { record } = lookup
+    fields = (
+      <div className="wide consent-on-file" data-testid="consent-on-file">
+        Consent on file: form {record.consent_form_version}, signed {record.consent_date}.{' '}
+        {CONSENT_SCOPES.map((scope) => (
+          <Badge key={scope} tone={record.consent_scopes.includes(scope) ? 'ok' : 'muted'} title={record.consent_scopes.includes(scope) ? 'given' : 'not given'}>
+            {record.consent_scopes.includes(scope) ? '✓' : '✗'} {SCOPE_LABELS[scope]}
+          </Badge>
+        ))}
+        {!record.consent_scopes.includes('local_recording') && (
+          <p className="text-bad" data-testid="consent-no-recording">
+            This participant has not consented to recording: the session can be planned, but not started.
+          </p>
+        )}
+        <button type="button" className="btn btn-small" onClick={() => startEditing(record)} data-testid="consent-update">
+          Update consent
+        </button>
+      </div>
+    )
+  } else if (lookup.state === 'missing') {
+    fields = consentFieldset(`Consent (no record for ${trimmed} yet${isRequired ? '; needed before recording' : ', optional on this station'})`)
   }
   return { fields, save }
 }
