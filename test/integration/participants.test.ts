@@ -149,6 +149,17 @@ describe('participants and consent', () => {
       expect((await api('PATCH', `/sessions/${session.id}`, { status: 'completed' })).body.status).toBe('completed')
     })
 
+    it('is paused when the participant withdraws consent to recording during it', async () => {
+      const p = (await api('POST', '/participants', consentBody('P-107', ['local_recording']))).body
+      const session = (await api('POST', '/sessions', { name: 'Drive', participant_code: 'P-107' })).body
+      expect((await api('PATCH', `/sessions/${session.id}`, { status: 'recording' })).status).toBe(200)
+      // Another researcher's edit of consent (here an admin's) pauses it too: consent is the participant's, not the operator's.
+      expect((await client(t, admin)('PATCH', `/participants/${p.id}`, { consent_scopes: ['central_sync'] })).status).toBe(200)
+      expect((await api('GET', `/sessions/${session.id}`)).body.status).toBe('paused')
+      expect(t.station.ctx.recorder.boundSessionId).toBeNull()
+      await api('PATCH', `/sessions/${session.id}`, { status: 'completed' })
+    })
+
     it('cannot be moved to a participant without consent while it records', async () => {
       await api('POST', '/participants', consentBody('P-106', ['local_recording']))
       const session = (await api('POST', '/sessions', { name: 'Drive', participant_code: 'P-106' })).body

@@ -8,6 +8,7 @@ import type { AuthUser } from '../auth/types'
 import type { StationContext } from '../context'
 import { newId, nowIso } from '../ids'
 import { canReadSession, canWriteSession } from '../sessions/permissions'
+import { pauseRecordingOfParticipant } from '../sessions/sessions.service'
 import {
   countSessionsOf,
   deleteParticipant,
@@ -58,7 +59,7 @@ export function createParticipant(ctx: StationContext, user: AuthUser, input: Pa
   })
 }
 
-export function updateVisibleParticipant(ctx: StationContext, user: AuthUser, id: string, input: ParticipantUpdate): Participant {
+export async function updateVisibleParticipant(ctx: StationContext, user: AuthUser, id: string, input: ParticipantUpdate): Promise<Participant> {
   const participant = findWritableParticipant(ctx, user, id)
   const patch: ParticipantPatch = {
     consentFormVersion: input.consent_form_version,
@@ -69,8 +70,12 @@ export function updateVisibleParticipant(ctx: StationContext, user: AuthUser, id
     handedness: input.handedness
   }
   const updated = updateParticipant(ctx.db, participant.id, patch, nowIso(ctx.clock.wallMs()))
+  const before = new Set(participant.consentScopes)
+  const after = new Set(updated.consentScopes)
   // Consent given for central sync: sessions the sync held back can go now.
-  if (input.consent_scopes?.includes('central_sync') && !participant.consentScopes.includes('central_sync')) ctx.sync.runNow()
+  if (after.has('central_sync') && !before.has('central_sync')) ctx.sync.runNow()
+  // Consent to recording withdrawn: a recording of this participant must not go on.
+  if (ctx.config.consent.required && before.has('local_recording') && !after.has('local_recording')) await pauseRecordingOfParticipant(ctx, updated.code)
   return updated
 }
 

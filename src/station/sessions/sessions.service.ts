@@ -143,6 +143,24 @@ export function updateVisibleSession(ctx: StationContext, user: AuthUser, sessio
   })
 }
 
+/**
+ * Pauses the session recording for `participantCode`, if any: their consent to local recording was
+ * withdrawn, so nothing more may be recorded. Paused, not stopped, so what was recorded stays intact and
+ * the operator decides; resuming is refused until consent is given again. Returns the paused session's id.
+ */
+export function pauseRecordingOfParticipant(ctx: StationContext, participantCode: string): Promise<string | null> {
+  return serialized(ctx, async () => {
+    const session = findRecordingSession(ctx.db)
+    if (!session || session.participantCode !== participantCode) return null
+    if (ctx.recorder.boundSessionId === session.id) ctx.recorder.bind(null)
+    await ctx.recorder.flush()
+    updateSession(ctx.db, session.id, { status: 'paused' }, nowIso(ctx.clock.wallMs()))
+    ctx.events.emit('session.changed', session.id, 'paused')
+    ctx.logger.warn({ session: session.id }, 'recording paused: the participant withdrew consent to recording')
+    return session.id
+  })
+}
+
 function currentDevice(ctx: StationContext): Session['device'] {
   const descriptor = ctx.devices.status().descriptor
   if (!descriptor) return null

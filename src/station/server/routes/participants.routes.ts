@@ -100,14 +100,15 @@ export async function participantRoutes(fastify: FastifyInstance): Promise<void>
       schema: {
         tags: ['participants'],
         summary: 'Renew or withdraw consent, correct demographics (the code never changes)',
-        description: 'Withdrawing a scope stops what it allows from now on: recording, syncing or exporting the participant\'s sessions.',
+        description:
+          "Withdrawing a scope stops what it allows from now on: recording (a recording of the participant is paused), syncing or exporting the participant's sessions.",
         security: bearerSecurity,
         params: participantIdParamsSchema,
         body: participantUpdateSchema,
         response: { 200: participantSchema, ...errors }
       }
     },
-    async (request) => toParticipantResponse(updateVisibleParticipant(app.ctx, request.user, request.params.id, request.body))
+    async (request) => toParticipantResponse(await updateVisibleParticipant(app.ctx, request.user, request.params.id, request.body))
   )
 
   app.delete(
