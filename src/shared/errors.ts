@@ -29,6 +29,11 @@ export const ERROR_CODES = {
   SESSION_ALREADY_RECORDING: { httpStatus: 409 },
   /** Data sent for a session that is not recording (planned, paused or ended). */
   SESSION_NOT_RECORDING: { httpStatus: 409 },
+  /**
+   * The session's participant has no record, or their consent lacks the scope the action needs
+   * (details: participant_code, scope): local_recording to record, central_sync to sync, data_sharing to export.
+   */
+  CONSENT_REQUIRED: { httpStatus: 409 },
   // devices
   DEVICE_PORT_BUSY: { httpStatus: 409 },
   DEVICE_PORT_NOT_FOUND: { httpStatus: 404 },

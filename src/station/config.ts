@@ -88,6 +88,15 @@ const configSchema = z.object({
       clockToleranceS: z.number().min(0).max(24 * 3600).default(120)
     })
     .prefault({}),
+  consent: z
+    .object({
+      /**
+       * Participant consent gates recording (local_recording), sync (central_sync) and export
+       * (data_sharing). Off only for bench tests without participants (docs/sessions.md).
+       */
+      required: z.boolean().default(true)
+    })
+    .prefault({}),
   fatigue: z
     .object({
       mainsHz: z.union([z.literal(50), z.literal(60)]).default(50)
@@ -161,6 +170,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   { flag: 'registration-limit', env: 'VIGIL_REGISTRATION_LIMIT', path: 'auth.registrationsPerAddress', kind: 'int', help: 'self-registrations per client address in 10 minutes (default 10)' },
   { flag: 'low-disk-gb', env: 'VIGIL_LOW_DISK_GB', path: 'storage.lowDiskWarnGb', kind: 'number', help: "warn operators when the data folder's disk has less free space, in GB (default 2; 0: never)" },
   { flag: 'clock-tolerance-s', env: 'VIGIL_CLOCK_TOLERANCE_S', path: 'ingest.clockToleranceS', kind: 'number', help: "how far clients' timestamps may lie before the session's start or after the station's time, in s (default 120)" },
+  { flag: 'require-consent', env: 'VIGIL_REQUIRE_CONSENT', path: 'consent.required', kind: 'bool', help: "refuse to record, sync or export a session without the participant's consent for it (default true; false only for bench tests without participants)" },
   { flag: 'mains-hz', env: 'VIGIL_MAINS_HZ', path: 'fatigue.mainsHz', kind: 'int', help: 'mains frequency for the notch filter, 50 or 60 (default 50)' },
   { flag: 'log-level', env: 'VIGIL_LOG_LEVEL', path: 'log.level', kind: 'string', help: 'fatal|error|warn|info|debug|trace|silent (default info)' }
 ]

@@ -16,6 +16,8 @@ export { normalizeEmail } from './auth/users.repository'
 // export
 export { prepareSessionExport, type ExportPhase } from './export/session-export'
 export type { ExportFile } from './export/export-writers'
+export { assertConsent } from './participants/consent'
+export { findSession } from './sessions/sessions.repository'
 
 // analyze
 export { compareWithStored, replaySession, type ReplayResult } from './fatigue/replay'

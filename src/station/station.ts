@@ -97,6 +97,7 @@ export function createStation(config: StationConfig, options: StationOptions = {
         batchRows: config.central.batchRows,
         intervalMs: config.central.intervalMs,
         pruneSyncedAfterDays: config.retention.pruneSyncedAfterDays,
+        requireConsent: config.consent.required,
         events,
         audit,
         clock,

@@ -34,7 +34,8 @@ export async function startE2eStation(extraArgs: string[] = [], options: { dataD
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'vigil-e2e-'))
   const child = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'src', 'cli', 'index.ts'), '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs], {
     cwd: root,
-    env: { ...process.env, VIGIL_ALLOW_REGISTRATION: 'true' },
+    // No consent gate unless a spec asks for it (`--require-consent true` overrides the environment).
+    env: { ...process.env, VIGIL_ALLOW_REGISTRATION: 'true', VIGIL_REQUIRE_CONSENT: 'false' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let output = ''

@@ -34,13 +34,15 @@ export function makeTempDir(prefix = 'vigil-test-'): string {
 }
 
 /**
- * Defaults: no headset (tests opt in), port 0, silent logs, no renderer, cheap bcrypt, and room for
- * the many accounts a test file registers from one address (the registration limit has its own test).
+ * Defaults: no headset (tests opt in), port 0, silent logs, no renderer, cheap bcrypt, room for
+ * the many accounts a test file registers from one address (the registration limit has its own test),
+ * and no consent gate (tests of recording, sync and export need no participant records; the gate has
+ * its own tests, which pass `consent: { required: true }`).
  */
 export async function startTestStation(overrides: StationConfigInput = {}, options: { clock?: Clock } = {}): Promise<TestStation> {
   const dataDir = makeTempDir()
   const base = merge(
-    { dataDir, server: { port: 0, host: '127.0.0.1' }, device: { kind: 'none' }, log: { level: 'silent' }, auth: { bcryptCost: 4, registrationsPerAddress: 1000 } },
+    { dataDir, server: { port: 0, host: '127.0.0.1' }, device: { kind: 'none' }, log: { level: 'silent' }, auth: { bcryptCost: 4, registrationsPerAddress: 1000 }, consent: { required: false } },
     overrides as Record<string, unknown>
   ) as StationConfigInput
   const config = loadConfig({ env: {}, base })

@@ -9,10 +9,12 @@ import { prepareSessionExport } from '../../src/station/export/session-export'
 import { LOCAL_DB_FILE, openLocalDatabase, type LocalDatabase } from '../../src/station/storage/database'
 import { parseEdf } from '../helpers/edf-reader'
 import { SEED_START_MS, seedExportSession, type SeededSession } from '../helpers/export-session'
+import { recordParticipantConsent } from '../helpers/participants'
 import { makeTempDir } from '../helpers/station'
 
 const GOLDEN_DIR = resolve(import.meta.dirname, '../fixtures/export/bids')
-const OPTIONS = { powerLineHz: 50, vigilVersion: '9.9.9' }
+// The writers' own output; de-identification (the BIDS default) has its tests in participants.test.ts.
+const OPTIONS = { powerLineHz: 50, vigilVersion: '9.9.9', deidentify: false }
 
 function concat(chunks: Iterable<Uint8Array>): Buffer {
   return Buffer.concat([...chunks])
@@ -305,7 +307,8 @@ describe('session export', () => {
   })
 
   it('exports from the command line with a progress report on stderr', async () => {
-    db.close()
+    // The CLI refuses, like the station, a session whose participant has not consented to data sharing.
+    recordParticipantConsent(db, 'P-07', ['local_recording', 'data_sharing'])
     const out = join(dir, 'drive.bdf')
     const stderr: string[] = []
     const stdout: string[] = []
@@ -313,6 +316,7 @@ describe('session export', () => {
     const originalOut = process.stdout.write.bind(process.stdout)
     process.stderr.write = ((chunk: string) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write
     process.stdout.write = ((chunk: string) => stdout.push(String(chunk)) > 0) as typeof process.stdout.write
+    db.close()
     let code: number
     try {
       code = await exportCommand.run(parseArgs(['export', seeded.sessionId, '--format', 'bdf', '--out', out, '--data-dir', dir]))
@@ -333,6 +337,8 @@ describe('session export', () => {
   })
 
   it('resolves a relative --out and --data-dir against INIT_CWD, the folder npm was run from', async () => {
+    // The CLI refuses, like the station, a session whose participant has not consented to data sharing.
+    recordParticipantConsent(db, 'P-07', ['local_recording', 'data_sharing'])
     db.close()
     const originalOut = process.stdout.write.bind(process.stdout)
     const originalInitCwd = process.env.INIT_CWD

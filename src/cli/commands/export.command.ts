@@ -3,11 +3,11 @@ import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
 import { VigilError } from '../../shared/errors'
 import { DEFAULT_EXPORT_FORMAT, EXPORT_FORMAT_NAMES, EXPORT_FORMATS, isExportFormat } from '../../shared/export-formats'
-import { loadConfig, LOCAL_DB_FILE, openLocalDatabase, prepareSessionExport, resolveUserPath, VIGIL_VERSION, type ExportFile, type ExportPhase } from '../../station'
+import { assertConsent, findSession, loadConfig, LOCAL_DB_FILE, openLocalDatabase, prepareSessionExport, resolveUserPath, VIGIL_VERSION, type ExportFile, type ExportPhase } from '../../station'
 import { ensureNativeModules } from '../native'
 import type { CliCommand } from './types'
 
-const OWN_FLAGS = ['format', 'out', 'line-hz', 'bids-eeg', 'gaps']
+const OWN_FLAGS = ['format', 'out', 'line-hz', 'bids-eeg', 'gaps', 'deidentify']
 const HELP_WIDTH = 92
 
 /** `  name  details` per format, the details wrapped under their own column. */
@@ -53,6 +53,12 @@ Options:
                     records without samples: written as 0 µV and annotated BAD_data_gap, so the
                     file is +C and every reader places every sample right (default), or left out
                     as BDF+D/EDF+D (EDFbrowser reads it; MNE-Python reads +D as if continuous)
+  --deidentify true|false
+                    shift dates by a secret per-dataset offset, bin ages above 89, drop notes
+                    (default true for bids, false for the rest; docs/export.md)
+  --require-consent false
+                    export although the participant has not consented to data sharing
+                    (default: refused, like the station)
 
 Examples:
   npm run station -- export 0193a7c2-... --format bdf --out drive.bdf
@@ -68,6 +74,8 @@ Examples:
     const gaps = flags.gaps === undefined ? undefined : String(flags.gaps)
     if (gaps !== undefined && gaps !== 'discontinuous' && gaps !== 'fill') throw new VigilError('BAD_REQUEST', '--gaps must be discontinuous or fill')
     const out = typeof flags.out === 'string' ? resolveUserPath(flags.out) : null
+    const deidentifyFlag = flags.deidentify === undefined ? undefined : String(flags.deidentify)
+    if (deidentifyFlag !== undefined && deidentifyFlag !== 'true' && deidentifyFlag !== 'false') throw new VigilError('BAD_REQUEST', '--deidentify must be true or false')
     const lineHzFlag = flags['line-hz']
     for (const flag of OWN_FLAGS) delete flags[flag]
     const config = loadConfig({ argv: flags })
@@ -80,7 +88,10 @@ Examples:
     const db = openLocalDatabase(dbFile)
     const progress = createProgressBar(process.stderr)
     try {
+      const session = findSession(db, sessionId)
+      if (session) assertConsent({ db, config }, session.participantCode, 'data_sharing')
       const job = await prepareSessionExport(db, sessionId, format, {
+        deidentify: deidentifyFlag === undefined ? undefined : deidentifyFlag === 'true',
         powerLineHz: lineHz,
         vigilVersion: VIGIL_VERSION,
         lab: config.lab,

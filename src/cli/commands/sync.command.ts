@@ -73,6 +73,7 @@ Example:
         retryMaxMs: 30_000,
         // A manual run is recorded in the station's audit trail like the station's own sync runs.
         audit: createAuditLog({ db, stationId, logger: createLogger('warn') }),
+        requireConsent: config.consent.required,
         logger: createLogger('silent')
       })
       const started = performance.now()
@@ -88,6 +89,10 @@ Example:
       if (status.quarantined > 0) {
         process.stdout.write(`${status.quarantined} row(s) quarantined (refused by the central database, kept locally in sync_quarantine):\n`)
         for (const q of status.recent_quarantined) process.stdout.write(`  ${q.stream} #${q.local_id}: ${q.error}\n`)
+      }
+      if (status.consent_held > 0) {
+        process.stdout.write(`${status.consent_held} session(s) wait locally: their participant has not consented to central sync (record it, then sync again):\n`)
+        for (const h of status.recent_consent_held) process.stdout.write(`  session ${h.session_id} (participant ${h.participant_code ?? 'deleted'})\n`)
       }
       if (verify) return (await verifyBoth(db, url, stationId)) ? 0 : 1
       return 0

@@ -12,7 +12,12 @@ export const exportQuerySchema = z.object({
   /** Data file inside a BIDS export. */
   bids_eeg: z.enum(['bdf', 'edf']).default('bdf'),
   /** BDF/EDF records without samples: written as 0 µV, marked BAD_data_gap (+C, the default), or left out (+D, which MNE reads wrongly). */
-  gaps: z.enum(['discontinuous', 'fill']).optional()
+  gaps: z.enum(['discontinuous', 'fill']).optional(),
+  /**
+   * Shift dates by a per-dataset offset, bin ages above 89, drop free-text notes (docs/export.md).
+   * Default: on for bids, off for the rest. `true`/`false` in a query string, a boolean in a body.
+   */
+  deidentify: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional()
 })
 export type ExportQuery = z.infer<typeof exportQuerySchema>
 

@@ -27,7 +27,8 @@ export const healthResponseSchema = z
         source: z.enum(['generated', 'lab']).describe("generated: made by the station on first run; lab: --tls-cert")
       })
       .nullable()
-      .describe('null on plain HTTP')
+      .describe('null on plain HTTP'),
+    consent_required: z.boolean().describe('whether recording, sync and export need the participant\'s consent (--require-consent); the new-session form asks for it then')
   })
   .meta({ id: 'Health' })
 export type HealthResponse = z.infer<typeof healthResponseSchema>

@@ -1,6 +1,7 @@
 /** Recording sessions and markers, on the wire (snake_case, like the original's SessionCreate/Update/Response). */
 import { z } from 'zod'
 import { pageOf, paginationQuerySchema } from './common'
+import { participantCodeSchema } from './participants'
 
 export const SESSION_STATUSES = ['planned', 'recording', 'paused', 'completed', 'aborted'] as const
 export const sessionStatusSchema = z.enum(SESSION_STATUSES).meta({ id: 'SessionStatus' })
@@ -28,13 +29,6 @@ export const sessionCountersSchema = z
   })
   .meta({ id: 'SessionCounters' })
 
-/** Pseudonymous participant codes: letters, digits, `-` and `_` (no personal names needed). */
-const participantCodeSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" or "_" (a pseudonymous code, not a name)')
 
 export const sessionCreateSchema = z
   .strictObject({

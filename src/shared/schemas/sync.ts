@@ -18,6 +18,13 @@ export const quarantinedRowSchema = z.object({
   quarantined_at: z.string()
 })
 
+export const consentHeldSessionSchema = z.object({
+  session_id: z.string(),
+  /** Null when the session was deleted since (its hold goes at the next sync). */
+  participant_code: z.string().nullable(),
+  held_at: z.string()
+})
+
 export const syncStatusSchema = z
   .object({
     state: syncStateSchema,
@@ -38,7 +45,12 @@ export const syncStatusSchema = z
     next_retry_at: z.string().nullable(),
     consecutive_failures: z.number().int(),
     quarantined: z.number().int().describe('rows the central database refused, kept locally in sync_quarantine'),
-    recent_quarantined: z.array(quarantinedRowSchema).describe('the latest few quarantined rows')
+    recent_quarantined: z.array(quarantinedRowSchema).describe('the latest few quarantined rows'),
+    consent_held: z
+      .number()
+      .int()
+      .describe("sessions whose rows wait locally because their participant has not consented to central sync; they go once consent is recorded"),
+    recent_consent_held: z.array(consentHeldSessionSchema).describe('the latest few sessions held for consent')
   })
   .meta({ id: 'SyncStatus' })
 

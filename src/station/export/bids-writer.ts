@@ -38,6 +38,8 @@ export interface BidsInput {
   powerLineHz: number
   vigilVersion: string
   lab?: LabInfo
+  /** Dates shifted, ages binned, free text dropped (deidentify.ts): said in the README and dataset description. */
+  isDeidentified?: boolean
 }
 
 /** Station config `lab`: recommended `_eeg.json` fields; unset ones are left out. */
@@ -152,6 +154,10 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
     ]
   })
 
+  const deidentifiedNote = input.isDeidentified
+    ? 'De-identified: every date and time is shifted by one secret offset of whole weeks (time of day, weekday and durations are kept), ages above 89 are given as 89, free-text notes are left out.'
+    : null
+  const demographics = info.participant
   const files = [
     {
       path: `${root}/dataset_description.json`,
@@ -160,7 +166,13 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
         BIDSVersion: BIDS_VERSION,
         HEDVersion: HED_VERSION,
         DatasetType: 'raw',
-        GeneratedBy: [{ Name: 'Vigil', Version: input.vigilVersion, Description: `export of station session ${info.id}` }]
+        GeneratedBy: [
+          {
+            Name: 'Vigil',
+            Version: input.vigilVersion,
+            Description: deidentifiedNote ? `de-identified export of a station session. ${deidentifiedNote}` : `export of station session ${info.id}`
+          }
+        ]
       })
     },
     {
@@ -168,9 +180,27 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
       text:
         `Vigil driver-fatigue recording, exported from station session ${info.id}.\nOne participant (${sub}), one session (${ses}), task "${BIDS_TASK}".\n` +
         'EEG in microvolts; events from markers, the driving game, face tracking (blinks, eye closures, yawns), fatigue alerts and headset gaps.\n' +
-        (input.hasFatigue ? 'The live fatigue estimates (about 1 Hz) are in derivatives/vigil/.\n' : '')
+        (input.hasFatigue ? 'The live fatigue estimates (about 1 Hz) are in derivatives/vigil/.\n' : '') +
+        (deidentifiedNote ? `${deidentifiedNote}\n` : '')
     },
-    { path: `${root}/participants.tsv`, text: tsv(['participant_id'], [[sub]]) },
+    demographics
+      ? {
+          path: `${root}/participants.tsv`,
+          text: tsv(['participant_id', 'age', 'sex', 'handedness'], [[sub, demographics.age === null ? '' : String(demographics.age), demographics.sex ?? '', demographics.handedness ?? '']])
+        }
+      : { path: `${root}/participants.tsv`, text: tsv(['participant_id'], [[sub]]) },
+    ...(demographics
+      ? [
+          {
+            path: `${root}/participants.json`,
+            text: json({
+              age: { Description: 'Age at consent; 89 stands for 89 or older.', Units: 'year' },
+              sex: { Description: 'Sex as recorded with consent.', Levels: { female: 'female', male: 'male', other: 'other' } },
+              handedness: { Description: 'Handedness as recorded with consent.', Levels: { left: 'left', right: 'right', ambidextrous: 'ambidextrous' } }
+            })
+          }
+        ]
+      : []),
     {
       path: `${root}/${sub}/${ses}/${sub}_${ses}_scans.tsv`,
       text: tsv(['filename', 'acq_time'], [[`eeg/${eegFile}`, new Date(input.firstTimestampMs).toISOString()]])
@@ -257,7 +287,9 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
           Name: `Vigil fatigue estimates for session ${info.name}`,
           BIDSVersion: BIDS_VERSION,
           DatasetType: 'derivative',
-          GeneratedBy: [{ Name: 'Vigil', Version: input.vigilVersion, Description: `live fatigue engine output of station session ${info.id}` }]
+          GeneratedBy: [
+            { Name: 'Vigil', Version: input.vigilVersion, Description: deidentifiedNote ? `live fatigue engine output. ${deidentifiedNote}` : `live fatigue engine output of station session ${info.id}` }
+          ]
         })
       },
       { path: `${fatigueStem}.json`, text: json(fatigueTsvSidecar()) }

@@ -55,6 +55,8 @@ export interface ScannedSession {
   /** Exactly the face frames present at the first pass, in time order. */
   faceFrames(): Iterable<FaceFrameRow>
   faceCalibrations: FaceFrameRow[]
+  /** Set by deidentify.ts: dates shifted, ages binned, free text dropped (writers say so where they can). */
+  deidentified?: boolean
 }
 
 export type ExportWriter = (session: ScannedSession, options: ExportWriterOptions) => ExportFile[]
@@ -122,7 +124,8 @@ const writeBids: ExportWriter = (session, options) => {
     hasFatigue: session.hasFatigue,
     powerLineHz: options.powerLineHz,
     vigilVersion: options.vigilVersion,
-    lab: options.lab
+    lab: options.lab,
+    isDeidentified: session.deidentified ?? false
   })
   const encoder = new TextEncoder()
   const mtime = new Date(firstTimestampMs)

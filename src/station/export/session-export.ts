@@ -11,7 +11,9 @@ import { isExportFormat, type ExportFormat } from '../../shared/export-formats'
 import type { LocalDatabase } from '../storage/database'
 import { bidsLabel } from './bids-writer'
 import type { PlacedEvent } from './csv-writer'
-import { EXPORT_WRITERS, type ExportFile, type ExportWriterOptions } from './export-writers'
+import { findParticipantByCode } from '../participants/participants.repository'
+import { binAge, deidentifySession, randomDateShiftDays } from './deidentify'
+import { EXPORT_WRITERS, type ExportFile, type ExportWriterOptions, type ScannedSession } from './export-writers'
 import { openSessionReader, type ExportSessionInfo, type SessionEvent } from './session-reader'
 import { createTimelineBuilder, type SampleBatch, type SampleTimeline } from './timeline'
 import { zipStream } from './zip-stream'
@@ -23,6 +25,10 @@ export interface ExportOptions extends ExportWriterOptions {
   batchSize?: number
   /** Called after each page of samples: the first pass scans, the second writes. */
   onProgress?: (phase: ExportPhase, samplesDone: number, samplesTotal: number) => void
+  /** Shift dates, bin ages, drop free text (deidentify.ts). Default: on for BIDS, off for the rest. */
+  deidentify?: boolean
+  /** The de-identification's date offset in days (whole weeks, negative); default a fresh random one. */
+  dateShiftDays?: number
 }
 
 export interface SessionExport {
@@ -73,7 +79,8 @@ export function placeEvents(events: SessionEvent[], timeline: SampleTimeline): P
 export async function prepareSessionExport(db: LocalDatabase, sessionId: string, format: ExportFormat, options: ExportOptions): Promise<SessionExport> {
   if (!isExportFormat(format)) throw new VigilError('BAD_REQUEST', `unknown export format "${String(format)}"`)
   const reader = openSessionReader(db, sessionId)
-  const { info } = reader
+  const record = findParticipantByCode(db, reader.info.participantCode)
+  const info: ExportSessionInfo = { ...reader.info, participant: record ? { age: binAge(record.age), sex: record.sex, handedness: record.handedness } : null }
   const { channelNames, sampleRateHz } = info.device
   const rowCount = reader.sampleCount()
   const batchSize = options.batchSize ?? 4096
@@ -108,28 +115,29 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
 
   const participant = bidsLabel(info.participantCode, 'participant code')
   const baseName = `vigil_sub-${participant}_ses-${info.participantSessionNumber}`
-  const files = EXPORT_WRITERS[format](
-    {
-      info,
-      timeline,
-      events,
-      firstTimestampMs,
-      baseName,
-      hasFatigue: lastFatigueRowId !== null,
-      hasFaceFrames: lastFaceFrameId !== null,
-      samples,
-      fatigueRows,
-      faceFrames,
-      faceCalibrations
-    },
-    options
-  )
-
-  return {
-    format,
+  const prepared: ScannedSession = {
     info,
     timeline,
     events,
+    firstTimestampMs,
+    baseName,
+    hasFatigue: lastFatigueRowId !== null,
+    hasFaceFrames: lastFaceFrameId !== null,
+    samples,
+    fatigueRows,
+    faceFrames,
+    faceCalibrations
+  }
+  // A transform of what the writers get, so no writer has to know about it.
+  const isDeidentified = options.deidentify ?? format === 'bids'
+  const written = isDeidentified ? deidentifySession(prepared, { dateShiftDays: options.dateShiftDays ?? randomDateShiftDays() }) : prepared
+  const files = EXPORT_WRITERS[format](written, options)
+
+  return {
+    format,
+    info: written.info,
+    timeline: written.timeline,
+    events: written.events,
     files,
     download() {
       if (files.length === 1) return files[0]
@@ -137,7 +145,7 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
         name: `${baseName}_${format}.zip`,
         contentType: ZIP_CONTENT_TYPE,
         sizeBytes: null,
-        chunks: () => zipStream(files.map((f) => ({ name: f.name, data: f.chunks(), compress: true })), new Date(firstTimestampMs))
+        chunks: () => zipStream(files.map((f) => ({ name: f.name, data: f.chunks(), compress: true })), new Date(written.firstTimestampMs))
       }
     }
   }

@@ -37,6 +37,14 @@ export interface ExportSessionInfo {
   device: ExportDevice
   /** 1-based position of this session among the participant's sessions (by creation): the BIDS session label. */
   participantSessionNumber: number
+  /** Demographics from the participant record, for BIDS participants.tsv (null: no record). */
+  participant?: ExportParticipant | null
+}
+
+export interface ExportParticipant {
+  age: number | null
+  sex: string | null
+  handedness: string | null
 }
 
 export type ExportEventSource = 'marker' | 'game' | 'face' | 'alert' | 'gap'

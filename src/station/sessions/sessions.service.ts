@@ -14,6 +14,7 @@ import type { AuthUser } from '../auth/types'
 import type { StationContext } from '../context'
 import { newId, nowIso } from '../ids'
 import { checkInWindow, sessionTimeWindow } from '../ingest/time-window'
+import { assertConsent } from '../participants/consent'
 import { canReadSession, canWriteSession } from './permissions'
 import {
   deleteSessionWithData,
@@ -105,6 +106,8 @@ export function updateVisibleSession(ctx: StationContext, user: AuthUser, sessio
     if (input.scenario !== undefined) patch.scenario = input.scenario
     if (input.device !== undefined) patch.device = deviceFromWire(input.device)
     const target = input.status
+    // Renaming the participant of a live recording must not dodge the consent check of its start.
+    if (patch.participantCode !== undefined && (target ?? session.status) === 'recording') assertConsent(ctx, patch.participantCode, 'local_recording')
     if (target === undefined || target === session.status) return updateSession(ctx.db, session.id, patch, nowIso(ctx.clock.wallMs()))
     if (!TRANSITIONS[session.status].includes(target)) {
       throw new VigilError('SESSION_ILLEGAL_TRANSITION', `Cannot change a session from "${session.status}" to "${target}"`, {
@@ -121,6 +124,8 @@ export function updateVisibleSession(ctx: StationContext, user: AuthUser, sessio
           recording_session_id: canReadSession(user, other) ? other.id : null
         })
       }
+      // Checked at every start and resume: consent withdrawn during a pause stops the recording too.
+      assertConsent(ctx, patch.participantCode ?? session.participantCode, 'local_recording')
       if (!session.startedAt) patch.startedAt = nowIso(nowMs)
       if (!session.device && patch.device === undefined) patch.device = currentDevice(ctx)
       // Store the status before binding: a failed write must not leave the headset bound.
@@ -135,6 +140,24 @@ export function updateVisibleSession(ctx: StationContext, user: AuthUser, sessio
     const updated = updateSession(ctx.db, session.id, { ...patch, status: target }, nowIso(ctx.clock.wallMs()))
     ctx.events.emit('session.changed', session.id, target)
     return updated
+  })
+}
+
+/**
+ * Pauses the session recording for `participantCode`, if any: their consent to local recording was
+ * withdrawn, so nothing more may be recorded. Paused, not stopped, so what was recorded stays intact and
+ * the operator decides; resuming is refused until consent is given again. Returns the paused session's id.
+ */
+export function pauseRecordingOfParticipant(ctx: StationContext, participantCode: string): Promise<string | null> {
+  return serialized(ctx, async () => {
+    const session = findRecordingSession(ctx.db)
+    if (!session || session.participantCode !== participantCode) return null
+    if (ctx.recorder.boundSessionId === session.id) ctx.recorder.bind(null)
+    await ctx.recorder.flush()
+    updateSession(ctx.db, session.id, { status: 'paused' }, nowIso(ctx.clock.wallMs()))
+    ctx.events.emit('session.changed', session.id, 'paused')
+    ctx.logger.warn({ session: session.id }, 'recording paused: the participant withdrew consent to recording')
+    return session.id
   })
 }
 

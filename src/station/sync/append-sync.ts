@@ -10,12 +10,18 @@ import { insertRows } from './central-writer'
 import { encodeCopyBinary, RowEncodeError } from './pg-encoding'
 import { APPEND_STREAMS, type AppendStream } from './streams'
 import type { SyncLedger } from './sync-ledger'
+import type { ConsentGate } from './consent-gate'
 
 /** Rows of an append stream read in one go; `data` is their COPY payload (null: a row cannot be encoded). */
 interface AppendBatch {
+  /** The rows that go: those read, less the rows of sessions without central-sync consent. */
   raw: Row[]
   central: Row[]
   lastId: number
+  /** Rows read (a full read means there may be more). */
+  readCount: number
+  /** Sessions whose rows were held back (consent-gate.ts). */
+  held: Set<string>
   data?: Buffer | null
 }
 
@@ -29,6 +35,7 @@ export interface AppendSyncOptions {
   countRows(n: number): void
   /** Read between batches: a stop ends the drain after the batch in flight. */
   control: { readonly stopping: boolean }
+  consent: ConsentGate
 }
 
 export interface AppendSync {
@@ -44,11 +51,23 @@ export function createAppendSync(options: AppendSyncOptions): AppendSync {
 
   /** Reads (and for the direct COPY, encodes) the append-stream rows after `afterId`; null when there are none. */
   function readBatch(stream: AppendStream, afterId: number): AppendBatch | null {
-    const raw = selectStmts.get(stream.name)!.all(afterId, batchRows) as Row[]
-    if (raw.length === 0) return null
+    const read = selectStmts.get(stream.name)!.all(afterId, batchRows) as Row[]
+    if (read.length === 0) return null
+    const held = new Set<string>()
+    let raw = read
+    const sessionIndex = stream.sessionIdIndex
+    if (options.consent.isEnabled && sessionIndex !== undefined) {
+      options.consent.beginBatch()
+      raw = read.filter((r) => {
+        const sessionId = r[sessionIndex] as string | null
+        if (options.consent.allows(sessionId)) return true
+        held.add(sessionId!)
+        return false
+      })
+    }
     const central = raw.map((r) => stream.toCentral(r, stationId))
     let data: Buffer | null | undefined
-    if (method === 'copy' && !replaying.has(stream.name)) {
+    if (method === 'copy' && !replaying.has(stream.name) && central.length > 0) {
       try {
         data = encodeCopyBinary(stream.columns, central)
       } catch (err) {
@@ -56,7 +75,7 @@ export function createAppendSync(options: AppendSyncOptions): AppendSync {
         data = null
       }
     }
-    return { raw, central, lastId: raw[raw.length - 1][0] as number, data }
+    return { raw, central, lastId: read[read.length - 1][0] as number, readCount: read.length, held, data }
   }
 
   /**
@@ -78,10 +97,17 @@ export function createAppendSync(options: AppendSyncOptions): AppendSync {
   /** One batch of an append-only stream; returns the number of local rows consumed. */
   async function syncBatch(stream: AppendStream, batch: AppendBatch, onSent?: () => void): Promise<number> {
     const { raw, central, lastId } = batch
+    // Held sessions are recorded in the transaction that moves the cursor past their rows.
+    const holdHeld = batch.held.size > 0 ? () => options.consent.hold(batch.held) : undefined
+    if (raw.length === 0) {
+      onSent?.()
+      ledger.commitLocal(stream.name, lastId, [], holdHeld)
+      return batch.readCount
+    }
     if (await copyDirect(stream, batch, onSent)) {
-      ledger.commitLocal(stream.name, lastId, [])
+      ledger.commitLocal(stream.name, lastId, [], holdHeld)
       options.countRows(raw.length)
-      return raw.length
+      return batch.readCount
     }
     const items: Item[] = raw.map((r, i) => ({ localId: String(r[0]), local: r, central: central[i] }))
     const bad: Quarantine[] = []
@@ -90,9 +116,9 @@ export function createAppendSync(options: AppendSyncOptions): AppendSync {
       if (inserted === rows.length) replaying.delete(stream.name)
       await writer.recordStreamPosition(c, stream.name, lastId)
     })
-    ledger.commitLocal(stream.name, lastId, bad)
+    ledger.commitLocal(stream.name, lastId, bad, holdHeld)
     options.countRows(raw.length - bad.length)
-    return raw.length
+    return batch.readCount
   }
 
   /**
@@ -104,7 +130,7 @@ export function createAppendSync(options: AppendSyncOptions): AppendSync {
     let batch = readBatch(stream, ledger.cursorOf(stream.name))
     while (batch && !control.stopping) {
       const current = batch
-      const isFull = current.raw.length >= batchRows
+      const isFull = current.readCount >= batchRows
       const ahead: { batch?: AppendBatch | null } = {}
       await syncBatch(stream, current, isFull ? () => (ahead.batch = readBatch(stream, current.lastId)) : undefined)
       if (!isFull) return

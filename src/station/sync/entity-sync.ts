@@ -19,6 +19,7 @@ import {
   USER_SELECT,
   userToCentral
 } from './streams'
+import type { ConsentGate } from './consent-gate'
 import type { SyncLedger } from './sync-ledger'
 
 const TOMBSTONE_COLUMNS: readonly CentralColumn[] = [
@@ -35,6 +36,7 @@ export interface EntitySyncOptions {
   stationId: string
   batchRows: number
   countRows(n: number): void
+  consent: ConsentGate
 }
 
 export interface EntitySync {
@@ -67,6 +69,9 @@ export function createEntitySync(options: EntitySyncOptions): EntitySync {
     if (raw.length === 0) return 0
     const lastId = raw[raw.length - 1][0]
     const seen = new Set<string>()
+    const held = new Set<string>()
+    const { consent } = options
+    consent.beginBatch()
     const byEntity: Record<string, Item[]> = { user: [], session: [], alert: [], marker: [] }
     for (const [, entity, entityId] of raw) {
       const key = `${entity}:${entityId}`
@@ -88,7 +93,14 @@ export function createEntitySync(options: EntitySyncOptions): EntitySync {
         local = selectMarker.get(Number(entityId)) as Row | undefined
         central = local && MARKERS_STREAM.toCentral(local, stationId)
       }
-      if (local && central) byEntity[entity].push({ localId: entityId, local, central })
+      if (!local || !central) continue
+      // Sessions without central-sync consent, and their alert and marker edits, wait (consent-gate.ts).
+      const sessionId = (entity === 'session' ? local[0] : entity === 'alert' || entity === 'marker' ? local[2] : null) as string | null
+      if (!consent.allows(sessionId)) {
+        held.add(sessionId!)
+        continue
+      }
+      byEntity[entity].push({ localId: entityId, local, central })
     }
     const bad: Quarantine[] = []
     // Users before sessions (sessions name their creator), sessions before the rows that refer to them.
@@ -117,6 +129,7 @@ export function createEntitySync(options: EntitySyncOptions): EntitySync {
     const badKeys = new Set(bad.map((q) => `${q.stream}|${q.item.localId}`))
     ledger.commitLocal(OUTBOX_STREAM, lastId, bad, () => {
       deleteOutbox.run(lastId)
+      if (held.size > 0) consent.hold(held)
       for (const [entity, items] of Object.entries(byEntity)) {
         for (const item of items) {
           const stream = `${OUTBOX_STREAM}:${entity}`

@@ -31,6 +31,8 @@ export interface AppendStream {
   isPrunable?: boolean
   /** False for the audit trail: a deleted session's rows go centrally too, but not what was done to it. */
   hasSessionId?: boolean
+  /** Index of `session_id` in the raw row: rows of sessions without central-sync consent wait (consent-gate.ts). */
+  sessionIdIndex?: number
 }
 
 const eventColumns: readonly CentralColumn[] = [
@@ -49,7 +51,8 @@ function kindEventStream(name: string, sessionNullable = false): AppendStream {
     columns: sessionNullable ? eventColumns.map((c) => (c.name === 'session_id' ? { ...c, nullable: true } : c)) : eventColumns,
     selectSql: `SELECT id, session_id, t_ms, kind, data_json FROM ${name} WHERE id > ? ORDER BY id LIMIT ?`,
     toCentral: (r, stationId) => [stationId, r[0], r[1], msToUs(r[2] as number), r[3], r[4]],
-    timeColumn: 't_ms'
+    timeColumn: 't_ms',
+    sessionIdIndex: 1
   }
 }
 
@@ -64,7 +67,8 @@ export const EEG_STREAM: AppendStream = {
   ],
   selectSql: EEG_SYNC_SELECT,
   toCentral: (r) => [r[1], msToUs(r[2] as number), r[3], r[4]],
-  timeColumn: 't_ms'
+  timeColumn: 't_ms',
+  sessionIdIndex: 1
 }
 
 export const ALERTS_STREAM: AppendStream = {
@@ -86,7 +90,8 @@ export const ALERTS_STREAM: AppendStream = {
   selectSql:
     'SELECT id, uid, session_id, t_ms, type, severity, score, message, acknowledged_at, acknowledged_by FROM alerts WHERE id > ? ORDER BY id LIMIT ?',
   toCentral: (r, stationId) => [stationId, r[0], r[1], r[2], msToUs(r[3] as number), r[4], r[5], r[6], r[7], r[8] === null ? null : isoToUs(r[8] as string), r[9]],
-  timeColumn: 't_ms'
+  timeColumn: 't_ms',
+  sessionIdIndex: 2
 }
 
 export const MARKERS_STREAM: AppendStream = {
@@ -104,7 +109,8 @@ export const MARKERS_STREAM: AppendStream = {
   ],
   selectSql: 'SELECT id, uid, session_id, t_ms, label, value, created_by FROM markers WHERE id > ? ORDER BY id LIMIT ?',
   toCentral: (r, stationId) => [stationId, r[0], r[1], r[2], msToUs(r[3] as number), r[4], r[5], r[6]],
-  timeColumn: 't_ms'
+  timeColumn: 't_ms',
+  sessionIdIndex: 2
 }
 
 export const FATIGUE_STREAM: AppendStream = {
@@ -121,7 +127,8 @@ export const FATIGUE_STREAM: AppendStream = {
   ],
   selectSql: 'SELECT id, session_id, t_ms, score, level, data_json FROM fatigue_metrics WHERE id > ? ORDER BY id LIMIT ?',
   toCentral: (r, stationId) => [stationId, r[0], r[1], msToUs(r[2] as number), r[3], r[4], r[5]],
-  timeColumn: 't_ms'
+  timeColumn: 't_ms',
+  sessionIdIndex: 1
 }
 
 /** The audit trail (migrations/local/005, central/002): append-only at both ends. */

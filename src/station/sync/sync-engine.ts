@@ -24,6 +24,7 @@ import type { AuditLog } from '../audit'
 import { storageErrorOf } from '../storage/storage-errors'
 import { createAppendSync } from './append-sync'
 import { createCentralWriter, describeError, notConfiguredError, type IngestMethod } from './central-writer'
+import { createConsentGate } from './consent-gate'
 import { createEntitySync } from './entity-sync'
 import { ALL_STREAMS, APPEND_STREAMS, PRUNABLE_STREAMS } from './streams'
 import { createSyncLedger } from './sync-ledger'
@@ -58,6 +59,8 @@ export interface SyncEngineOptions {
    * start and its recovery. Routine background passes are not: there is one every few seconds.
    */
   audit?: AuditLog
+  /** Hold back sessions whose participant has not consented to central sync (consent-gate.ts). Default false. */
+  requireConsent?: boolean
 }
 
 export interface SyncProgress {
@@ -118,11 +121,21 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   let lastPruneMs = 0
 
   const ledger = createSyncLedger(db, clock, logger, () => tracker.publish(true))
-  const tracker = createSyncStatus({ db, ledger, url, clock, events: options.events, exactCountLimit: options.exactCountLimit ?? EXACT_COUNT_LIMIT })
   const writer = createCentralWriter({ url, stationId, stationName: options.stationName, method, connectTimeoutMs: options.connectTimeoutMs, logger })
   const countRows = (n: number) => tracker.countRows(n)
-  const appendSync = createAppendSync({ db, writer, ledger, stationId, method, batchRows, countRows, control })
-  const entitySync = createEntitySync({ db, writer, ledger, stationId, batchRows, countRows })
+  const consent = createConsentGate({
+    db,
+    writer,
+    ledger,
+    stationId,
+    batchRows,
+    isEnabled: options.requireConsent ?? false,
+    nowIso: () => new Date(clock.wallMs()).toISOString(),
+    countRows
+  })
+  const tracker = createSyncStatus({ db, ledger, consent, url, clock, events: options.events, exactCountLimit: options.exactCountLimit ?? EXACT_COUNT_LIMIT })
+  const appendSync = createAppendSync({ db, writer, ledger, stationId, method, batchRows, countRows, control, consent })
+  const entitySync = createEntitySync({ db, writer, ledger, stationId, batchRows, countRows, consent })
 
   function nowIso(): string {
     return new Date(clock.wallMs()).toISOString()
@@ -137,9 +150,16 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   async function runPass(): Promise<void> {
     const wasFailing = tracker.failures > 0
     tracker.setState('syncing')
+    await consent.syncParticipants()
+    // Sessions whose participant consented since they were held: queued before the outbox drains.
+    const released = consent.queueReleased()
     await drain(entitySync.syncOutboxBatch)
     await drain(entitySync.syncTombstoneBatch)
     for (const stream of APPEND_STREAMS) await appendSync.drain(stream)
+    if (released.length > 0) {
+      const sent = await consent.release(released)
+      logger.info({ sessions: released, rows: sent }, 'sessions held for consent were synced')
+    }
     await writer.markSynced()
     tracker.succeeded(nowIso())
     if (wasFailing) options.audit?.record({ action: 'sync.run_completed', target: { type: 'sync', id: null }, detail: { after_failures: true } })
@@ -179,9 +199,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let deleted = 0
     try {
       for (const s of PRUNABLE_STREAMS) {
+        // Rows of sessions held for consent lie below the cursor but never went: they are kept.
+        const notHeld = s.sessionIdIndex === undefined ? '' : 'AND session_id NOT IN (SELECT session_id FROM sync_consent_held) '
         const stmt = db.prepare(
           `DELETE FROM ${s.name} WHERE id IN (SELECT id FROM ${s.name} WHERE id <= ? AND ${s.timeColumn} < ? ` +
-            `AND id NOT IN (SELECT CAST(local_id AS INTEGER) FROM sync_quarantine WHERE stream = ?) LIMIT 10000)`
+            `AND id NOT IN (SELECT CAST(local_id AS INTEGER) FROM sync_quarantine WHERE stream = ?) ${notHeld}LIMIT 10000)`
         )
         const cursor = ledger.cursorOf(s.name)
         // Small transactions: the recorder keeps writing meanwhile.

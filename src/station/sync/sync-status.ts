@@ -8,6 +8,7 @@ import type { Clock } from '../clock'
 import { maskUrl } from '../config'
 import type { StationEventBus } from '../events'
 import type { LocalDatabase } from '../storage/database'
+import type { ConsentGate } from './consent-gate'
 import type { SyncLedger } from './sync-ledger'
 import { ALL_STREAMS } from './streams'
 
@@ -32,6 +33,7 @@ export interface SyncStatusTracker {
 export interface SyncStatusOptions {
   db: LocalDatabase
   ledger: SyncLedger
+  consent: ConsentGate
   url: string | undefined
   clock: Clock
   events?: StationEventBus
@@ -72,6 +74,8 @@ export function createSyncStatus(options: SyncStatusOptions): SyncStatusTracker 
       }
       total += pending[table]
     }
+    pending.participants = options.consent.pendingParticipants()
+    total += pending.participants
     return { pending, total, isExact }
   }
 
@@ -89,6 +93,7 @@ export function createSyncStatus(options: SyncStatusOptions): SyncStatusTracker 
     const rate = rowsPerSecond()
     const quarantined = countQuarantined.get() as number
     const recent = recentQuarantined.all() as QuarantinedRow[]
+    const held = options.consent.held()
     return {
       state,
       central: maskUrl(url) ?? null,
@@ -103,7 +108,9 @@ export function createSyncStatus(options: SyncStatusOptions): SyncStatusTracker 
       next_retry_at: nextRetryAt,
       consecutive_failures: failures,
       quarantined,
-      recent_quarantined: recent
+      recent_quarantined: recent,
+      consent_held: held.count,
+      recent_consent_held: held.recent
     }
   }
 

@@ -43,7 +43,7 @@ describe('central schema', { timeout: 120_000 }, () => {
     const c = await central()
     const tables = (await c.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.t)
     expect(tables).toEqual(
-      ['alerts', 'audit_events', 'device_events', 'eeg_data', 'face_events', 'fatigue_metrics', 'game_events', 'markers', 'schema_migrations', 'sessions', 'station_streams', 'stations', 'tombstones', 'users'].sort()
+      ['alerts', 'audit_events', 'device_events', 'eeg_data', 'face_events', 'fatigue_metrics', 'game_events', 'markers', 'participants', 'schema_migrations', 'sessions', 'station_streams', 'stations', 'tombstones', 'users'].sort()
     )
     // No password hashes centrally.
     const userCols = (await c.query<{ c: string }>("SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'users'")).rows.map((r) => r.c)

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { findMigrationsDir } from '../../../src/station/storage/migration-files'
 import { createTestCentral, createTestLocal, seedLocal } from '../../helpers/sync'
+import { recordParticipantConsent } from '../../helpers/participants'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -34,6 +35,8 @@ describe('sync CLI', { timeout: 120_000 }, () => {
     const local = createTestLocal()
     cleanups.push(() => local.close())
     seedLocal(local.db, local.stationId, { sessions: 2, samplesPerSession: 4000 })
+    // The CLI gates on consent like the station (consent.required defaults to true).
+    recordParticipantConsent(local.db, 'P-001', ['local_recording', 'central_sync'])
     local.db.close()
 
     const migrated = await cli(['migrate-central', '--central-url', central.url])

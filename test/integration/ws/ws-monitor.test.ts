@@ -131,7 +131,9 @@ describe('/ws/monitor and engine output on the session stream', () => {
       next_retry_at: null,
       consecutive_failures: 0,
       quarantined: 0,
-      recent_quarantined: []
+      recent_quarantined: [],
+      consent_held: 0,
+      recent_consent_held: []
     }
     events.emit('sync.statusChanged', sync)
     // The body of GET /sync/status, unchanged.

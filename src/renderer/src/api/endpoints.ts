@@ -4,6 +4,7 @@ import type { TokenResponse } from '@shared/schemas/auth'
 import type { DeviceConnectBody, devicePortListSchema, DeviceStatusResponse } from '@shared/schemas/devices'
 import type { AuditCsvQuery, AuditPage } from '@shared/schemas/audit'
 import type { ExportLink, ExportQuery } from '@shared/schemas/export'
+import type { ParticipantCreate, ParticipantResponse, ParticipantUpdate } from '@shared/schemas/participants'
 import type { sessionCreateSchema } from '@shared/schemas/sessions'
 import type { SyncStatus } from '@shared/schemas/sync'
 import type { z } from 'zod'
@@ -44,6 +45,13 @@ export const sessionsApi = {
   alerts: (id: string) => api.get<Page<Alert>>(`/sessions/${id}/alerts`, { limit: 200 }),
   ackAlert: (id: string, alertId: string) => api.post<Alert>(`/sessions/${id}/alerts/${alertId}/ack`, {}),
   exportLink: (id: string, options: Partial<ExportQuery>) => api.post<ExportLink>(`/sessions/${id}/export/link`, options)
+}
+
+export const participantsApi = {
+  /** The record of one code, or null (codes are unique per station). */
+  byCode: async (code: string) => (await api.get<Page<ParticipantResponse>>('/participants', { participant_code: code, limit: 1 })).data[0] ?? null,
+  create: (body: ParticipantCreate) => api.post<ParticipantResponse>('/participants', body),
+  update: (id: string, body: ParticipantUpdate) => api.patch<ParticipantResponse>(`/participants/${id}`, body)
 }
 
 export const devicesApi = {

@@ -13,13 +13,16 @@ type State = { phase: 'idle' } | { phase: 'preparing' } | { phase: 'started'; fi
 export function ExportPanel({ sessionId, hasSamples }: { sessionId: string; hasSamples: boolean }) {
   const [format, setFormat] = useState<ExportFormat>(DEFAULT_EXPORT_FORMAT)
   const [leaveGapsOut, setLeaveGapsOut] = useState(false)
+  // Null until the user decides: then the station's default (de-identified for BIDS) applies.
+  const [deidentifyChoice, setDeidentifyChoice] = useState<boolean | null>(null)
+  const deidentify = deidentifyChoice ?? format === 'bids'
   const [state, setState] = useState<State>({ phase: 'idle' })
   const { hasGapChoice } = EXPORT_FORMATS[format]
 
   const download = async () => {
     setState({ phase: 'preparing' })
     try {
-      const link = await sessionsApi.exportLink(sessionId, { format, ...(hasGapChoice && leaveGapsOut ? { gaps: 'discontinuous' } : {}) })
+      const link = await sessionsApi.exportLink(sessionId, { format, deidentify, ...(hasGapChoice && leaveGapsOut ? { gaps: 'discontinuous' } : {}) })
       // A plain link click: the browser (or Electron) streams the file to disk and shows its progress.
       const anchor = document.createElement('a')
       anchor.href = link.url
@@ -53,6 +56,10 @@ export function ExportPanel({ sessionId, hasSamples }: { sessionId: string; hasS
             Leave headset gaps out (BDF+D/EDF+D, for EDFbrowser)
           </label>
         )}
+        <label className="radio" title="Shift every date by a secret per-dataset offset of whole weeks, give ages above 89 as 89, leave out notes and the session name">
+          <input type="checkbox" checked={deidentify} onChange={(e) => setDeidentifyChoice(e.target.checked)} data-testid="export-deidentify" />
+          De-identify
+        </label>
         <button type="button" className="btn btn-primary" disabled={!hasSamples || state.phase === 'preparing'} onClick={() => void download()} data-testid="export-download">
           {state.phase === 'preparing' ? 'Preparing…' : 'Download'}
         </button>

@@ -6,6 +6,7 @@ import { useAuth } from '../auth/auth-context'
 import { EmptyState, ErrorNote, Skeleton, StatusBadge, formatTime } from '../components/ui/ui'
 import { useQuery } from '../hooks/use-query'
 import { bundledScenarios } from '../game'
+import { useParticipantConsent } from '../components/ParticipantConsent'
 import { Link, navigate } from '../router/router'
 
 const PAGE_SIZE = 20
@@ -136,12 +137,15 @@ function CreateSessionForm({ onCancel }: { onCancel(): void }) {
   const [notes, setNotes] = useState('')
   const [error, setError] = useState<Error | null>(null)
   const [isBusy, setIsBusy] = useState(false)
+  const consent = useParticipantConsent(participant)
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     setIsBusy(true)
     setError(null)
     try {
+      // Consent is recorded before the session exists: recording is refused without it.
+      await consent.save()
       const created = await sessionsApi.create({
         name: name.trim() || `${participant.trim()} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
         participant_code: participant.trim(),
@@ -162,6 +166,7 @@ function CreateSessionForm({ onCancel }: { onCancel(): void }) {
         Participant code
         <input required pattern="[A-Za-z0-9_\-]+" title="Letters, digits, - or _ (a pseudonymous code, not a name)" value={participant} onChange={(e) => setParticipant(e.target.value)} autoFocus data-testid="session-participant" />
       </label>
+      {consent.fields}
       <label>
         <span>
           Name <span className="muted">(optional)</span>

@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { syncApi } from '../api/endpoints'
 import { ApiError } from '../api/http'
 import { Badge, EmptyState, ErrorNote, Skeleton, formatDuration, formatTime } from '../components/ui/ui'
+import { Link } from '../router/router'
 import { useQuery } from '../hooks/use-query'
 
 const STATE_TONES = { disabled: 'muted', idle: 'ok', syncing: 'info', backoff: 'warn', stopped: 'muted' } as const
@@ -119,6 +120,23 @@ export function SyncPage() {
                 ))}
               </tbody>
             </table>
+          )}
+          {s.consent_held > 0 && (
+            <>
+              <h3>Waiting for consent</h3>
+              <p className="muted" data-testid="sync-consent-held">
+                {s.consent_held} session(s) stay on this station: their participant has not consented to central sync. Record the consent on the
+                participant and they go with the next sync.
+              </p>
+              <ul className="event-list">
+                {s.recent_consent_held.map((held) => (
+                  <li key={held.session_id}>
+                    <time>{formatTime(held.held_at)}</time> participant <span className="mono">{held.participant_code ?? '(session deleted)'}</span>{' '}
+                    <Link to={`/sessions/${held.session_id}`}>session</Link>
+                  </li>
+                ))}
+              </ul>
+            </>
           )}
           {s.recent_quarantined.length > 0 && (
             <>

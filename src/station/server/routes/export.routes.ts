@@ -18,15 +18,21 @@ import type { StationContext } from '../../context'
 import { createDownloadLinks } from '../../export/download-links'
 import { prepareSessionExport, type SessionExport } from '../../export/session-export'
 import { VIGIL_VERSION } from '../../paths'
+import { assertConsent } from '../../participants/consent'
 import { findVisibleSession } from '../../sessions/sessions.service'
 import { auditRequest } from '../audit-request'
 import { bearerSecurity } from '../plugins/auth'
 
-const ERRORS_DESCRIPTION = 'Errors as elsewhere: 401, 404 (unknown or not yours), 422 (bad format), 409 `EXPORT_EMPTY_SESSION` when nothing was recorded.'
+const ERRORS_DESCRIPTION =
+  'Errors as elsewhere: 401, 404 (unknown or not yours), 422 (bad format), 409 `EXPORT_EMPTY_SESSION` when nothing was recorded, ' +
+  '409 `CONSENT_REQUIRED` when the participant has not consented to data sharing. `deidentify` (default on for bids) shifts dates, bins ages above 89 and drops notes.'
 
 function prepare(ctx: StationContext, user: AuthUser, sessionId: string, query: ExportQuery): Promise<SessionExport> {
   const session = findVisibleSession(ctx, user, sessionId)
+  // A file leaves the station's control: the participant must have consented to data sharing.
+  assertConsent(ctx, session.participantCode, 'data_sharing')
   return prepareSessionExport(ctx.db, session.id, query.format, {
+    deidentify: query.deidentify,
     powerLineHz: ctx.config.fatigue.mainsHz,
     vigilVersion: VIGIL_VERSION,
     lab: ctx.config.lab,

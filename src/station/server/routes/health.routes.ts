@@ -21,7 +21,8 @@ export async function healthRoutes(fastify: FastifyInstance): Promise<void> {
         uptime_s: Math.round((ctx.clock.wallMs() - ctx.startedAtMs) / 100) / 10,
         device: { kind: device.descriptor?.kind ?? null, state: device.state, samples_received: device.stats.samplesReceived },
         storage: disk && { free_bytes: disk.freeBytes, level: disk.level },
-        tls: app.tls && { fingerprint_sha256: app.tls.current.fingerprintSha256, source: app.tls.current.source }
+        tls: app.tls && { fingerprint_sha256: app.tls.current.fingerprintSha256, source: app.tls.current.source },
+        consent_required: ctx.config.consent.required
       }
     }
   )

@@ -8,6 +8,7 @@ import { deviceRoutes } from './devices.routes'
 import { exportRoutes } from './export.routes'
 import { faceModelRoutes } from './face-models.routes'
 import { healthRoutes } from './health.routes'
+import { participantRoutes } from './participants.routes'
 import { sessionRoutes } from './sessions.routes'
 import { syncRoutes } from './sync.routes'
 import { userRoutes } from './users.routes'
@@ -20,6 +21,7 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(authRoutes)
   await app.register(userRoutes)
   await app.register(sessionRoutes)
+  await app.register(participantRoutes)
   await app.register(deviceRoutes)
   await app.register(alertRoutes)
   await app.register(syncRoutes)
