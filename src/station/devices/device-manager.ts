@@ -124,7 +124,8 @@ export class DeviceManager {
       this.assessQuality(driver, block)
     })
     driver.on('state', (state, detail) => {
-      if (state === 'streaming') isReporting = true
+      // An open port that stays silent (no_data) is news too: the board is off, not the dongle missing.
+      if (state === 'streaming' || state === 'no_data') isReporting = true
       if (!isReporting) return
       this.lastDetail = detail
       this.events.emit('device.statusChanged', this.status())

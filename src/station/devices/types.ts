@@ -2,9 +2,10 @@
  * The headset driver contract. Every driver (simulated, Cyton, ThinkGear, line protocol) implements
  * this one lifecycle and passes the same contract suite:
  *
- *   disconnected ──connect()──► connecting ──► streaming ──(port lost)──► reconnecting ──► streaming
- *        ▲                                                                      │
- *        └──────────────────────────── disconnect() ◄──────────────────────────┘
+ *   disconnected ──connect()──► connecting ──(samples)──► streaming ──(port lost)──► reconnecting ──► streaming
+ *        ▲                            │                   ▲   │ (silence)
+ *        │                            └──(silence)──► no_data ◄┘
+ *        └──────────────────────────── disconnect() (from any state)
  *
  * connect() and disconnect() are idempotent. Nothing throws out of a driver once connected: bad bytes,
  * gaps and unplugging become counters and `event`s.
@@ -58,8 +59,23 @@ export interface DeviceEvent {
   /**
    * `metrics`: values the headset computes itself (ThinkGear poor signal, attention, band powers).
    * `clock`: how far the wall clock has moved from the connection's monotonic anchor (NTP slews it).
+   * `no_data` / `data_resumed`: one pair per silent episode of an open port (board off, out of range).
+   * `layout`: the line protocol saw a header that differs from the layout in use (`applied` says
+   * whether the stream switched to it).
    */
-  kind: 'connected' | 'disconnected' | 'reconnecting' | 'reconnected' | 'gap' | 'parse_errors' | 'quality' | 'metrics' | 'clock'
+  kind:
+    | 'connected'
+    | 'disconnected'
+    | 'reconnecting'
+    | 'reconnected'
+    | 'no_data'
+    | 'data_resumed'
+    | 'gap'
+    | 'parse_errors'
+    | 'quality'
+    | 'metrics'
+    | 'clock'
+    | 'layout'
   tMs: number
   data: Record<string, unknown>
 }

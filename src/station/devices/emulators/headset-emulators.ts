@@ -36,10 +36,12 @@ export interface HeadsetEmulatorOptions extends EmulatorFaults {
 }
 
 /**
- * Cyton: waits for 'b', 250 packets/s, and answers 'd' in text as firmware v3 does. With `daisy`,
- * packets alternate boards (even = Daisy).
+ * Cyton: waits for 'b', 250 packets/s, and answers 'd' in text as firmware v3 does. Every 'b'
+ * restarts the sample counter at 0 (firmware `startADS`), while the signal follows the board's clock,
+ * so values tell the true position across a restart. With `daisy`, packets alternate boards (even
+ * counter = Daisy). `aux` fills the 6 aux bytes of every packet (accelerometer, markers).
  */
-export function createCytonEmulator(options: HeadsetEmulatorOptions & { daisy?: boolean }): SerialEmulator {
+export function createCytonEmulator(options: HeadsetEmulatorOptions & { daisy?: boolean; aux?: readonly number[] }): SerialEmulator {
   const counts = new Float64Array(8)
   return createSerialEmulator({
     ...options,
@@ -48,11 +50,12 @@ export function createCytonEmulator(options: HeadsetEmulatorOptions & { daisy?: 
     startCommand: 'b',
     stopCommand: 's',
     replies: { d: 'updating channel settings to default$$$' },
-    encodeFrame(index) {
-      const row = options.daisy ? index >> 1 : index
-      const channelBase = options.daisy && index % 2 === 0 ? 8 : 0
+    encodeFrame(index, counter) {
+      // Daisy: a pair is (even counter = Daisy 9-16, odd = Cyton 1-8) and shares one row.
+      const row = options.daisy ? (index - (counter & 1)) >> 1 : index
+      const channelBase = options.daisy && counter % 2 === 0 ? 8 : 0
       for (let c = 0; c < 8; c++) counts[c] = emulatedCytonCounts(row, channelBase + c)
-      return encodeCytonPacket({ counter: index & 0xff, counts })
+      return encodeCytonPacket({ counter: counter & 0xff, counts, aux: options.aux })
     }
   })
 }
@@ -85,6 +88,12 @@ export interface LinesEmulatorOptions extends HeadsetEmulatorOptions {
   sampleRateHz?: number
   /** Repeat the header every this many seconds, as docs/devices.md recommends (default 1; 0 = only on open). */
   headerEverySeconds?: number
+  /** Send no header at all (a bare sketch). */
+  isHeaderless?: boolean
+  /** A text line to print before sample `index` (a sketch's status message), or null. */
+  extraLine?(index: number): string | null
+  /** A status line printed first in the burst after every `everyLines` samples (so a host reads it first). */
+  statusLine?: { text: string; everyLines: number }
 }
 
 /** An Arduino-style sketch: prints a header on (re)connect, then one line per sample. */
@@ -103,11 +112,18 @@ export function createLinesEmulator(options: LinesEmulatorOptions): SerialEmulat
     ...options,
     frameRateHz: rate,
     baudRate: HEADSETS.lines.baudRate,
-    preamble: () => encoder.encode(header()),
+    preamble: () => (options.isHeaderless ? null : encoder.encode(header())),
+    atBurstStart(first, end) {
+      const status = options.statusLine
+      if (!status || first === 0 || Math.floor((end - 1) / status.everyLines) === Math.floor((first - 1) / status.everyLines)) return null
+      return encoder.encode(status.text + eol)
+    },
     encodeFrame(index) {
       const values = names.map((_, c) => emulatedLineUv(index, c))
-      const line = format === 'json' ? JSON.stringify(withCounter ? { seq: index, values } : { values }) + eol : `${withCounter ? `${index % 256},` : ''}${values.join(',')}${eol}`
-      return encoder.encode(headerEvery > 0 && index % headerEvery === 0 && index > 0 ? header() + line : line)
+      const extra = options.extraLine?.(index)
+      let line = format === 'json' ? JSON.stringify(withCounter ? { seq: index, values } : { values }) + eol : `${withCounter ? `${index % 256},` : ''}${values.join(',')}${eol}`
+      if (extra !== null && extra !== undefined) line = extra + eol + line
+      return encoder.encode(!options.isHeaderless && headerEvery > 0 && index % headerEvery === 0 && index > 0 ? header() + line : line)
     }
   })
 }
