@@ -24,6 +24,8 @@ export function createCytonProtocol(daisy: boolean): SerialProtocol {
     counterModulus: parser.counterModulus,
     startCommand: CYTON_CHANNEL_DEFAULTS + CYTON_START_STREAM,
     stopCommand: CYTON_STOP_STREAM,
+    // Firmware startADS() sets the sample counter to 0 on every 'b'.
+    restartsCounterOnStart: true,
     // The dongle answers even when the board is off or on another radio channel.
     silenceHint: 'is the board switched on, charged, and paired with this dongle?',
     decode: (chunks) => decodeCyton(parser, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks as Buffer[])),

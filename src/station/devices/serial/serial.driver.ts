@@ -48,6 +48,8 @@ export interface SerialProtocol {
   applyEvents?(events: DecodedEvent[]): boolean
   /** The parser's counters are its own count of samples seen and lost (see `TimelineOptions`). */
   readonly isCounterVirtual?: boolean
+  /** The start command restarts the device's sample counter (Cyton firmware: 0 on every `b`). */
+  readonly restartsCounterOnStart?: boolean
 }
 
 export interface SerialDriverOptions {
@@ -310,7 +312,7 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     this.nextKickMonoMs = nowMonoMs + this.kickDelayMs
     if (!this.protocol.startCommand || !this.port) return
     this.port.write(this.protocol.startCommand)
-    this.timeline?.resumeFromClock()
+    if (this.protocol.restartsCounterOnStart) this.timeline?.resumeFromClock()
   }
 
   private reportGap(gap: { afterSeq: number; size: number }, tMs: number, periodMs: number): void {
@@ -437,8 +439,9 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
       return
     }
     this.attach(port)
-    // The firmware restarts its counter with the stream: the gap across the reopen comes from the clock.
-    this.timeline?.resumeFromClock()
+    // A counter the start command restarts (Cyton) or the parser's own says nothing across the
+    // reopen: that gap comes from the clock. A device's free-running counter (line protocol) stays exact.
+    if (this.protocol.restartsCounterOnStart || this.protocol.isCounterVirtual) this.timeline?.resumeFromClock()
     this.counters.reconnects++
     // Still `reconnecting` until samples decode (or `no_data` if the port stays silent).
     this.emitEvent('reconnected', { downMs: Math.round(this.options.clock.monotonicMs() - this.lostAtMonoMs), port: this.path, previousPort: previousPath })

@@ -78,6 +78,8 @@ export function createStreamTimeline(options: TimelineOptions): StreamTimeline {
   let nextSeq = 0
   let lastCounter = -1
   let isResuming = false
+  /** Samples left in which a counter jump is a restart, sized from the clock (see resumeFromClock). */
+  let restartWindow = 0
   let lastStampMs = -Infinity
   // Exponentially weighted fit state (centred: means, variance and covariance sums).
   let fitCount = 0
@@ -149,6 +151,9 @@ export function createStreamTimeline(options: TimelineOptions): StreamTimeline {
     },
     resumeFromClock() {
       isResuming = true
+      // A board that kept streaming sends a few packets with its old counter before the start
+      // command reaches it: the restart to 0 may come a little later.
+      restartWindow = Math.ceil(rateHz)
     },
     ingest(batch, arrivalMonoMs) {
       const segments: TimelineSegment[] = []
@@ -197,6 +202,20 @@ export function createStreamTimeline(options: TimelineOptions): StreamTimeline {
             }
             const m = modulus ?? 2 ** 31
             const delta = (((c - lastCounter - 1) % m) + m) % m
+            if (delta > 0 && restartWindow > 0) {
+              close(i)
+              restartWindow = 0
+              const missing = fitCount > 0 ? Math.max(0, Math.round(seqAt(arrivalMonoMs) - (n - 1 - i) - nextSeq)) : 0
+              if (missing > 0) {
+                gaps.push({ afterSeq: nextSeq - 1, size: missing })
+                nextSeq += missing
+              }
+              lastCounter = c
+              segStart = i
+              segFirstSeq = nextSeq
+              nextSeq++
+              continue
+            }
             if (delta === m - 1) {
               duplicates++
               close(i)
@@ -222,6 +241,7 @@ export function createStreamTimeline(options: TimelineOptions): StreamTimeline {
           segFirstSeq = nextSeq
         }
         nextSeq++
+        if (restartWindow > 0) restartWindow--
       }
       close(n)
 
