@@ -25,7 +25,9 @@ const simulatedSchema = z.object({
   /** Minutes over which the simulated subject drifts from alert (0) to fatigued (1). */
   fatigueRampMinutes: z.number().positive().default(30),
   lineNoiseHz: z.union([z.literal(50), z.literal(60)]).default(50),
-  blinkRatePerMin: z.number().min(0).max(60).default(15)
+  blinkRatePerMin: z.number().min(0).max(60).default(15),
+  /** 0-based channel whose electrode the impedance check finds off the skin (a demo of the gate); unset = none. */
+  badElectrode: z.number().int().min(0).max(31).optional()
 })
 
 const configSchema = z.object({

@@ -13,6 +13,7 @@
 import type { EventEmitter } from 'node:events'
 import type { HeadsetDescriptor } from '../../shared/headsets'
 import type { ChannelQuality, DeviceState } from '../../shared/schemas/devices'
+import type { ImpedanceMeasurement, ImpedanceThresholds, LeadOffPins } from './impedance/impedance'
 
 export type { ChannelQuality, DeviceState } from '../../shared/schemas/devices'
 
@@ -76,6 +77,7 @@ export interface DeviceEvent {
     | 'metrics'
     | 'clock'
     | 'layout'
+    | 'impedance'
   tMs: number
   data: Record<string, unknown>
 }
@@ -86,12 +88,24 @@ export interface HeadsetDriverEvents {
   event: [event: DeviceEvent]
 }
 
+export interface ImpedanceCheckOptions {
+  thresholds?: ImpedanceThresholds
+  /** Default 'n' (referential montage with SRB2); 'both' checks P and N of every channel. */
+  pins?: LeadOffPins
+  /** Samples ignored after switching a channel's current on (default 0.25 s of samples). */
+  settleSamples?: number
+  /** Samples measured per channel and pin (default 1 s of samples). */
+  measureSamples?: number
+}
+
 export interface HeadsetDriver extends EventEmitter<HeadsetDriverEvents> {
   readonly descriptor: HeadsetDescriptor
   readonly state: DeviceState
   connect(): Promise<void>
   disconnect(): Promise<void>
   stats(): DriverStats
+  /** Only headsets that can measure it (Cyton, Cyton + Daisy, simulated). */
+  measureImpedance?(options?: ImpedanceCheckOptions): Promise<ImpedanceMeasurement>
 }
 
 export function emptyStats(): DriverStats {

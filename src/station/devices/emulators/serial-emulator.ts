@@ -38,6 +38,8 @@ export interface SerialEmulatorOptions extends EmulatorFaults {
   /** Streams only after receiving this command byte (Cyton 'b'); 'stopCommand' pauses it. */
   startCommand?: string
   stopCommand?: string
+  /** Every command text the powered-on device receives (multi-byte commands such as Cyton `z1 0 1Z`). */
+  onCommand?(text: string): void
   /** Text the device answers to a command byte (Cyton 'd' → "updating channel settings to default$$$"). */
   replies?: Readonly<Record<string, string>>
   /** Frames per write (default: what accumulates in 16 ms). */
@@ -94,6 +96,7 @@ export function createSerialEmulator(options: SerialEmulatorOptions): SerialEmul
       // The dongle takes every byte; a board that is off acts on none.
       commands += text
       if (!isPoweredOn) return
+      options.onCommand?.(text)
       for (const char of text) {
         const reply = options.replies?.[char]
         if (reply) p.write(Buffer.from(reply, 'latin1'))

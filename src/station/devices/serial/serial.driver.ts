@@ -20,7 +20,8 @@ import type { Clock } from '../../clock'
 import { VigilError, isVigilError } from '../../../shared/errors'
 import { parseErrorCount, type DecodedBatch, type DecodedEvent, type ParserStats } from '../protocol'
 import { createStreamTimeline, type StreamTimeline } from '../timing/stream-timeline'
-import { emptyStats, type DeviceEvent, type DeviceState, type DriverStats, type HeadsetDescriptor, type HeadsetDriver, type HeadsetDriverEvents, type SampleBlock } from '../types'
+import { emptyStats, type DeviceEvent, type DeviceState, type DriverStats, type HeadsetDescriptor, type HeadsetDriver, type HeadsetDriverEvents, type ImpedanceCheckOptions, type SampleBlock } from '../types'
+import { DEFAULT_IMPEDANCE_THRESHOLDS, leadOffImpedanceOhm, rateImpedance, summarise, type ElectrodeImpedance, type ImpedanceMeasurement } from '../impedance/impedance'
 import type { SerialHeadsetKind } from '../../../shared/headsets'
 import { findPortFor, findReplacementPort, identityOf, listSerialPorts, type PortIdentity } from './port-discovery'
 
@@ -50,6 +51,8 @@ export interface SerialProtocol {
   readonly isCounterVirtual?: boolean
   /** The start command restarts the device's sample counter (Cyton firmware: 0 on every `b`). */
   readonly restartsCounterOnStart?: boolean
+  /** The command that switches a channel's lead-off current on or off (Cyton: `z CH P N Z`). */
+  leadOffCommand?(channel: number, pin: 'n' | 'p', isOn: boolean): string
 }
 
 export interface SerialDriverOptions {
@@ -148,6 +151,78 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     this.settleFirstData?.()
     if (port) await this.closePort(port, true)
     this.emitEvent('disconnected', {})
+  }
+
+  /**
+   * Switches each channel's lead-off current on in turn (N pin, P pin or both), measures the test
+   * tone for `measureSamples` after `settleSamples`, and switches it off again. Samples keep flowing
+   * to listeners meanwhile (they carry the tone: run it before recording or during a pause).
+   */
+  async measureImpedance(options: ImpedanceCheckOptions = {}): Promise<ImpedanceMeasurement> {
+    const command = this.protocol.leadOffCommand
+    if (!command) throw new VigilError('DEVICE_IMPEDANCE_UNSUPPORTED', `${this.descriptor.model} cannot measure electrode impedance`)
+    if (this.currentState !== 'streaming' || !this.port) throw new VigilError('DEVICE_NOT_CONNECTED', `The headset is ${this.currentState}, not streaming: no impedance check now`)
+    if (this.isMeasuringImpedance) throw new VigilError('DEVICE_NOT_CONNECTED', 'An impedance check is already running')
+    this.isMeasuringImpedance = true
+    const rate = this.descriptor.sampleRateHz
+    const settle = options.settleSamples ?? Math.round(rate / 4)
+    const measure = options.measureSamples ?? Math.round(rate)
+    const thresholds = options.thresholds ?? DEFAULT_IMPEDANCE_THRESHOLDS
+    const pins: Array<'n' | 'p'> = options.pins === 'both' ? ['n', 'p'] : [options.pins ?? 'n']
+    const electrodes: ElectrodeImpedance[] = []
+    try {
+      for (let channel = 0; channel < this.descriptor.channelNames.length; channel++) {
+        for (const pin of pins) {
+          this.writeCommand(command(channel, pin, true))
+          try {
+            const values = await this.collectChannel(channel, settle + measure)
+            const impedanceKohm = Math.round(leadOffImpedanceOhm(values.subarray(settle), rate) / 100) / 10
+            electrodes.push({ channel, label: this.descriptor.channelNames[channel], pin, impedanceKohm, rating: rateImpedance(impedanceKohm, thresholds) })
+          } finally {
+            this.writeCommand(command(channel, pin, false))
+          }
+        }
+      }
+    } finally {
+      this.isMeasuringImpedance = false
+    }
+    const result = summarise(electrodes, thresholds, this.options.clock.wallMs(), 'lead-off')
+    this.emitEvent('impedance', { ...result })
+    return result
+  }
+
+  private isMeasuringImpedance = false
+
+  private writeCommand(text: string): void {
+    if (!this.port) throw new VigilError('DEVICE_NOT_CONNECTED', 'The headset went away during the impedance check')
+    this.port.write(text)
+  }
+
+  /** The next `count` values of one channel, as they arrive; rejects if the stream stops. */
+  private collectChannel(channel: number, count: number): Promise<Float32Array> {
+    return new Promise((resolve, reject) => {
+      const values = new Float32Array(count)
+      let filled = 0
+      const onSamples = (block: SampleBlock): void => {
+        const n = block.timestampsMs.length
+        for (let k = 0; k < n && filled < count; k++) values[filled++] = block.samplesUv[k * block.channelCount + channel]
+        if (filled === count) finish(null)
+      }
+      const onState = (state: DeviceState): void => {
+        if (state !== 'streaming') finish(new VigilError('DEVICE_NOT_CONNECTED', `The headset became ${state} during the impedance check`))
+      }
+      // A stream that stops is reported by the state; this only bounds a stream that trickles.
+      const timer = setTimeout(() => finish(new VigilError('DEVICE_NOT_CONNECTED', 'Too few samples arrived for the impedance check')), (count / this.descriptor.sampleRateHz) * 1000 * 3 + 5000)
+      const finish = (err: Error | null): void => {
+        clearTimeout(timer)
+        this.off('samples', onSamples)
+        this.off('state', onState)
+        if (err) reject(err)
+        else resolve(values)
+      }
+      this.on('samples', onSamples)
+      this.on('state', onState)
+    })
   }
 
   private async openFirst(): Promise<void> {
