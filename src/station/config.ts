@@ -62,7 +62,14 @@ const configSchema = z.object({
       kind: z.enum(DEVICE_KINDS).default('simulated'),
       path: z.string().optional(),
       baudRate: z.number().int().positive().optional(),
-      simulated: simulatedSchema.prefault({})
+      simulated: simulatedSchema.prefault({}),
+      /** Impedance bands of the pre-recording check (kΩ): below good is good, below acceptable acceptable, else bad. */
+      impedance: z
+        .object({
+          goodBelowKohm: z.number().positive().default(10),
+          acceptableBelowKohm: z.number().positive().default(50)
+        })
+        .prefault({})
     })
     .prefault({}),
   central: z

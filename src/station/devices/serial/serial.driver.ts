@@ -186,9 +186,7 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     } finally {
       this.isMeasuringImpedance = false
     }
-    const result = summarise(electrodes, thresholds, this.options.clock.wallMs(), 'lead-off')
-    this.emitEvent('impedance', { ...result })
-    return result
+    return summarise(electrodes, thresholds, this.options.clock.wallMs(), 'lead-off')
   }
 
   private isMeasuringImpedance = false

@@ -83,9 +83,7 @@ export class SimulatedHeadsetDriver extends EventEmitter<HeadsetDriverEvents> im
         return { channel, label, pin, impedanceKohm, rating: rateImpedance(impedanceKohm, thresholds) }
       })
     })
-    const result = summarise(electrodes, thresholds, this.clock.wallMs(), 'simulated')
-    this.emit('event', { kind: 'impedance', tMs: result.tMs, data: { ...result } })
-    return result
+    return summarise(electrodes, thresholds, this.clock.wallMs(), 'simulated')
   }
 
   /** Emits every sample that is due by now (catches up after a late timer). */

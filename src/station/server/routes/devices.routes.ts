@@ -7,10 +7,26 @@ import {
   devicePortListSchema,
   deviceStatusSchema
 } from '../../../shared/schemas/devices'
+import { impedanceCheckListSchema, impedanceCheckQuerySchema, impedanceCheckRequestSchema, impedanceCheckSchema } from '../../../shared/schemas/impedance'
+import { VigilError } from '../../../shared/errors'
+import { createImpedanceStore, type StoredImpedanceCheck } from '../../devices/impedance/impedance-store'
 import { listSerialPorts } from '../../devices/serial/port-discovery'
+import { findSession } from '../../sessions/sessions.repository'
 import { bearerSecurity, requireRole } from '../plugins/auth'
 import { toDeviceStatusResponse } from '../responses'
 
+
+function toImpedanceCheckResponse(check: StoredImpedanceCheck) {
+  return {
+    id: check.id,
+    session_id: check.sessionId,
+    t_ms: check.tMs,
+    method: check.method,
+    passed: check.passed,
+    thresholds: { good_below_kohm: check.thresholds.goodBelowKohm, acceptable_below_kohm: check.thresholds.acceptableBelowKohm },
+    electrodes: check.electrodes.map((e) => ({ channel: e.channel, label: e.label, pin: e.pin, impedance_kohm: e.impedanceKohm, rating: e.rating }))
+  }
+}
 
 const errors = { 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 422: errorResponseSchema, 502: errorResponseSchema }
 
@@ -74,6 +90,56 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
       const baudRate = request.body.baud_rate ?? request.body.baudRate
       request.log.info({ kind, path, user: request.user.id }, 'headset connect requested')
       return toDeviceStatusResponse(await app.ctx.devices.connect({ kind, path, baudRate }))
+    }
+  )
+
+  const impedanceStore = createImpedanceStore(app.ctx.db)
+  const requireSession = (id: string): void => {
+    if (!findSession(app.ctx.db, id)) throw new VigilError('NOT_FOUND', `No session ${id}`)
+  }
+
+  app.post(
+    '/devices/impedance-check',
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'Measure every electrode’s impedance (Cyton lead-off current, or the simulated headset) and store it with the session',
+        description:
+          'Takes about 1.25 s per channel and pin on a Cyton. The samples carry the 31.25 Hz test tone meanwhile: run it before recording or during a pause. 409 DEVICE_IMPEDANCE_UNSUPPORTED for ThinkGear and line-protocol headsets.',
+        security: bearerSecurity,
+        body: impedanceCheckRequestSchema,
+        response: { 200: impedanceCheckSchema, ...errors }
+      }
+    },
+    async (request) => {
+      const sessionId = request.body.session_id ?? null
+      if (sessionId) requireSession(sessionId)
+      const t = request.body.thresholds
+      const measurement = await app.ctx.devices.checkImpedance({
+        pins: request.body.pins,
+        thresholds: t ? { goodBelowKohm: t.good_below_kohm, acceptableBelowKohm: t.acceptable_below_kohm } : undefined
+      })
+      const stored = impedanceStore.record(sessionId, measurement)
+      request.log.info({ session: sessionId, passed: stored.passed, user: request.user.id }, 'impedance check')
+      return toImpedanceCheckResponse(stored)
+    }
+  )
+
+  app.get(
+    '/devices/impedance-checks',
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'The impedance checks stored with a session, oldest first',
+        security: bearerSecurity,
+        querystring: impedanceCheckQuerySchema,
+        response: { 200: impedanceCheckListSchema, ...errors }
+      }
+    },
+    async (request) => {
+      requireSession(request.query.session_id)
+      const data = impedanceStore.listForSession(request.query.session_id).map(toImpedanceCheckResponse)
+      return { data, count: data.length }
     }
   )
 

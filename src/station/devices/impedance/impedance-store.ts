@@ -1,0 +1,33 @@
+/**
+ * Impedance checks are stored as `device_events` rows of kind `impedance` with the session they were
+ * run for: that table already syncs centrally and is exported with the session's device events, so a
+ * check needs no table of its own. The row's `data_json` is the measurement (values per electrode,
+ * thresholds, pass/fail).
+ */
+import type { LocalDatabase } from '../../storage/database'
+import type { ImpedanceMeasurement } from './impedance'
+
+export interface StoredImpedanceCheck extends ImpedanceMeasurement {
+  id: number
+  sessionId: string | null
+}
+
+export interface ImpedanceStore {
+  record(sessionId: string | null, measurement: ImpedanceMeasurement): StoredImpedanceCheck
+  listForSession(sessionId: string): StoredImpedanceCheck[]
+}
+
+export function createImpedanceStore(db: LocalDatabase): ImpedanceStore {
+  const insert = db.prepare("INSERT INTO device_events (session_id, t_ms, kind, data_json) VALUES (?, ?, 'impedance', ?)")
+  const select = db.prepare("SELECT id, session_id, data_json FROM device_events WHERE session_id = ? AND kind = 'impedance' ORDER BY t_ms, id")
+  return {
+    record(sessionId, measurement) {
+      const info = insert.run(sessionId, measurement.tMs, JSON.stringify(measurement))
+      return { ...measurement, id: Number(info.lastInsertRowid), sessionId }
+    },
+    listForSession(sessionId) {
+      const rows = select.all(sessionId) as Array<{ id: number; session_id: string | null; data_json: string }>
+      return rows.map((row) => ({ ...(JSON.parse(row.data_json) as ImpedanceMeasurement), id: row.id, sessionId: row.session_id }))
+    }
+  }
+}
