@@ -46,3 +46,16 @@ export const impedanceCheckRequestSchema = z
 export type ImpedanceCheckRequest = z.infer<typeof impedanceCheckRequestSchema>
 
 export const impedanceCheckQuerySchema = z.strictObject({ session_id: z.string().min(1).max(100) })
+
+export const impedanceCheckParamsSchema = z.strictObject({ id: z.coerce.number().int().positive() })
+
+export const impedanceOverrideSchema = z
+  .object({
+    check_id: z.number().int(),
+    session_id: z.string(),
+    t_ms: z.number(),
+    user_id: z.string(),
+    bad_electrodes: z.array(z.string()).meta({ description: 'Labels of the electrodes rated bad in the check' })
+  })
+  .meta({ id: 'ImpedanceOverride', description: 'Someone started (or resumed) the recording although this check failed' })
+export type ImpedanceOverrideResponse = z.infer<typeof impedanceOverrideSchema>

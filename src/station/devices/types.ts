@@ -78,6 +78,7 @@ export interface DeviceEvent {
     | 'clock'
     | 'layout'
     | 'impedance'
+    | 'impedance_override'
   tMs: number
   data: Record<string, unknown>
 }

@@ -51,6 +51,17 @@ describe('/api/v1/devices/impedance-check', () => {
     expect(body.data[0].electrodes).toEqual(check.electrodes)
     const rows = ts.station.ctx.db.prepare("SELECT count(*) FROM device_events WHERE session_id = ? AND kind = 'impedance'").pluck().get(sessionId)
     expect(rows).toBe(2)
+
+    // Going ahead despite the failed check is recorded: who, when, which electrodes.
+    const override = await api(`/devices/impedance-checks/${check.id}/override`, { method: 'POST' })
+    expect(override.status).toBe(201)
+    expect(await override.json()).toMatchObject({ check_id: check.id, session_id: sessionId, bad_electrodes: [check.electrodes[3].label] })
+    const stored = ts.station.ctx.db.prepare("SELECT data_json FROM device_events WHERE session_id = ? AND kind = 'impedance_override'").pluck().all(sessionId) as string[]
+    expect(stored).toHaveLength(1)
+    expect(JSON.parse(stored[0])).toMatchObject({ checkId: check.id, badElectrodes: [check.electrodes[3].label] })
+    // A passed check has nothing to override; an unknown one is 404.
+    expect((await api(`/devices/impedance-checks/${body.data[1].id}/override`, { method: 'POST' })).status).toBe(409)
+    expect((await api('/devices/impedance-checks/999999/override', { method: 'POST' })).status).toBe(404)
   })
 
   it('answers 404 for an unknown session and 422 for bands in the wrong order', async () => {

@@ -7,7 +7,14 @@ import {
   devicePortListSchema,
   deviceStatusSchema
 } from '../../../shared/schemas/devices'
-import { impedanceCheckListSchema, impedanceCheckQuerySchema, impedanceCheckRequestSchema, impedanceCheckSchema } from '../../../shared/schemas/impedance'
+import {
+  impedanceCheckListSchema,
+  impedanceCheckParamsSchema,
+  impedanceCheckQuerySchema,
+  impedanceCheckRequestSchema,
+  impedanceCheckSchema,
+  impedanceOverrideSchema
+} from '../../../shared/schemas/impedance'
 import { VigilError } from '../../../shared/errors'
 import { createImpedanceStore, type StoredImpedanceCheck } from '../../devices/impedance/impedance-store'
 import { listSerialPorts } from '../../devices/serial/port-discovery'
@@ -140,6 +147,28 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
       requireSession(request.query.session_id)
       const data = impedanceStore.listForSession(request.query.session_id).map(toImpedanceCheckResponse)
       return { data, count: data.length }
+    }
+  )
+
+  app.post(
+    '/devices/impedance-checks/:id/override',
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'Record that the recording goes ahead although this stored check failed (who, when, which electrodes)',
+        security: bearerSecurity,
+        params: impedanceCheckParamsSchema,
+        response: { 201: impedanceOverrideSchema, ...errors }
+      }
+    },
+    async (request, reply) => {
+      const check = impedanceStore.find(request.params.id)
+      if (!check || check.sessionId === null) throw new VigilError('NOT_FOUND', `No impedance check ${request.params.id} stored with a session`)
+      if (check.passed) throw new VigilError('CONFLICT', 'That check passed: there is nothing to override')
+      const override = impedanceStore.recordOverride({ ...check, sessionId: check.sessionId }, request.user.id, app.ctx.clock.wallMs())
+      request.log.warn({ session: check.sessionId, check: check.id, bad: override.badElectrodes, user: request.user.id }, 'recording despite a failed impedance check')
+      reply.code(201)
+      return { check_id: override.checkId, session_id: override.sessionId, t_ms: override.tMs, user_id: override.userId, bad_electrodes: override.badElectrodes }
     }
   )
 
