@@ -28,16 +28,15 @@ export interface ImpedanceStore {
   recordOverride(check: StoredImpedanceCheck & { sessionId: string }, userId: string, tMs: number): ImpedanceOverride
 }
 
+function toCheck(row: { id: number; session_id: string | null; data_json: string }): StoredImpedanceCheck {
+  return { ...(JSON.parse(row.data_json) as ImpedanceMeasurement), id: row.id, sessionId: row.session_id }
+}
+
 export function createImpedanceStore(db: LocalDatabase): ImpedanceStore {
   const insert = db.prepare("INSERT INTO device_events (session_id, t_ms, kind, data_json) VALUES (?, ?, 'impedance', ?)")
   const select = db.prepare("SELECT id, session_id, data_json FROM device_events WHERE session_id = ? AND kind = 'impedance' ORDER BY t_ms, id")
   const selectOne = db.prepare("SELECT id, session_id, data_json FROM device_events WHERE id = ? AND kind = 'impedance'")
   const insertOverride = db.prepare("INSERT INTO device_events (session_id, t_ms, kind, data_json) VALUES (?, ?, 'impedance_override', ?)")
-  const toCheck = (row: { id: number; session_id: string | null; data_json: string }): StoredImpedanceCheck => ({
-    ...(JSON.parse(row.data_json) as ImpedanceMeasurement),
-    id: row.id,
-    sessionId: row.session_id
-  })
   return {
     record(sessionId, measurement) {
       const info = insert.run(sessionId, measurement.tMs, JSON.stringify(measurement))
