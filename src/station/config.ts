@@ -145,6 +145,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   { flag: 'sim-channels', env: 'VIGIL_SIM_CHANNELS', path: 'device.simulated.channelCount', kind: 'int', help: 'simulated headset channels, 1-32 (default 8)' },
   { flag: 'sim-rate', env: 'VIGIL_SIM_RATE_HZ', path: 'device.simulated.sampleRateHz', kind: 'int', help: 'simulated headset sample rate in Hz, 50-1000 (default 250)' },
   { flag: 'sim-seed', env: 'VIGIL_SIM_SEED', path: 'device.simulated.seed', kind: 'int', help: 'seed of the simulated headset (default 42)' },
+  { flag: 'sim-bad-electrode', env: 'VIGIL_SIM_BAD_ELECTRODE', path: 'device.simulated.badElectrode', kind: 'int', help: 'channel (0-based) whose electrode the simulated impedance check finds off the skin' },
   { flag: 'sim-fatigue-minutes', env: 'VIGIL_SIM_FATIGUE_MINUTES', path: 'device.simulated.fatigueRampMinutes', kind: 'number', help: 'minutes for the simulated subject to become fully drowsy (default 30)' },
   { flag: 'central-url', env: 'VIGIL_CENTRAL_URL', path: 'central.url', kind: 'string', help: 'postgres:// URL of the central database (default: none, capture stays local)' },
   { flag: 'cors-origins', env: 'VIGIL_CORS_ORIGINS', path: 'server.corsOrigins', kind: 'list', help: 'comma-separated extra origins allowed for CORS and WebSockets' },
