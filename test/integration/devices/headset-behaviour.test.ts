@@ -64,6 +64,17 @@ describe('headsets as they really behave (pty, real serialport)', () => {
     expectValues(rec.blocks, emulatedCytonUv)
   })
 
+  it('bytes that decode to nothing are no_data too, with a detail that says so (wrong headset kind or baud rate)', async () => {
+    const { driver, rec, events } = await rig(
+      // Text lines read by the ThinkGear driver: bytes arrive, no packet ever decodes.
+      (pair) => createLinesEmulator({ pair, channels: 2 }),
+      (path) => createThinkGearDriver({ path, clock: systemClock, stallTimeoutMs: 400 })
+    )
+    expect(driver.state).toBe('no_data')
+    expect(rec.samples()).toBe(0)
+    expect(String(events.find((e) => e.kind === 'no_data')!.data.reason)).toMatch(/bytes arrive but no thinkgear samples decode.*check the baud rate/)
+  })
+
   it('a stalled event loop is not a lost port: the samples waiting in the port are read, none is lost', async () => {
     const { driver, rec, events } = await rig(
       (pair) => createCytonEmulator({ pair }),
