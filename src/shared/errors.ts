@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   DEVICE_PORT_NOT_FOUND: { httpStatus: 404 },
   DEVICE_NOT_CONNECTED: { httpStatus: 409 },
   DEVICE_PROTOCOL_ERROR: { httpStatus: 502 },
+  /** The connected headset cannot measure electrode impedance (ThinkGear, line protocol). */
+  DEVICE_IMPEDANCE_UNSUPPORTED: { httpStatus: 409 },
   // storage / sync
   STORAGE_DISK_FULL: { httpStatus: 507 },
   STORAGE_READ_ONLY: { httpStatus: 507 },

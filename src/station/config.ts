@@ -25,7 +25,9 @@ const simulatedSchema = z.object({
   /** Minutes over which the simulated subject drifts from alert (0) to fatigued (1). */
   fatigueRampMinutes: z.number().positive().default(30),
   lineNoiseHz: z.union([z.literal(50), z.literal(60)]).default(50),
-  blinkRatePerMin: z.number().min(0).max(60).default(15)
+  blinkRatePerMin: z.number().min(0).max(60).default(15),
+  /** 0-based channel whose electrode the impedance check finds off the skin (a demo of the gate); unset = none. */
+  badElectrode: z.number().int().min(0).max(31).optional()
 })
 
 const configSchema = z.object({
@@ -60,7 +62,14 @@ const configSchema = z.object({
       kind: z.enum(DEVICE_KINDS).default('simulated'),
       path: z.string().optional(),
       baudRate: z.number().int().positive().optional(),
-      simulated: simulatedSchema.prefault({})
+      simulated: simulatedSchema.prefault({}),
+      /** Impedance bands of the pre-recording check (kΩ): below good is good, below acceptable acceptable, else bad. */
+      impedance: z
+        .object({
+          goodBelowKohm: z.number().positive().default(10),
+          acceptableBelowKohm: z.number().positive().default(50)
+        })
+        .prefault({})
     })
     .prefault({}),
   central: z
@@ -158,6 +167,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   { flag: 'sim-channels', env: 'VIGIL_SIM_CHANNELS', path: 'device.simulated.channelCount', kind: 'int', help: 'simulated headset channels, 1-32 (default 8)' },
   { flag: 'sim-rate', env: 'VIGIL_SIM_RATE_HZ', path: 'device.simulated.sampleRateHz', kind: 'int', help: 'simulated headset sample rate in Hz, 50-1000 (default 250)' },
   { flag: 'sim-seed', env: 'VIGIL_SIM_SEED', path: 'device.simulated.seed', kind: 'int', help: 'seed of the simulated headset (default 42)' },
+  { flag: 'sim-bad-electrode', env: 'VIGIL_SIM_BAD_ELECTRODE', path: 'device.simulated.badElectrode', kind: 'int', help: 'channel (0-based) whose electrode the simulated impedance check finds off the skin' },
   { flag: 'sim-fatigue-minutes', env: 'VIGIL_SIM_FATIGUE_MINUTES', path: 'device.simulated.fatigueRampMinutes', kind: 'number', help: 'minutes for the simulated subject to become fully drowsy (default 30)' },
   { flag: 'central-url', env: 'VIGIL_CENTRAL_URL', path: 'central.url', kind: 'string', help: 'postgres:// URL of the central database (default: none, capture stays local)' },
   { flag: 'cors-origins', env: 'VIGIL_CORS_ORIGINS', path: 'server.corsOrigins', kind: 'list', help: 'comma-separated extra origins allowed for CORS and WebSockets' },

@@ -5,7 +5,11 @@ import { HEADSET_KINDS } from '../headsets'
 /** Kinds a researcher can connect from the API: every row of the headset table. */
 export const connectableDeviceKindSchema = z.enum(HEADSET_KINDS).meta({ id: 'DeviceKind' })
 
-export const DEVICE_STATES = ['disconnected', 'connecting', 'streaming', 'reconnecting'] as const
+/**
+ * `streaming` only while samples arrive. `no_data`: the port is open but nothing decodes (a board
+ * switched off behind its dongle, a sketch printing text): not a lost port, so it is not reopened.
+ */
+export const DEVICE_STATES = ['disconnected', 'connecting', 'streaming', 'no_data', 'reconnecting'] as const
 export const deviceStateSchema = z.enum(DEVICE_STATES).meta({ id: 'DeviceState' })
 export type DeviceState = z.infer<typeof deviceStateSchema>
 

@@ -11,10 +11,11 @@ import type { Clock } from '../clock'
 import type { StationConfig } from '../config'
 import type { StationEventBus } from '../events'
 import type { Logger } from '../logger'
-import { isVigilError, type VigilError } from '../../shared/errors'
+import { isVigilError, VigilError } from '../../shared/errors'
+import type { ImpedanceMeasurement } from './impedance/impedance'
 import { createQualityMonitor, type QualityMonitor } from './quality'
 import { createDriver, type DeviceSpec } from './registry'
-import { emptyStats, sampleCount, type ChannelQuality, type DeviceStatus, type HeadsetDriver, type SampleBlock } from './types'
+import { emptyStats, sampleCount, type ChannelQuality, type DeviceStatus, type HeadsetDriver, type ImpedanceCheckOptions, type SampleBlock } from './types'
 
 /** First retry of an unavailable configured port; each failure doubles the delay up to the maximum. */
 export const PORT_WAIT_INITIAL_DELAY_MS = 1000
@@ -102,6 +103,17 @@ export class DeviceManager {
     return this.open(spec, false)
   }
 
+  /**
+   * Runs the connected headset's impedance check with the configured thresholds (or the given ones).
+   * DEVICE_NOT_CONNECTED without a headset, DEVICE_IMPEDANCE_UNSUPPORTED for ThinkGear and lines.
+   */
+  async checkImpedance(options: ImpedanceCheckOptions = {}): Promise<ImpedanceMeasurement> {
+    const driver = this.driver
+    if (!driver) throw new VigilError('DEVICE_NOT_CONNECTED', 'No headset is connected')
+    if (!driver.measureImpedance) throw new VigilError('DEVICE_IMPEDANCE_UNSUPPORTED', `${driver.descriptor.model} cannot measure electrode impedance`)
+    return driver.measureImpedance({ ...options, thresholds: options.thresholds ?? this.config.impedance })
+  }
+
   async disconnect(): Promise<void> {
     // With an attempt in flight, closing its driver reports the change instead.
     if (this.stopWaiting() && !this.driver) this.events.emit('device.statusChanged', this.status())
@@ -124,7 +136,8 @@ export class DeviceManager {
       this.assessQuality(driver, block)
     })
     driver.on('state', (state, detail) => {
-      if (state === 'streaming') isReporting = true
+      // An open port that stays silent (no_data) is news too: the board is off, not the dongle missing.
+      if (state === 'streaming' || state === 'no_data') isReporting = true
       if (!isReporting) return
       this.lastDetail = detail
       this.events.emit('device.statusChanged', this.status())

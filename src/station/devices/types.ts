@@ -2,9 +2,10 @@
  * The headset driver contract. Every driver (simulated, Cyton, ThinkGear, line protocol) implements
  * this one lifecycle and passes the same contract suite:
  *
- *   disconnected ──connect()──► connecting ──► streaming ──(port lost)──► reconnecting ──► streaming
- *        ▲                                                                      │
- *        └──────────────────────────── disconnect() ◄──────────────────────────┘
+ *   disconnected ──connect()──► connecting ──(samples)──► streaming ──(port lost)──► reconnecting ──► streaming
+ *        ▲                            │                   ▲   │ (silence)
+ *        │                            └──(silence)──► no_data ◄┘
+ *        └──────────────────────────── disconnect() (from any state)
  *
  * connect() and disconnect() are idempotent. Nothing throws out of a driver once connected: bad bytes,
  * gaps and unplugging become counters and `event`s.
@@ -12,6 +13,7 @@
 import type { EventEmitter } from 'node:events'
 import type { HeadsetDescriptor } from '../../shared/headsets'
 import type { ChannelQuality, DeviceState } from '../../shared/schemas/devices'
+import type { ImpedanceMeasurement, ImpedanceThresholds, LeadOffPins } from './impedance/impedance'
 
 export type { ChannelQuality, DeviceState } from '../../shared/schemas/devices'
 
@@ -58,8 +60,25 @@ export interface DeviceEvent {
   /**
    * `metrics`: values the headset computes itself (ThinkGear poor signal, attention, band powers).
    * `clock`: how far the wall clock has moved from the connection's monotonic anchor (NTP slews it).
+   * `no_data` / `data_resumed`: one pair per silent episode of an open port (board off, out of range).
+   * `layout`: the line protocol saw a header that differs from the layout in use (`applied` says
+   * whether the stream switched to it).
    */
-  kind: 'connected' | 'disconnected' | 'reconnecting' | 'reconnected' | 'gap' | 'parse_errors' | 'quality' | 'metrics' | 'clock'
+  kind:
+    | 'connected'
+    | 'disconnected'
+    | 'reconnecting'
+    | 'reconnected'
+    | 'no_data'
+    | 'data_resumed'
+    | 'gap'
+    | 'parse_errors'
+    | 'quality'
+    | 'metrics'
+    | 'clock'
+    | 'layout'
+    | 'impedance'
+    | 'impedance_override'
   tMs: number
   data: Record<string, unknown>
 }
@@ -70,12 +89,24 @@ export interface HeadsetDriverEvents {
   event: [event: DeviceEvent]
 }
 
+export interface ImpedanceCheckOptions {
+  thresholds?: ImpedanceThresholds
+  /** Default 'n' (referential montage with SRB2); 'both' checks P and N of every channel. */
+  pins?: LeadOffPins
+  /** Samples ignored after switching a channel's current on (default 0.25 s of samples). */
+  settleSamples?: number
+  /** Samples measured per channel and pin (default 1 s of samples). */
+  measureSamples?: number
+}
+
 export interface HeadsetDriver extends EventEmitter<HeadsetDriverEvents> {
   readonly descriptor: HeadsetDescriptor
   readonly state: DeviceState
   connect(): Promise<void>
   disconnect(): Promise<void>
   stats(): DriverStats
+  /** Only headsets that can measure it (Cyton, Cyton + Daisy, simulated). */
+  measureImpedance?(options?: ImpedanceCheckOptions): Promise<ImpedanceMeasurement>
 }
 
 export function emptyStats(): DriverStats {

@@ -79,3 +79,64 @@ describe('line protocol parser', () => {
     )
   })
 })
+
+/** `count` CSV lines of `width` channels, values `<line>.<channel>` from line `from` on. */
+const csv = (from: number, count: number, width: number) => Array.from({ length: count }, (_row, k) => Array.from({ length: width }, (_cell, c) => `${from + k}.${c + 1}`).join(','))
+
+describe('line protocol layout after stream start', () => {
+
+  it('takes a header only before the first sample: a later one is an event and changes nothing', () => {
+    const state = createLinesParser()
+    decodeLines(state, csv(0, 10, 3))
+    expect(state.channelCount).toBe(3)
+    const batch = decodeLines(state, ['Battery low', ...csv(10, 3, 3), 'Battery low'])
+    expect(batch.count).toBe(3)
+    expect(state.channelCount).toBe(3)
+    expect(state.channelNames).toBeNull()
+    // One event per distinct header, not one per repeat.
+    expect(batch.events.filter((e) => e.name === 'layout_ignored')).toEqual([{ name: 'layout_ignored', atSample: 0, value: ['Battery', 'low'] }])
+  })
+
+  it('names unnamed channels from a later header of the same shape, and takes repeats silently', () => {
+    const state = createLinesParser()
+    decodeLines(state, csv(0, 10, 2))
+    const named = decodeLines(state, ['C3,C4', ...csv(10, 2, 2)])
+    expect(state.channelNames).toEqual(['C3', 'C4'])
+    expect(named.events).toEqual([{ name: 'header', atSample: 0, value: ['C3', 'C4'] }])
+    expect(decodeLines(state, ['C3,C4', ...csv(12, 2, 2)]).events).toEqual([])
+    // Renaming named channels is a layout change, not a repeat.
+    expect(decodeLines(state, ['O1,O2', ...csv(14, 1, 2)]).events.map((e) => e.name)).toEqual(['layout_ignored'])
+    expect(state.channelNames).toEqual(['C3', 'C4'])
+  })
+
+  it('switches when 8 lines in a row fit the new header, keeping those lines, in a batch of their own', () => {
+    const state = createLinesParser()
+    decodeLines(state, ['Fp1,Fp2', ...csv(0, 10, 2)])
+    const first = decodeLines(state, [...csv(10, 2, 2), 'C3,C4,Cz', ...csv(100, 9, 3)])
+    // The old-shape samples end this batch; the switch waits for the next call.
+    expect(first.channelCount).toBe(2)
+    expect(first.count).toBe(2)
+    const second = decodeLines(state, csv(109, 1, 3))
+    expect(second.channelCount).toBe(3)
+    expect(state.channelNames).toEqual(['C3', 'C4', 'Cz'])
+    expect(second.events.map((e) => e.name)).toEqual(['header', 'layout_changed'])
+    expect(rows(second).map((r) => Math.floor(r[0]))).toEqual([100, 101, 102, 103, 104, 105, 106, 107, 108, 109])
+  })
+
+  it('follows lines that agree with each other but with no header, as a header-less start', () => {
+    const state = createLinesParser()
+    decodeLines(state, ['Fp1,Fp2', ...csv(0, 10, 2)])
+    const batch = decodeLines(state, csv(50, 8, 4))
+    expect(batch.channelCount).toBe(4)
+    expect(batch.count).toBe(8)
+    expect(state.channelNames).toBeNull()
+    expect(batch.events.map((e) => e.name)).toContain('layout_changed')
+  })
+
+  it('reads only decimal numbers', () => {
+    const state = createLinesParser()
+    const batch = decodeLines(state, [...csv(0, 8, 2), '0x10,5', '0b1,2', 'Infinity,1', '1e3,-.5'])
+    expect(rows(batch).at(-1)).toEqual([1000, -0.5])
+    expect(batch.count).toBe(9)
+  })
+})

@@ -5,6 +5,7 @@ import type { DeviceConnectBody, devicePortListSchema, DeviceStatusResponse } fr
 import type { AuditCsvQuery, AuditPage } from '@shared/schemas/audit'
 import type { ExportLink, ExportQuery } from '@shared/schemas/export'
 import type { ParticipantCreate, ParticipantResponse, ParticipantUpdate } from '@shared/schemas/participants'
+import type { ImpedanceCheckRequest, ImpedanceCheckResponse, ImpedanceOverrideResponse } from '@shared/schemas/impedance'
 import type { sessionCreateSchema } from '@shared/schemas/sessions'
 import type { SyncStatus } from '@shared/schemas/sync'
 import type { z } from 'zod'
@@ -58,7 +59,10 @@ export const devicesApi = {
   ports: () => api.get<DevicePortList>('/devices/ports'),
   status: () => api.get<DeviceStatusResponse>('/devices/status'),
   connect: (body: DeviceConnectBody) => api.post<DeviceStatusResponse>('/devices/connect', body),
-  disconnect: () => api.post<DeviceStatusResponse>('/devices/disconnect', {})
+  disconnect: () => api.post<DeviceStatusResponse>('/devices/disconnect', {}),
+  checkImpedance: (body: ImpedanceCheckRequest) => api.post<ImpedanceCheckResponse>('/devices/impedance-check', body),
+  impedanceChecks: (sessionId: string) => api.get<{ data: ImpedanceCheckResponse[]; count: number }>('/devices/impedance-checks', { session_id: sessionId }),
+  overrideImpedance: (checkId: number) => api.post<ImpedanceOverrideResponse>(`/devices/impedance-checks/${checkId}/override`, {})
 }
 
 export const syncApi = {

@@ -1,5 +1,6 @@
 import { useState } from 'react'
-import { sessionsApi } from '../api/endpoints'
+import type { ImpedanceCheckResponse } from '@shared/schemas/impedance'
+import { devicesApi, sessionsApi } from '../api/endpoints'
 import { ApiError } from '../api/http'
 import type { Session, SessionStatus } from '../api/types'
 import { ConfirmDialog, ErrorNote } from './ui/ui'
@@ -32,6 +33,8 @@ const ACTIONS: Record<SessionStatus, Action[]> = {
 
 export function SessionActions({ session, onChanged }: { session: Pick<Session, 'id' | 'status'>; onChanged(session: Session): void }) {
   const [pending, setPending] = useState<Action | null>(null)
+  // Recording with bad electrodes asks first; going ahead is stored with the failed check.
+  const [gate, setGate] = useState<{ action: Action; check: ImpedanceCheckResponse } | null>(null)
   const [isBusy, setIsBusy] = useState(false)
   const [error, setError] = useState<Error | null>(null)
 
@@ -48,6 +51,33 @@ export function SessionActions({ session, onChanged }: { session: Pick<Session, 
     }
   }
 
+  const start = async (action: Action) => {
+    if (action.to === 'recording') {
+      const latest = await devicesApi.impedanceChecks(session.id).then(
+        (checks) => checks.data.at(-1) ?? null,
+        () => null
+      )
+      if (latest && !latest.passed) {
+        setGate({ action, check: latest })
+        return
+      }
+    }
+    await run(action)
+  }
+
+  const override = async () => {
+    const current = gate
+    setGate(null)
+    if (!current) return
+    try {
+      await devicesApi.overrideImpedance(current.check.id)
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new Error((err as Error).message))
+      return
+    }
+    await run(current.action)
+  }
+
   const actions = ACTIONS[session.status] ?? []
   return (
     <div className="session-actions">
@@ -57,13 +87,31 @@ export function SessionActions({ session, onChanged }: { session: Pick<Session, 
           type="button"
           className={`btn ${action.tone === 'primary' ? 'btn-primary' : action.tone === 'danger' ? 'btn-danger' : ''}`}
           disabled={isBusy}
-          onClick={() => (action.needsConfirm ? setPending(action) : void run(action))}
+          onClick={() => (action.needsConfirm ? setPending(action) : void start(action))}
           data-testid={`action-${action.to}`}
         >
           {action.label}
         </button>
       ))}
       <ErrorNote error={error} />
+      {gate && (
+        <ConfirmDialog
+          title={`${gate.action.label} with bad electrodes?`}
+          confirmLabel={`${gate.action.label} anyway`}
+          isDanger
+          onConfirm={() => void override()}
+          onCancel={() => setGate(null)}
+        >
+          <p data-testid="impedance-gate">
+            The last electrode check ({formatCheckTime(gate.check.t_ms)}) rated{' '}
+            {gate.check.electrodes
+              .filter((e) => e.rating === 'bad')
+              .map((e) => `${e.label} (${e.impedance_kohm} kΩ)`)
+              .join(', ')}{' '}
+            bad (at or above {gate.check.thresholds.acceptable_below_kohm} kΩ). Going ahead is recorded with the session.
+          </p>
+        </ConfirmDialog>
+      )}
       {pending && (
         <ConfirmDialog title={`${pending.label} this session?`} confirmLabel={pending.label} isDanger onConfirm={() => void run(pending)} onCancel={() => setPending(null)}>
           <p>{pending.to === 'completed' ? 'Recording ends and the session is closed. This cannot be undone.' : 'The session is marked as aborted. Data recorded so far is kept.'}</p>
@@ -71,4 +119,8 @@ export function SessionActions({ session, onChanged }: { session: Pick<Session, 
       )}
     </div>
   )
+}
+
+function formatCheckTime(tMs: number): string {
+  return new Date(tMs).toLocaleTimeString()
 }

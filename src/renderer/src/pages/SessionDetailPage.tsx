@@ -5,6 +5,7 @@ import type { SyncStatus } from '@shared/schemas/sync'
 import type { Alert } from '../api/types'
 import { useAuth } from '../auth/auth-context'
 import { ExportPanel } from '../components/ExportPanel'
+import { ImpedancePanel } from '../components/devices/ImpedancePanel'
 import { openParticipantScreen } from '../game/participant-screen'
 import { SessionActions } from '../components/SessionActions'
 import { ConfirmDialog, EmptyState, ErrorNote, Skeleton, StatusBadge, formatDuration, formatTime } from '../components/ui/ui'
@@ -124,6 +125,7 @@ export function SessionDetailPage({ sessionId }: { sessionId: string }) {
           {alerts.isLoading && !alerts.data ? <Skeleton lines={2} label="Loading alerts" /> : <AlertList alerts={alerts.data?.data ?? []} />}
         </section>
       </div>
+      {can('admin', 'researcher') && <ImpedancePanel sessionId={s.id} canCheck={s.status === 'planned' || s.status === 'paused'} />}
       <ExportPanel sessionId={s.id} hasSamples={s.counters.samples > 0} />
       {can('admin', 'researcher') && (
         <section className="panel danger-zone">

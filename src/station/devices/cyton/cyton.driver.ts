@@ -13,6 +13,16 @@ export const CYTON_STOP_STREAM = 's'
  */
 export const CYTON_CHANNEL_DEFAULTS = 'd'
 
+/** Channel characters of `z` and `x` commands: 1-8 on the Cyton, Q-I for the Daisy's 9-16. */
+export const CYTON_CHANNEL_CHARS = '12345678QWERTYUI'
+
+/** `z CH P N Z`: lead-off current on the P and/or N input of a channel (firmware v2+). */
+export function cytonLeadOffCommand(channel: number, pin: 'n' | 'p', isOn: boolean): string {
+  const p = isOn && pin === 'p' ? '1' : '0'
+  const n = isOn && pin === 'n' ? '1' : '0'
+  return `z${CYTON_CHANNEL_CHARS[channel]}${p}${n}Z`
+}
+
 export function createCytonProtocol(daisy: boolean): SerialProtocol {
   const kind = daisy ? 'cyton-daisy' : 'cyton'
   const descriptor = serialHeadsetDescriptor(kind)
@@ -24,6 +34,9 @@ export function createCytonProtocol(daisy: boolean): SerialProtocol {
     counterModulus: parser.counterModulus,
     startCommand: CYTON_CHANNEL_DEFAULTS + CYTON_START_STREAM,
     stopCommand: CYTON_STOP_STREAM,
+    // Firmware startADS() sets the sample counter to 0 on every 'b'.
+    restartsCounterOnStart: true,
+    leadOffCommand: cytonLeadOffCommand,
     // The dongle answers even when the board is off or on another radio channel.
     silenceHint: 'is the board switched on, charged, and paired with this dongle?',
     decode: (chunks) => decodeCyton(parser, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks as Buffer[])),

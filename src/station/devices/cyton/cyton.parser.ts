@@ -5,6 +5,10 @@
  * 6 aux bytes, footer 0xC0..0xC6. A packet is accepted when header and footer line up and the next
  * header follows, so neither a stray 0xA0 inside channel data nor a truncated packet whose "footer"
  * happens to land on a 0xCx byte is taken as a packet. Resync costs at most the packet that was cut.
+ * Right after a resync (or at the start) that is not enough: garbage whose 0xA0 lines up with a 0xCx
+ * and a 0xA0 in the aux bytes of the real packets after it passes both checks. There a packet must
+ * also continue the counter (last + 1), or be followed by a second packet that does. A phantom then
+ * passes only if a garbage byte happens to equal the counter that follows (1 in 256).
  *
  * Daisy: packets alternate boards. Even counters carry the Daisy's channels 9-16, the following odd
  * counter the Cyton's 1-8; one 16-channel row is emitted per pair (125 Hz), counter = even >> 1.
@@ -52,6 +56,8 @@ export interface CytonParserState {
    * text answers ("updating channel settings to default$$$" after 'd'), not parse errors.
    */
   hasLocked: boolean
+  /** Counter byte of the last accepted packet (-1 after a reset): confirms candidates after a resync. */
+  lastCounter: number
   /** Daisy: counter and µV of the even (Daisy-board) packet waiting for its odd partner. */
   pendingCounter: number
   readonly pendingUv: Float32Array
@@ -74,6 +80,7 @@ export function createCytonParser(options: CytonParserOptions = {}): CytonParser
     carryLength: 0,
     isLocked: false,
     hasLocked: false,
+    lastCounter: -1,
     pendingCounter: -1,
     pendingUv: new Float32Array(8),
     orphanPackets: 0,
@@ -91,8 +98,12 @@ export function resetCytonParser(state: CytonParserState): void {
   state.carryLength = 0
   state.isLocked = false
   state.hasLocked = false
+  state.lastCounter = -1
   state.pendingCounter = -1
 }
+
+/** Most packets lost in a row that still confirm the very first packet of a stream. */
+const MAX_START_STEP = 8
 
 export function decodeCyton(state: CytonParserState, chunk: Uint8Array): DecodedBatch {
   const buf = joinCarry(state.carry, state.carryLength, chunk)
@@ -120,10 +131,24 @@ export function decodeCyton(state: CytonParserState, chunk: Uint8Array): Decoded
         i = skipToHeader(state, buf, i)
         continue
       }
+      const counter = buf[i + 1]
+      if (!state.isLocked && (state.lastCounter < 0 || counter !== ((state.lastCounter + 1) & 0xff))) {
+        // Not the packet the counter expects (or no counter yet): believe it only when the next
+        // packet has its header and footer and continues its counter (at the very start, within a
+        // few lost packets); wait for its bytes if they are not here yet.
+        const next = i + CYTON_PACKET_BYTES
+        if (next + CYTON_PACKET_BYTES > n) break
+        const step = (buf[next + 1] - counter) & 0xff
+        const isConfirmed = buf[next] === CYTON_HEADER && isFooter(buf[next + 32]) && (state.lastCounter < 0 ? step <= MAX_START_STEP : step === 1)
+        if (!isConfirmed) {
+          i = skipToHeader(state, buf, i)
+          continue
+        }
+      }
       state.isLocked = true
       state.hasLocked = true
+      state.lastCounter = counter
       stats.frames++
-      const counter = buf[i + 1]
       if (!state.daisy) {
         const base = count * channelCount
         for (let c = 0; c < 8; c++) {

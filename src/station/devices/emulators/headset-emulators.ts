@@ -4,6 +4,8 @@
  */
 import { HEADSETS, type EmulatedHeadsetKind } from '../../../shared/headsets'
 import { encodeCytonPacket, cytonScaleUv, CYTON_DEFAULT_GAIN } from '../cyton/cyton.parser'
+import { CYTON_CHANNEL_CHARS } from '../cyton/cyton.driver'
+import { LEAD_OFF_FREQUENCY_HZ, leadOffToneAmplitudeUv } from '../impedance/impedance'
 import { encodeThinkGearMetrics, encodeThinkGearRaw, THINKGEAR_RAW_UV_PER_COUNT } from '../thinkgear/thinkgear.parser'
 import { createSerialEmulator, type EmulatorFaults, type SerialEmulator } from './serial-emulator'
 import type { PtyPair } from './pty-pair'
@@ -36,11 +38,23 @@ export interface HeadsetEmulatorOptions extends EmulatorFaults {
 }
 
 /**
- * Cyton: waits for 'b', 250 packets/s, and answers 'd' in text as firmware v3 does. With `daisy`,
- * packets alternate boards (even = Daisy).
+ * Cyton: waits for 'b', 250 packets/s, and answers 'd' in text as firmware v3 does. Every 'b'
+ * restarts the sample counter at 0 (firmware `startADS`), while the signal follows the board's clock,
+ * so values tell the true position across a restart. With `daisy`, packets alternate boards (even
+ * counter = Daisy). `aux` fills the 6 aux bytes of every packet (accelerometer, markers).
  */
-export function createCytonEmulator(options: HeadsetEmulatorOptions & { daisy?: boolean }): SerialEmulator {
+/** Electrode impedances (kΩ) of the emulated Cyton's channels 1-16: one poor (ch 5) and one off the skin (ch 16). */
+export const EMULATED_ELECTRODE_KOHM: readonly number[] = [4.5, 7, 12, 5, 38, 8, 6, 9, 5.5, 6.5, 7.5, 8.5, 9.5, 3, 4, 250]
+
+export function createCytonEmulator(
+  options: HeadsetEmulatorOptions & { daisy?: boolean; aux?: readonly number[]; electrodeKohm?: readonly number[] }
+): SerialEmulator {
   const counts = new Float64Array(8)
+  const electrodeKohm = options.electrodeKohm ?? EMULATED_ELECTRODE_KOHM
+  // Lead-off current per channel, as the ADS1299 has it after `z CH P N Z`: bit 0 = P, bit 1 = N.
+  const leadOff = new Uint8Array(16)
+  let pending = ''
+  const rowRateHz = options.daisy ? 125 : 250
   return createSerialEmulator({
     ...options,
     frameRateHz: 250,
@@ -48,11 +62,28 @@ export function createCytonEmulator(options: HeadsetEmulatorOptions & { daisy?: 
     startCommand: 'b',
     stopCommand: 's',
     replies: { d: 'updating channel settings to default$$$' },
-    encodeFrame(index) {
-      const row = options.daisy ? index >> 1 : index
-      const channelBase = options.daisy && index % 2 === 0 ? 8 : 0
-      for (let c = 0; c < 8; c++) counts[c] = emulatedCytonCounts(row, channelBase + c)
-      return encodeCytonPacket({ counter: index & 0xff, counts })
+    onCommand(text) {
+      pending = (pending + text).slice(-16)
+      for (let match = /z(.)([01])([01])Z/.exec(pending); match; match = /z(.)([01])([01])Z/.exec(pending)) {
+        const channel = CYTON_CHANNEL_CHARS.indexOf(match[1])
+        if (channel >= 0) leadOff[channel] = (match[2] === '1' ? 1 : 0) | (match[3] === '1' ? 2 : 0)
+        pending = pending.slice(match.index + match[0].length)
+      }
+    },
+    encodeFrame(index, counter) {
+      // Daisy: a pair is (even counter = Daisy 9-16, odd = Cyton 1-8) and shares one row.
+      const row = options.daisy ? (index - (counter & 1)) >> 1 : index
+      const channelBase = options.daisy && counter % 2 === 0 ? 8 : 0
+      const scale = cytonScaleUv(CYTON_DEFAULT_GAIN)
+      for (let c = 0; c < 8; c++) {
+        counts[c] = emulatedCytonCounts(row, channelBase + c)
+        if (leadOff[channelBase + c]) {
+          // The 6 nA test current through electrode + 2.2 kΩ: a 31.25 Hz tone of Z·I.
+          const amplitudeUv = leadOffToneAmplitudeUv((electrodeKohm[channelBase + c] ?? 10) * 1000)
+          counts[c] += Math.round((amplitudeUv / scale) * Math.sin((2 * Math.PI * LEAD_OFF_FREQUENCY_HZ * row) / rowRateHz))
+        }
+      }
+      return encodeCytonPacket({ counter: counter & 0xff, counts, aux: options.aux })
     }
   })
 }
@@ -85,6 +116,12 @@ export interface LinesEmulatorOptions extends HeadsetEmulatorOptions {
   sampleRateHz?: number
   /** Repeat the header every this many seconds, as docs/devices.md recommends (default 1; 0 = only on open). */
   headerEverySeconds?: number
+  /** Send no header at all (a bare sketch). */
+  isHeaderless?: boolean
+  /** A text line to print before sample `index` (a sketch's status message), or null. */
+  extraLine?(index: number): string | null
+  /** A status line printed first in the burst after every `everyLines` samples (so a host reads it first). */
+  statusLine?: { text: string; everyLines: number }
 }
 
 /** An Arduino-style sketch: prints a header on (re)connect, then one line per sample. */
@@ -103,11 +140,18 @@ export function createLinesEmulator(options: LinesEmulatorOptions): SerialEmulat
     ...options,
     frameRateHz: rate,
     baudRate: HEADSETS.lines.baudRate,
-    preamble: () => encoder.encode(header()),
+    preamble: () => (options.isHeaderless ? null : encoder.encode(header())),
+    atBurstStart(first, end) {
+      const status = options.statusLine
+      if (!status || first === 0 || Math.floor((end - 1) / status.everyLines) === Math.floor((first - 1) / status.everyLines)) return null
+      return encoder.encode(status.text + eol)
+    },
     encodeFrame(index) {
       const values = names.map((_, c) => emulatedLineUv(index, c))
-      const line = format === 'json' ? JSON.stringify(withCounter ? { seq: index, values } : { values }) + eol : `${withCounter ? `${index % 256},` : ''}${values.join(',')}${eol}`
-      return encoder.encode(headerEvery > 0 && index % headerEvery === 0 && index > 0 ? header() + line : line)
+      const extra = options.extraLine?.(index)
+      let line = format === 'json' ? JSON.stringify(withCounter ? { seq: index, values } : { values }) + eol : `${withCounter ? `${index % 256},` : ''}${values.join(',')}${eol}`
+      if (extra !== null && extra !== undefined) line = extra + eol + line
+      return encoder.encode(!options.isHeaderless && headerEvery > 0 && index % headerEvery === 0 && index > 0 ? header() + line : line)
     }
   })
 }

@@ -1,7 +1,9 @@
 /**
  * The device side of a pty pair: writes protocol frames in real time, in bursts (like the FTDI
- * latency timer), with seeded drops and garbage, and can be unplugged and replugged. The board keeps
- * its own clock while unplugged, so frames due meanwhile are lost, as with a real headset.
+ * latency timer), with seeded drops, garbage and corrupted frames, and can be unplugged and
+ * replugged. The board keeps its own clock while unplugged, so frames due meanwhile are lost, as with
+ * a real headset. Like the Cyton firmware, a start command restarts the stream and its sample counter
+ * at 0 every time it arrives; the frame index (the signal) keeps running on the board's clock.
  */
 import { SerialPort } from 'serialport'
 import type { PtyPair } from './pty-pair'
@@ -12,19 +14,32 @@ export interface EmulatorFaults {
   dropProbability?: number
   /** Probability per burst of a run of 1-40 random bytes before it (default 0). */
   garbageProbability?: number
+  /** Probability that a frame's last byte (footer, checksum, newline) is corrupted (default 0). */
+  corruptProbability?: number
+  /** Which frames may be corrupted (default all). */
+  isCorruptible?(index: number): boolean
+  /** Bytes to send right before frame `index` (a crafted fault), or null. */
+  injectBefore?(index: number): Uint8Array | null
+  /** Bytes to send at the start of the burst of frames [first, end) (what a host reads first), or null. */
+  atBurstStart?(first: number, end: number): Uint8Array | null
   seed?: number
 }
 
 export interface SerialEmulatorOptions extends EmulatorFaults {
   pair: PtyPair
   frameRateHz: number
-  /** Encodes frame number `index` (0, 1, 2... in device time). */
-  encodeFrame(index: number): Uint8Array
+  /**
+   * Encodes frame number `index` (0, 1, 2... in device time, from the first start) whose counter is
+   * `counter` (frames since the last start command; equal to `index` without a start command).
+   */
+  encodeFrame(index: number, counter: number): Uint8Array
   /** Bytes written whenever the device end is (re)opened, e.g. a line-protocol header. */
   preamble?(): Uint8Array | null
   /** Streams only after receiving this command byte (Cyton 'b'); 'stopCommand' pauses it. */
   startCommand?: string
   stopCommand?: string
+  /** Every command text the powered-on device receives (multi-byte commands such as Cyton `z1 0 1Z`). */
+  onCommand?(text: string): void
   /** Text the device answers to a command byte (Cyton 'd' → "updating channel settings to default$$$"). */
   replies?: Readonly<Record<string, string>>
   /** Frames per write (default: what accumulates in 16 ms). */
@@ -36,14 +51,21 @@ export interface SerialEmulator {
   readonly framesDue: number
   readonly framesSent: number
   readonly framesDropped: number
+  readonly framesCorrupted: number
   readonly isStreaming: boolean
   /** Every command byte the host sent, in order. */
   readonly commands: string
+  /** When each start command arrived (performance.now() ms). */
+  readonly startTimesMs: readonly number[]
   start(): Promise<void>
   /** Kills the cable for `downMs`, then recreates it at the same paths. */
   unplug(downMs: number): Promise<void>
   /** Goes silent for `ms` with the port still open (a radio dropout); frames due meanwhile are lost. */
   pause(ms: number): Promise<void>
+  /** Switches the board off (the dongle stays): no frames, no answers, streaming forgotten. */
+  powerOff(): void
+  /** Switches it on: it streams again after the next start command (at once without one). */
+  powerOn(): void
   stop(): Promise<void>
 }
 
@@ -53,11 +75,16 @@ export function createSerialEmulator(options: SerialEmulatorOptions): SerialEmul
   let port: SerialPort | null = null
   let timer: NodeJS.Timeout | null = null
   let isStreaming = !options.startCommand
-  let streamStartMs = 0
+  let isPoweredOn = true
+  /** Device time zero: the first start (or start() without a start command). */
+  let clockStartMs: number | null = null
+  let streamFirstFrame = 0
   let nextFrame = 0
   let framesSent = 0
   let framesDropped = 0
+  let framesCorrupted = 0
   let commands = ''
+  const startTimesMs: number[] = []
   let pausedUntilMs = 0
 
   async function openDevice(): Promise<void> {
@@ -66,15 +93,22 @@ export function createSerialEmulator(options: SerialEmulatorOptions): SerialEmul
     p.on('error', () => {})
     p.on('data', (data: Buffer) => {
       const text = data.toString('latin1')
+      // The dongle takes every byte; a board that is off acts on none.
       commands += text
+      if (!isPoweredOn) return
+      options.onCommand?.(text)
       for (const char of text) {
         const reply = options.replies?.[char]
         if (reply) p.write(Buffer.from(reply, 'latin1'))
       }
-      if (options.startCommand && text.includes(options.startCommand) && !isStreaming) {
+      if (options.startCommand && text.includes(options.startCommand)) {
+        // The firmware (re)starts the stream with its counter at 0, streaming or not.
+        const now = performance.now()
+        startTimesMs.push(now)
+        if (clockStartMs === null) clockStartMs = now
         isStreaming = true
-        streamStartMs = performance.now()
-        nextFrame = 0
+        nextFrame = due()
+        streamFirstFrame = nextFrame
       }
       if (options.stopCommand && text.includes(options.stopCommand)) isStreaming = false
     })
@@ -91,11 +125,11 @@ export function createSerialEmulator(options: SerialEmulatorOptions): SerialEmul
   }
 
   function due(): number {
-    return Math.floor(((performance.now() - streamStartMs) * options.frameRateHz) / 1000)
+    return clockStartMs === null ? 0 : Math.floor(((performance.now() - clockStartMs) * options.frameRateHz) / 1000)
   }
 
   function tick(): void {
-    if (!isStreaming) return
+    if (!isStreaming || !isPoweredOn) return
     const until = due()
     if (until <= nextFrame) return
     if (!port || performance.now() < pausedUntilMs) {
@@ -105,17 +139,27 @@ export function createSerialEmulator(options: SerialEmulatorOptions): SerialEmul
       return
     }
     const parts: Uint8Array[] = []
+    const lead = options.atBurstStart?.(nextFrame, until)
+    if (lead) parts.push(lead)
     if (options.garbageProbability && random() < options.garbageProbability) {
       const junk = new Uint8Array(1 + Math.floor(random() * 40))
       for (let k = 0; k < junk.length; k++) junk[k] = Math.floor(random() * 256)
       parts.push(junk)
     }
     for (; nextFrame < until; nextFrame++) {
+      const injected = options.injectBefore?.(nextFrame)
+      if (injected) parts.push(injected)
       if (options.dropProbability && random() < options.dropProbability) {
         framesDropped++
         continue
       }
-      parts.push(options.encodeFrame(nextFrame))
+      let frame = options.encodeFrame(nextFrame, nextFrame - streamFirstFrame)
+      if (options.corruptProbability && (options.isCorruptible?.(nextFrame) ?? true) && random() < options.corruptProbability) {
+        frame = Uint8Array.from(frame)
+        frame[frame.length - 1] ^= 0x20
+        framesCorrupted++
+      }
+      parts.push(frame)
       framesSent++
     }
     if (parts.length > 0) port.write(Buffer.concat(parts))
@@ -131,14 +175,20 @@ export function createSerialEmulator(options: SerialEmulatorOptions): SerialEmul
     get framesDropped() {
       return framesDropped
     },
+    get framesCorrupted() {
+      return framesCorrupted
+    },
     get isStreaming() {
       return isStreaming
     },
     get commands() {
       return commands
     },
+    get startTimesMs() {
+      return startTimesMs
+    },
     async start() {
-      streamStartMs = performance.now()
+      if (!options.startCommand) clockStartMs = performance.now()
       await openDevice()
       timer = setInterval(tick, burstMs)
     },
@@ -152,6 +202,18 @@ export function createSerialEmulator(options: SerialEmulatorOptions): SerialEmul
     async pause(ms) {
       pausedUntilMs = performance.now() + ms
       await new Promise((r) => setTimeout(r, ms))
+    },
+    powerOff() {
+      isPoweredOn = false
+      if (options.startCommand) isStreaming = false
+    },
+    powerOn() {
+      isPoweredOn = true
+      if (!options.startCommand) {
+        nextFrame = due()
+        streamFirstFrame = nextFrame
+        isStreaming = true
+      }
     },
     async stop() {
       if (timer) clearInterval(timer)

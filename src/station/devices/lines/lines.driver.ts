@@ -30,19 +30,23 @@ export function createLinesProtocol(): SerialProtocol {
     },
     reset: () => {
       isFirstLineSuspect = true
-      // A replugged board re-sends its header; until then keep the layout we know.
+      // A replugged board re-sends its header; until then keep the layout we know. A reopen is not a
+      // stream start: a text line read first must not become the header (it did, for good).
       const known = parser
       parser = createLinesParser()
       parser.channelCount = known.channelCount
       parser.channelNames = known.channelNames
       parser.hasCounter = known.hasCounter
+      parser.isLayoutKnown = known.isLayoutKnown
+      parser.hasSamples = known.hasSamples
+      parser.isNamedByHeader = known.isNamedByHeader
       parser.sampleRateHz = known.sampleRateHz
       parser.fullScaleUv = known.fullScaleUv
       parser.stats = known.stats
     },
     parserStats: () => ({ ...parser.stats }),
     applyEvents: (events) => {
-      if (!events.some((e) => e.name === 'header' || e.name === 'settings')) return false
+      if (!events.some((e) => e.name === 'header' || e.name === 'settings' || e.name === 'layout_changed')) return false
       const names = parser.channelNames ?? STANDARD_CHANNEL_NAMES.slice(0, parser.channelCount).concat()
       while (names.length < parser.channelCount) names.push(`ch${names.length + 1}`)
       const sampleRateHz = parser.sampleRateHz ?? descriptor.sampleRateHz

@@ -10,6 +10,14 @@
  *   JSON lines:        `{"seq": 17, "values": [12.5, -3.1]}` (seq optional),
  *                      header `{"channels": ["Fp1","Fp2"], "sampleRateHz": 256}`
  *   comments:          `# sample_rate_hz=256 full_scale_uv=1650`
+ *   numbers:           decimal only (`12.5`, `-3e2`); `0x10`, `0b1`, `Infinity` are not µV values
+ *
+ * A header is taken as the layout only at stream start, before the first sample. Later, a header
+ * that repeats the layout (or names its channels for the first time) is fine; any other header is a
+ * `layout_ignored` event and changes nothing, so one status line (`Battery low`) cannot take the
+ * stream down. The layout does change when data proves it: COUNTER_PROBE_LINES consecutive lines that
+ * do not fit the layout in use but fit that header (or, with no such header, one another) switch the
+ * stream to them, as a `layout_changed` event, and those lines are kept.
  *
  * The full contract is in docs/devices.md.
  */
@@ -34,11 +42,48 @@ export interface LinesParserState {
   /** Set from a header or comment; null keeps the configured default. */
   sampleRateHz: number | null
   fullScaleUv: number | null
+  /** A sample has been accepted: headers no longer set the layout on their own. */
+  hasSamples: boolean
+  /** The channel names came from a header (not defaults). */
+  isNamedByHeader: boolean
+  /** The last header that did not fit the layout in use. */
+  candidate: LinesHeader | null
+  /** Consecutive data lines that do not fit the layout in use (fields as parsed). */
+  misfits: number[][]
+  /** Lines left for the next call when a layout switch had to start a new batch. */
+  deferred: string[]
   stats: ParserStats
 }
 
+export interface LinesHeader {
+  names: string[]
+  hasCounter: boolean
+  sampleRateHz?: number
+}
+
 export function createLinesParser(): LinesParserState {
-  return { channelCount: 0, channelNames: null, hasCounter: false, isLayoutKnown: false, probe: [], sampleRateHz: null, fullScaleUv: null, stats: emptyParserStats() }
+  return {
+    channelCount: 0,
+    channelNames: null,
+    hasCounter: false,
+    isLayoutKnown: false,
+    probe: [],
+    sampleRateHz: null,
+    fullScaleUv: null,
+    hasSamples: false,
+    isNamedByHeader: false,
+    candidate: null,
+    misfits: [],
+    deferred: [],
+    stats: emptyParserStats()
+  }
+}
+
+/** A plain decimal number: what a sketch's print() writes. Number() would also take 0x10, 0b1, Infinity. */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
+
+function toDecimal(field: string): number {
+  return DECIMAL.test(field) ? Number(field) : NaN
 }
 
 type Parsed =
@@ -55,7 +100,7 @@ function parseLine(raw: string): Parsed {
   if (line.startsWith('{')) return parseJson(line)
   const fields = line.split(SEPARATOR).filter((f) => f !== '')
   if (fields.length === 0 || fields.length > MAX_CHANNELS + 1) return { type: 'bad' }
-  const numbers = fields.map(Number)
+  const numbers = fields.map(toDecimal)
   const numericCount = numbers.filter((v) => Number.isFinite(v)).length
   if (numericCount === fields.length) return { type: 'sample', counter: null, values: numbers, isJson: false }
   if (numericCount === 0 && fields.every((f) => /^[A-Za-z_][\w.-]*$/.test(f))) {
@@ -104,16 +149,19 @@ function parseJson(line: string): Parsed {
 }
 
 /**
- * Decodes a batch of lines. A header that changes the channel layout is reported as a `header`
- * event before the samples that follow it; a data line that does not fit the layout is a bad frame.
+ * Decodes a batch of lines. A header that sets or changes the channel layout is reported as a
+ * `header` event before the samples that follow it; a data line that does not fit the layout is a
+ * bad frame (or, with others like it, evidence of a new layout; see the file comment).
  */
-export function decodeLines(state: LinesParserState, lines: readonly string[]): DecodedBatch {
+export function decodeLines(state: LinesParserState, input: readonly string[]): DecodedBatch {
   const events: DecodedEvent[] = []
   const rows: number[][] = []
   const counters: number[] = []
   let anyCounter = false
-  for (const raw of lines) {
-    const parsed = parseLine(raw)
+  const lines = state.deferred.length > 0 ? state.deferred.concat(input) : input
+  state.deferred = []
+  for (let index = 0; index < lines.length; index++) {
+    const parsed = parseLine(lines[index])
     switch (parsed.type) {
       case 'empty':
         break
@@ -128,26 +176,7 @@ export function decodeLines(state: LinesParserState, lines: readonly string[]): 
         break
       case 'header':
         state.stats.frames++
-        if (state.probe.length > 0) {
-          // A header settles the layout: replay the lines held for the counter probe under it.
-          const held = state.probe
-          state.probe = []
-          state.isLayoutKnown = true
-          state.hasCounter = parsed.hasCounter
-          state.channelCount = parsed.names.length
-          for (const values of held) accept(values)
-        }
-        if (rows.length > 0 && parsed.names.length !== state.channelCount) {
-          // A new layout mid-batch: keep this batch one shape by dropping the header's effect on it.
-          state.stats.badFrames++
-          break
-        }
-        state.channelCount = parsed.names.length
-        state.channelNames = parsed.names
-        state.hasCounter = parsed.hasCounter
-        state.isLayoutKnown = true
-        if (parsed.sampleRateHz) state.sampleRateHz = parsed.sampleRateHz
-        events.push({ name: 'header', atSample: rows.length, value: parsed.names })
+        onHeader(parsed)
         break
       case 'sample': {
         if (parsed.isJson) {
@@ -155,7 +184,7 @@ export function decodeLines(state: LinesParserState, lines: readonly string[]): 
             state.isLayoutKnown = true
             state.hasCounter = false
           }
-          accept(parsed.values, parsed.counter)
+          if (!accept(parsed.values, parsed.counter) && onMisfit(parsed.values, index)) return finish()
           break
         }
         if (!state.isLayoutKnown) {
@@ -163,10 +192,94 @@ export function decodeLines(state: LinesParserState, lines: readonly string[]): 
           if (state.probe.length >= COUNTER_PROBE_LINES) settleProbe()
           break
         }
-        accept(parsed.values)
+        if (!accept(parsed.values) && onMisfit(parsed.values, index)) return finish()
         break
       }
     }
+  }
+  return finish()
+
+  function onHeader(header: LinesHeader): void {
+    if (!state.hasSamples) {
+      applyHeader(header)
+      return
+    }
+    const isSameShape = header.names.length === state.channelCount && header.hasCounter === state.hasCounter
+    if (isSameShape && (!state.isNamedByHeader || sameNames(header.names, state.channelNames))) {
+      // A repeat, or names for channels that had none: the samples keep their shape.
+      if (!sameNames(header.names, state.channelNames)) {
+        state.channelNames = header.names
+        state.isNamedByHeader = true
+        events.push({ name: 'header', atSample: rows.length, value: header.names })
+      }
+      state.candidate = null
+      return
+    }
+    if (state.candidate && sameNames(state.candidate.names, header.names) && state.candidate.hasCounter === header.hasCounter) return
+    state.candidate = header
+    events.push({ name: 'layout_ignored', atSample: rows.length, value: header.names })
+  }
+
+  function applyHeader(header: LinesHeader): void {
+    if (state.probe.length > 0) {
+      // A header settles the layout: replay the lines held for the counter probe under it.
+      const held = state.probe
+      state.probe = []
+      state.isLayoutKnown = true
+      state.hasCounter = header.hasCounter
+      state.channelCount = header.names.length
+      for (const values of held) accept(values)
+    }
+    state.channelCount = header.names.length
+    state.channelNames = header.names
+    state.hasCounter = header.hasCounter
+    state.isLayoutKnown = true
+    state.isNamedByHeader = true
+    state.candidate = null
+    if (header.sampleRateHz) state.sampleRateHz = header.sampleRateHz
+    events.push({ name: 'header', atSample: rows.length, value: header.names })
+  }
+
+  /**
+   * A line that fits neither the layout: hold it with the others like it. Returns true when a switch
+   * is due but this batch already has samples of the old shape: the caller ends the batch here and
+   * the switch happens at the start of the next one.
+   */
+  function onMisfit(values: number[], index: number): boolean {
+    const misfits = state.misfits
+    if (misfits.length > 0 && misfits[0].length !== values.length) {
+      state.stats.badFrames += misfits.length
+      misfits.length = 0
+    }
+    misfits.push(values)
+    if (misfits.length < COUNTER_PROBE_LINES) return false
+    if (rows.length > 0) {
+      misfits.pop()
+      state.deferred = lines.slice(index)
+      return true
+    }
+    const held = misfits.splice(0)
+    const candidate = state.candidate
+    const fitsCandidate = candidate !== null && held[0].length === candidate.names.length + (candidate.hasCounter ? 1 : 0)
+    state.hasSamples = false
+    if (fitsCandidate) {
+      applyHeader(candidate)
+    } else {
+      // The lines agree with each other, not with any header: probe them like a header-less start.
+      state.isLayoutKnown = false
+      state.channelNames = null
+      state.isNamedByHeader = false
+      state.channelCount = 0
+      state.candidate = null
+    }
+    events.push({ name: 'layout_changed', atSample: rows.length, value: state.channelNames ?? [] })
+    if (fitsCandidate) {
+      for (const v of held) accept(v)
+    } else {
+      state.probe = held
+      settleProbe()
+    }
+    return false
   }
 
   function settleProbe(): void {
@@ -177,15 +290,13 @@ export function decodeLines(state: LinesParserState, lines: readonly string[]): 
     for (const values of held) accept(values)
   }
 
-  function accept(raw: number[], jsonCounter: number | null = null): void {
+  /** Takes a data line in the current layout; false (nothing counted) when it does not fit. */
+  function accept(raw: number[], jsonCounter: number | null = null): boolean {
     let counter = jsonCounter
     let values = raw
     if (state.hasCounter) {
       const first = values[0]
-      if (!Number.isInteger(first) || first < 0) {
-        state.stats.badFrames++
-        return
-      }
+      if (!Number.isInteger(first) || first < 0) return false
       counter = first
       values = values.slice(1)
     }
@@ -193,20 +304,30 @@ export function decodeLines(state: LinesParserState, lines: readonly string[]): 
       state.channelCount = values.length
       events.push({ name: 'header', atSample: rows.length, value: [] })
     }
-    if (values.length !== state.channelCount) {
-      state.stats.badFrames++
-      return
+    if (values.length !== state.channelCount) return false
+    if (state.misfits.length > 0) {
+      // Lines that fit again: the misfits were noise after all.
+      state.stats.badFrames += state.misfits.length
+      state.misfits.length = 0
     }
     state.stats.frames++
+    state.hasSamples = true
     rows.push(values)
     counters.push(counter ?? -1)
     if (counter !== null) anyCounter = true
+    return true
   }
 
-  const channelCount = state.channelCount
-  const samplesUv = new Float32Array(rows.length * channelCount)
-  for (let r = 0; r < rows.length; r++) samplesUv.set(rows[r], r * channelCount)
-  // Counters only count when every sample of the batch has one; mixed batches fall back to time.
-  const hasCounters = anyCounter && counters.every((c) => c >= 0)
-  return { count: rows.length, channelCount, samplesUv, counters: hasCounters ? Int32Array.from(counters) : null, events }
+  function finish(): DecodedBatch {
+    const channelCount = state.channelCount
+    const samplesUv = new Float32Array(rows.length * channelCount)
+    for (let r = 0; r < rows.length; r++) samplesUv.set(rows[r], r * channelCount)
+    // Counters only count when every sample of the batch has one; mixed batches fall back to time.
+    const hasCounters = anyCounter && counters.every((c) => c >= 0)
+    return { count: rows.length, channelCount, samplesUv, counters: hasCounters ? Int32Array.from(counters) : null, events }
+  }
+}
+
+function sameNames(a: readonly string[], b: readonly string[] | null): boolean {
+  return b !== null && a.length === b.length && a.every((name, k) => name === b[k])
 }

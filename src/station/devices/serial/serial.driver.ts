@@ -3,19 +3,25 @@
  * A `SerialProtocol` supplies the pure parser and the model facts; this class owns the port, the
  * timeline (sequence, gaps, drift-corrected stamps), the no-data watchdog and reconnecting.
  *
- * Unplugging (port error/close) or silence longer than `stallTimeoutMs` moves to `reconnecting`;
- * the same path is reopened with exponential backoff (or, if the adapter came back under another
- * name, the port with its USB serial number) and the stream resumes with the same sequence, the
- * lost stretch reported as a `gap`. Nothing throws out once connected.
+ * Only decoded samples make a device `streaming`. Unplugging (port error/close) moves to
+ * `reconnecting`: the same path is reopened with exponential backoff (or, if the adapter came back
+ * under another name, the port with its USB serial number) and the stream resumes with the same
+ * sequence, the lost stretch reported as a `gap`. Silence with the port still open (a board switched
+ * off behind its dongle, out of radio range) is `no_data`, not a lost port: the port stays open so no
+ * buffered byte is thrown away, the start command is re-sent with growing back-off, and the episode
+ * is one `no_data` event and one `data_resumed`. Silence is judged only while the event loop runs: a
+ * stalled loop has not read what is waiting in the port yet. Nothing throws out once connected.
  */
 import { EventEmitter } from 'node:events'
+import { stat } from 'node:fs/promises'
 import type { Transform } from 'node:stream'
 import { SerialPort } from 'serialport'
 import type { Clock } from '../../clock'
 import { VigilError, isVigilError } from '../../../shared/errors'
 import { parseErrorCount, type DecodedBatch, type DecodedEvent, type ParserStats } from '../protocol'
 import { createStreamTimeline, type StreamTimeline } from '../timing/stream-timeline'
-import { emptyStats, type DeviceEvent, type DeviceState, type DriverStats, type HeadsetDescriptor, type HeadsetDriver, type HeadsetDriverEvents, type SampleBlock } from '../types'
+import { emptyStats, type DeviceEvent, type DeviceState, type DriverStats, type HeadsetDescriptor, type HeadsetDriver, type HeadsetDriverEvents, type ImpedanceCheckOptions, type SampleBlock } from '../types'
+import { DEFAULT_IMPEDANCE_THRESHOLDS, leadOffImpedanceOhm, rateImpedance, summarise, type ElectrodeImpedance, type ImpedanceMeasurement } from '../impedance/impedance'
 import type { SerialHeadsetKind } from '../../../shared/headsets'
 import { findPortFor, findReplacementPort, identityOf, listSerialPorts, type PortIdentity } from './port-discovery'
 
@@ -41,6 +47,12 @@ export interface SerialProtocol {
   parserStats(): ParserStats
   /** Applies in-band metadata (a line-protocol header); returns true when the descriptor changed. */
   applyEvents?(events: DecodedEvent[]): boolean
+  /** The parser's counters are its own count of samples seen and lost (see `TimelineOptions`). */
+  readonly isCounterVirtual?: boolean
+  /** The start command restarts the device's sample counter (Cyton firmware: 0 on every `b`). */
+  readonly restartsCounterOnStart?: boolean
+  /** The command that switches a channel's lead-off current on or off (Cyton: `z CH P N Z`). */
+  leadOffCommand?(channel: number, pin: 'n' | 'p', isOn: boolean): string
 }
 
 export interface SerialDriverOptions {
@@ -48,16 +60,22 @@ export interface SerialDriverOptions {
   /** Port path; when missing, the one port whose USB ids match the kind is used. */
   path?: string
   baudRate?: number
-  /** No bytes for this long while streaming counts as a lost port (default 2000 ms). */
+  /** No samples for this long (while the event loop runs) makes an open port `no_data` (default 2000 ms). */
   stallTimeoutMs?: number
   reconnectInitialDelayMs?: number
   reconnectMaxDelayMs?: number
+  /** First re-send of the start command in `no_data`, doubling up to the maximum (defaults 1 s, 30 s). */
+  noDataRetryInitialMs?: number
+  noDataRetryMaxMs?: number
 }
 
 const PARSE_ERROR_REPORT_MS = 1000
 /** Like LabRecorder's clock-offset chunks: often enough to correct stamps afterwards, rare enough to be free. */
 const CLOCK_REPORT_MS = 10_000
 const CLOSE_STEP_TIMEOUT_MS = 1000
+const WATCHDOG_MS = 250
+/** A watchdog tick this much later than due means the event loop itself stalled. */
+const LOOP_STALL_MS = 250
 
 export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> implements HeadsetDriver {
   private currentState: DeviceState = 'disconnected'
@@ -70,7 +88,15 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
   private wallOffsetMs = 0
   private chunks: Array<Buffer | string> = []
   private isFlushScheduled = false
-  private lastDataMonoMs = 0
+  /** Silence is counted from here: the last samples, the (re)open, or the end of an event-loop stall. */
+  private aliveMonoMs = 0
+  private lastBytesMonoMs = 0
+  private lastTickMonoMs = 0
+  private noDataSinceMonoMs = 0
+  private nextKickMonoMs = 0
+  private kickDelayMs = 0
+  /** Resolves connect() once the first samples arrive or the port is judged silent. */
+  private settleFirstData: (() => void) | null = null
   private lostAtMonoMs = 0
   private watchdog: NodeJS.Timeout | null = null
   private retryTimer: NodeJS.Timeout | null = null
@@ -122,8 +148,79 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     const port = this.port
     this.port = null
     this.setState('disconnected')
+    this.settleFirstData?.()
     if (port) await this.closePort(port, true)
     this.emitEvent('disconnected', {})
+  }
+
+  /**
+   * Switches each channel's lead-off current on in turn (N pin, P pin or both), measures the test
+   * tone for `measureSamples` after `settleSamples`, and switches it off again. Samples keep flowing
+   * to listeners meanwhile (they carry the tone: run it before recording or during a pause).
+   */
+  async measureImpedance(options: ImpedanceCheckOptions = {}): Promise<ImpedanceMeasurement> {
+    const command = this.protocol.leadOffCommand
+    if (!command) throw new VigilError('DEVICE_IMPEDANCE_UNSUPPORTED', `${this.descriptor.model} cannot measure electrode impedance`)
+    if (this.currentState !== 'streaming' || !this.port) throw new VigilError('DEVICE_NOT_CONNECTED', `The headset is ${this.currentState}, not streaming: no impedance check now`)
+    if (this.isMeasuringImpedance) throw new VigilError('DEVICE_NOT_CONNECTED', 'An impedance check is already running')
+    this.isMeasuringImpedance = true
+    const rate = this.descriptor.sampleRateHz
+    const settle = options.settleSamples ?? Math.round(rate / 4)
+    const measure = options.measureSamples ?? Math.round(rate)
+    const thresholds = options.thresholds ?? DEFAULT_IMPEDANCE_THRESHOLDS
+    const pins: Array<'n' | 'p'> = options.pins === 'both' ? ['n', 'p'] : [options.pins ?? 'n']
+    const electrodes: ElectrodeImpedance[] = []
+    try {
+      for (let channel = 0; channel < this.descriptor.channelNames.length; channel++) {
+        for (const pin of pins) {
+          this.writeCommand(command(channel, pin, true))
+          try {
+            const values = await this.collectChannel(channel, settle + measure)
+            const impedanceKohm = Math.round(leadOffImpedanceOhm(values.subarray(settle), rate) / 100) / 10
+            electrodes.push({ channel, label: this.descriptor.channelNames[channel], pin, impedanceKohm, rating: rateImpedance(impedanceKohm, thresholds) })
+          } finally {
+            this.writeCommand(command(channel, pin, false))
+          }
+        }
+      }
+    } finally {
+      this.isMeasuringImpedance = false
+    }
+    return summarise(electrodes, thresholds, this.options.clock.wallMs(), 'lead-off')
+  }
+
+  private isMeasuringImpedance = false
+
+  private writeCommand(text: string): void {
+    if (!this.port) throw new VigilError('DEVICE_NOT_CONNECTED', 'The headset went away during the impedance check')
+    this.port.write(text)
+  }
+
+  /** The next `count` values of one channel, as they arrive; rejects if the stream stops. */
+  private collectChannel(channel: number, count: number): Promise<Float32Array> {
+    return new Promise((resolve, reject) => {
+      const values = new Float32Array(count)
+      let filled = 0
+      const onSamples = (block: SampleBlock): void => {
+        const n = block.timestampsMs.length
+        for (let k = 0; k < n && filled < count; k++) values[filled++] = block.samplesUv[k * block.channelCount + channel]
+        if (filled === count) finish(null)
+      }
+      const onState = (state: DeviceState): void => {
+        if (state !== 'streaming') finish(new VigilError('DEVICE_NOT_CONNECTED', `The headset became ${state} during the impedance check`))
+      }
+      // A stream that stops is reported by the state; this only bounds a stream that trickles.
+      const timer = setTimeout(() => finish(new VigilError('DEVICE_NOT_CONNECTED', 'Too few samples arrived for the impedance check')), (count / this.descriptor.sampleRateHz) * 1000 * 3 + 5000)
+      const finish = (err: Error | null): void => {
+        clearTimeout(timer)
+        this.off('samples', onSamples)
+        this.off('state', onState)
+        if (err) reject(err)
+        else resolve(values)
+      }
+      this.on('samples', onSamples)
+      this.on('state', onState)
+    })
   }
 
   private async openFirst(): Promise<void> {
@@ -131,6 +228,7 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     try {
       const path = this.options.path ?? (await findPortFor(this.protocol.kind))
       if (!path) throw new VigilError('DEVICE_PORT_NOT_FOUND', `No serial port looks like a ${this.protocol.kind} headset; pass its path`)
+      await rejectNonDevice(path)
       this.path = path
       this.protocol.descriptor.port = path
       const port = await this.openPort(path)
@@ -145,18 +243,25 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
       this.timeline = createStreamTimeline({
         sampleRateHz: this.protocol.descriptor.sampleRateHz,
         counterModulus: this.protocol.counterModulus,
-        inferModulus: this.protocol.inferCounterModulus
+        inferModulus: this.protocol.inferCounterModulus,
+        isCounterVirtual: this.protocol.isCounterVirtual
       })
       this.attach(port)
     } catch (err) {
       this.setState('disconnected', err instanceof Error ? err.message : String(err))
       throw toDeviceError(err, this.options.path)
     }
-    this.setState('streaming')
     this.emitEvent('connected', { model: this.descriptor.model, port: this.path, lowLatency: this.lowLatency })
     void this.rememberIdentity()
-    this.watchdog = setInterval(() => this.checkStall(), 250)
+    this.lastTickMonoMs = this.options.clock.monotonicMs()
+    this.watchdog = setInterval(() => this.checkStall(), WATCHDOG_MS)
     this.watchdog.unref?.()
+    // The port is open; the state is `streaming` once samples decode, `no_data` if none come.
+    const settled = new Promise<void>((resolve) => {
+      this.settleFirstData = resolve
+    })
+    if (this.currentState === 'connecting') await settled
+    this.settleFirstData = null
   }
 
   private openPort(path: string): Promise<SerialPort> {
@@ -177,7 +282,7 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     source.on('data', (chunk: Buffer | string) => this.onData(chunk))
     port.on('error', (err) => this.onPortLost(port, err.message))
     port.on('close', () => this.onPortLost(port, 'port closed'))
-    this.lastDataMonoMs = this.options.clock.monotonicMs()
+    this.aliveMonoMs = this.options.clock.monotonicMs()
     if (this.protocol.startCommand) port.write(this.protocol.startCommand)
   }
 
@@ -194,7 +299,7 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
   }
 
   private onData(chunk: Buffer | string): void {
-    this.lastDataMonoMs = this.options.clock.monotonicMs()
+    this.lastBytesMonoMs = this.options.clock.monotonicMs()
     this.chunks.push(chunk)
     if (this.isFlushScheduled) return
     this.isFlushScheduled = true
@@ -241,9 +346,46 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
         samplesUv: batch.samplesUv.slice(segment.start * stride, (segment.start + segment.count) * stride)
       }
       this.counters.samplesReceived += segment.count
+      this.markAlive(arrivalMonoMs)
       this.emit('samples', block)
     }
     while (g < result.gaps.length) this.reportGap(result.gaps[g++], arrivalMonoMs + this.wallOffsetMs, periodMs)
+  }
+
+  /** Samples decoded: the device is streaming (again). */
+  private markAlive(nowMonoMs: number): void {
+    this.aliveMonoMs = nowMonoMs
+    if (this.currentState === 'streaming') return
+    if (this.currentState === 'no_data') this.emitEvent('data_resumed', { downMs: Math.round(nowMonoMs - this.noDataSinceMonoMs) })
+    this.setState('streaming')
+    this.settleFirstData?.()
+  }
+
+  private enterNoData(nowMonoMs: number, silentMs: number): void {
+    const parseErrors = this.stats().parseErrors
+    const isGarbled = this.lastBytesMonoMs > this.aliveMonoMs && nowMonoMs - this.lastBytesMonoMs < silentMs
+    const hint = this.protocol.silenceHint ? ` (${this.protocol.silenceHint})` : ''
+    const reason = isGarbled
+      ? `bytes arrive but no ${this.protocol.kind} samples decode for ${Math.round(silentMs)} ms (${parseErrors} parse errors): check the baud rate and the format`
+      : `no data for ${Math.round(silentMs)} ms${hint}`
+    this.noDataSinceMonoMs = nowMonoMs - silentMs
+    this.kickDelayMs = this.options.noDataRetryInitialMs ?? 1000
+    this.nextKickMonoMs = nowMonoMs + this.kickDelayMs
+    this.setState('no_data', reason)
+    this.emitEvent('no_data', { reason, silentMs: Math.round(silentMs) })
+    this.settleFirstData?.()
+  }
+
+  /**
+   * A board that was switched off and on again waits for its start command. Re-sending it restarts
+   * the firmware's sample counter, so the gap before the next samples is sized from the clock.
+   */
+  private kick(nowMonoMs: number): void {
+    this.kickDelayMs = Math.min(this.kickDelayMs * 2, this.options.noDataRetryMaxMs ?? 30_000)
+    this.nextKickMonoMs = nowMonoMs + this.kickDelayMs
+    if (!this.protocol.startCommand || !this.port) return
+    this.port.write(this.protocol.startCommand)
+    if (this.protocol.restartsCounterOnStart) this.timeline?.resumeFromClock()
   }
 
   private reportGap(gap: { afterSeq: number; size: number }, tMs: number, periodMs: number): void {
@@ -256,10 +398,15 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     const rateBefore = this.protocol.descriptor.sampleRateHz
     if (this.protocol.applyEvents?.(events)) {
       if (this.protocol.descriptor.sampleRateHz !== rateBefore) timeline.setSampleRate(this.protocol.descriptor.sampleRateHz)
-      this.emit('state', this.currentState, `headset reported ${this.descriptor.channelNames.length} channels at ${this.descriptor.sampleRateHz} Hz`)
+      // While connecting, the `streaming` that follows carries the new descriptor.
+      if (this.currentState !== 'connecting') this.emit('state', this.currentState, `headset reported ${this.descriptor.channelNames.length} channels at ${this.descriptor.sampleRateHz} Hz`)
     }
     for (const event of events) {
       if (event.name === 'header' || event.name === 'settings') continue
+      if (event.name === 'layout_ignored' || event.name === 'layout_changed') {
+        this.emitEvent('layout', { applied: event.name === 'layout_changed', channels: event.value })
+        continue
+      }
       this.emitEvent('metrics', { name: event.name, value: event.value })
     }
   }
@@ -285,17 +432,27 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
   }
 
   private checkStall(): void {
-    if (this.currentState !== 'streaming') return
-    this.reportClock(this.options.clock.monotonicMs())
-    const silentMs = this.options.clock.monotonicMs() - this.lastDataMonoMs
-    if (silentMs > (this.options.stallTimeoutMs ?? 2000)) {
-      const hint = this.protocol.silenceHint ? ` (${this.protocol.silenceHint})` : ''
-      this.onPortLost(this.port, `no data for ${Math.round(silentMs)} ms${hint}`)
+    const now = this.options.clock.monotonicMs()
+    const lateMs = now - this.lastTickMonoMs - WATCHDOG_MS
+    this.lastTickMonoMs = now
+    if (lateMs > LOOP_STALL_MS) {
+      // The loop itself stalled (GC, a slow handler, a loaded machine): whatever the port received
+      // meanwhile is still unread, so silence counts again from now.
+      this.aliveMonoMs = Math.max(this.aliveMonoMs, now)
+      return
     }
+    if (!this.port) return
+    if (this.currentState === 'streaming') this.reportClock(now)
+    if (this.currentState === 'no_data') {
+      if (now >= this.nextKickMonoMs) this.kick(now)
+      return
+    }
+    const silentMs = now - this.aliveMonoMs
+    if (silentMs > (this.options.stallTimeoutMs ?? 2000)) this.enterNoData(now, silentMs)
   }
 
   private onPortLost(port: SerialPort | null, reason: string): void {
-    if (port !== this.port || this.currentState !== 'streaming') return
+    if (port !== this.port || port === null || this.currentState === 'disconnected') return
     this.flushChunks()
     this.port = null
     void this.closePort(port!, false)
@@ -303,6 +460,7 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     this.retryDelayMs = this.options.reconnectInitialDelayMs ?? 250
     this.setState('reconnecting', reason)
     this.emitEvent('reconnecting', { reason })
+    this.settleFirstData?.()
     this.scheduleRetry()
   }
 
@@ -354,8 +512,11 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
       return
     }
     this.attach(port)
+    // A counter the start command restarts (Cyton) or the parser's own says nothing across the
+    // reopen: that gap comes from the clock. A device's free-running counter (line protocol) stays exact.
+    if (this.protocol.restartsCounterOnStart || this.protocol.isCounterVirtual) this.timeline?.resumeFromClock()
     this.counters.reconnects++
-    this.setState('streaming')
+    // Still `reconnecting` until samples decode (or `no_data` if the port stays silent).
     this.emitEvent('reconnected', { downMs: Math.round(this.options.clock.monotonicMs() - this.lostAtMonoMs), port: this.path, previousPort: previousPath })
   }
 
@@ -419,10 +580,24 @@ function withTimeout(work: Promise<void>, ms = CLOSE_STEP_TIMEOUT_MS): Promise<v
   })
 }
 
+/** A directory or a regular file exists but will never become a serial port: say so instead of waiting for it. */
+async function rejectNonDevice(path: string): Promise<void> {
+  if (process.platform === 'win32') return
+  let info
+  try {
+    info = await stat(path)
+  } catch {
+    return // missing: the open reports DEVICE_PORT_NOT_FOUND
+  }
+  if (info.isDirectory()) throw new VigilError('DEVICE_PROTOCOL_ERROR', `${path} is a directory, not a serial port`, { path })
+  if (info.isFile()) throw new VigilError('DEVICE_PROTOCOL_ERROR', `${path} is a regular file, not a serial port`, { path })
+}
+
 function toDeviceError(err: unknown, path: string | undefined): VigilError {
   if (isVigilError(err)) return err
   const message = err instanceof Error ? err.message : String(err)
-  if (/ENOENT|No such file|cannot open/i.test(message)) return new VigilError('DEVICE_PORT_NOT_FOUND', `Serial port ${path ?? ''} not found`, { path })
+  if (/EISDIR|Is a directory/i.test(message)) return new VigilError('DEVICE_PROTOCOL_ERROR', `${path ?? ''} is a directory, not a serial port`, { path })
+  if (/ENOENT|No such file|File not found/i.test(message)) return new VigilError('DEVICE_PORT_NOT_FOUND', `Serial port ${path ?? ''} not found`, { path })
   if (/EBUSY|lock|EACCES|Permission denied/i.test(message)) return new VigilError('DEVICE_PORT_BUSY', `Serial port ${path ?? ''} is busy or not permitted: ${message}`, { path })
   return new VigilError('DEVICE_PROTOCOL_ERROR', `Could not open ${path ?? 'the serial port'}: ${message}`, { path })
 }

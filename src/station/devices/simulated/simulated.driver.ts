@@ -6,7 +6,10 @@
 import { EventEmitter } from 'node:events'
 import type { SimulatedHeadsetConfig } from '../../config'
 import { systemClock, type Clock, type ClockTimer } from '../../clock'
-import { emptyStats, type DeviceState, type DriverStats, type HeadsetDescriptor, type HeadsetDriver, type HeadsetDriverEvents } from '../types'
+import { emptyStats, type DeviceState, type DriverStats, type HeadsetDescriptor, type HeadsetDriver, type HeadsetDriverEvents, type ImpedanceCheckOptions } from '../types'
+import { VigilError } from '../../../shared/errors'
+import { createRandom } from '../../../shared/random'
+import { DEFAULT_IMPEDANCE_THRESHOLDS, rateImpedance, summarise, type ImpedanceMeasurement } from '../impedance/impedance'
 import { createSimulatedEeg, type SimulatedEeg } from './simulated-eeg'
 
 const BLOCK_INTERVAL_MS = 40
@@ -62,6 +65,25 @@ export class SimulatedHeadsetDriver extends EventEmitter<HeadsetDriverEvents> im
     this.pump()
     this.setState('disconnected')
     this.emit('event', { kind: 'disconnected', tMs: this.clock.wallMs(), data: {} })
+  }
+
+  /**
+   * Seeded electrode impedances (2-9 kΩ, good wet electrodes, the same for a seed every time), with `badElectrode` off
+   * the skin (≈ 250 kΩ), so tests and demos exercise the pre-recording check without hardware.
+   */
+  async measureImpedance(options: ImpedanceCheckOptions = {}): Promise<ImpedanceMeasurement> {
+    if (this.currentState !== 'streaming') throw new VigilError('DEVICE_NOT_CONNECTED', `The headset is ${this.currentState}, not streaming: no impedance check now`)
+    const thresholds = options.thresholds ?? DEFAULT_IMPEDANCE_THRESHOLDS
+    const random = createRandom(this.config.seed + 1009)
+    const pins: Array<'n' | 'p'> = options.pins === 'both' ? ['n', 'p'] : [options.pins ?? 'n']
+    const electrodes = this.descriptor.channelNames.flatMap((label, channel) => {
+      const base = channel === this.config.badElectrode ? 250 : 2 + random() * 7
+      return pins.map((pin) => {
+        const impedanceKohm = Math.round(base * 10) / 10
+        return { channel, label, pin, impedanceKohm, rating: rateImpedance(impedanceKohm, thresholds) }
+      })
+    })
+    return summarise(electrodes, thresholds, this.clock.wallMs(), 'simulated')
   }
 
   /** Emits every sample that is due by now (catches up after a late timer). */

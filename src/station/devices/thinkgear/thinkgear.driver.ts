@@ -10,8 +10,10 @@ export function createThinkGearProtocol(): SerialProtocol {
     kind: 'thinkgear',
     descriptor,
     defaultBaudRate: descriptor.baudRate,
-    // No sample counter: losses are found from the sample count against the host clock.
+    // No sample counter on the wire: the parser counts raw-wave samples and rejected raw packets,
+    // and longer losses are found from the sample count against the host clock.
     counterModulus: null,
+    isCounterVirtual: true,
     silenceHint: 'is the headset switched on and paired (Bluetooth), or the TGAM module powered?',
     decode: (chunks) => decodeThinkGear(parser, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks as Buffer[])),
     reset: () => resetThinkGearParser(parser),

@@ -5,12 +5,19 @@
  * A PLENGTH of 0xAA is a third sync byte (skip it). On a bad checksum we rescan from the byte after
  * the first sync byte, so a real packet hidden inside a corrupt one is still found.
  * Payload rows: any number of 0x55 (extended code level), CODE, then VLENGTH when CODE >= 0x80.
+ *
+ * The headset has no sample counter, so the parser keeps one: every raw-wave sample takes the next
+ * number, and a rejected packet of raw-wave length (PLENGTH 4: `80 02 hi lo`) takes one too, so the
+ * lost sample becomes a one-sample gap instead of silently shrinking the time axis.
+ * Each rejected packet is one parse error: the bytes skipped after it are part of the same error.
  */
 import { emptyParserStats, joinCarry, type DecodedBatch, type DecodedEvent, type ParserStats } from '../protocol'
 
 export const THINKGEAR_SYNC = 0xaa
 const EXCODE = 0x55
 const MAX_PAYLOAD = 169
+/** PLENGTH of a raw-wave packet (`80 02 hi lo`), 512 of which arrive every second. */
+const RAW_PACKET_LENGTH = 4
 
 /** µV per raw count: (raw × 1.8 V / 4096) / 2000 (amplifier gain), per NeuroSky's raw-value note. */
 export const THINKGEAR_RAW_UV_PER_COUNT = ((1.8 / 4096) / 2000) * 1e6
@@ -32,11 +39,15 @@ export const THINKGEAR_CODES = {
 export interface ThinkGearParserState {
   carry: Uint8Array
   carryLength: number
+  /** Raw-wave samples seen or lost so far: the counter the timeline sizes gaps with. */
+  sampleCounter: number
+  /** Rejected packets of raw-wave length, each counted as one lost sample. */
+  lostRawSamples: number
   stats: ParserStats
 }
 
 export function createThinkGearParser(): ThinkGearParserState {
-  return { carry: new Uint8Array(256), carryLength: 0, stats: emptyParserStats() }
+  return { carry: new Uint8Array(256), carryLength: 0, sampleCounter: 0, lostRawSamples: 0, stats: emptyParserStats() }
 }
 
 export function resetThinkGearParser(state: ThinkGearParserState): void {
@@ -55,21 +66,35 @@ export function decodeThinkGear(state: ThinkGearParserState, chunk: Uint8Array):
   const stats = state.stats
   // A raw-wave row takes 4 bytes and a packet at least 4 more, so n / 4 bounds the sample count.
   const samplesUv = new Float32Array(Math.ceil(n / 4))
+  const counters = new Int32Array(samplesUv.length)
   const events: DecodedEvent[] = []
   let count = 0
   let i = 0
   let skipStart = -1
+  // A skip that starts at a rejected packet is already counted in badFrames: not a resync too.
+  let isSkipCounted = false
 
-  const skip = (to: number): void => {
-    if (skipStart < 0) skipStart = i
+  const skip = (to: number, isBadFrame = false): void => {
+    if (skipStart < 0) {
+      skipStart = i
+      isSkipCounted = isBadFrame
+    }
     i = to
   }
   const endSkip = (): void => {
     if (skipStart >= 0) {
       stats.garbageBytes += i - skipStart
-      stats.resyncs++
+      if (!isSkipCounted) stats.resyncs++
       skipStart = -1
     }
+  }
+  const rejectPacket = (length: number): void => {
+    stats.badFrames++
+    if (length === RAW_PACKET_LENGTH) {
+      state.sampleCounter++
+      state.lostRawSamples++
+    }
+    skip(i + 1, true)
   }
 
   while (i + 3 <= n) {
@@ -85,27 +110,24 @@ export function decodeThinkGear(state: ThinkGearParserState, chunk: Uint8Array):
       continue
     }
     if (length > MAX_PAYLOAD) {
-      stats.badFrames++
-      skip(i + 1)
+      rejectPacket(length)
       continue
     }
     if (i + 4 + length > n) break
     const payloadStart = i + 3
     if (thinkGearChecksum(buf, payloadStart, length) !== buf[payloadStart + length]) {
-      stats.badFrames++
-      skip(i + 1)
+      rejectPacket(length)
       continue
     }
     endSkip()
     stats.frames++
+    const before = count
     count = decodePayload(state, buf, payloadStart, length, samplesUv, count, events)
+    for (let k = before; k < count; k++) counters[k] = state.sampleCounter++
     i = payloadStart + length + 1
   }
-  if (skipStart >= 0) {
-    // Bytes skipped so far are garbage even though the scan stopped at the end of the chunk.
-    stats.garbageBytes += i - skipStart
-    stats.resyncs++
-  }
+  // Bytes skipped so far are garbage even though the scan stopped at the end of the chunk.
+  endSkip()
 
   const rest = n - i
   if (rest > 0) {
@@ -113,7 +135,7 @@ export function decodeThinkGear(state: ThinkGearParserState, chunk: Uint8Array):
     state.carry.set(buf.subarray(i, n), 0)
   }
   state.carryLength = rest
-  return { count, channelCount: 1, samplesUv: samplesUv.subarray(0, count), counters: null, events }
+  return { count, channelCount: 1, samplesUv: samplesUv.subarray(0, count), counters: counters.subarray(0, count), events }
 }
 
 function decodePayload(

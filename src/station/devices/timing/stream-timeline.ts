@@ -25,6 +25,11 @@ export interface TimelineOptions {
   counterlessGapS?: number
   /** Bound on how far the fitted rate may stray from the nominal one (default ±10 %). */
   maxRateError?: number
+  /**
+   * The counters are the parser's own count of samples seen and lost (ThinkGear: a rejected raw-wave
+   * packet is one lost sample), not the device's: losses of whole packets are still found from time.
+   */
+  isCounterVirtual?: boolean
 }
 
 /** Consecutive samples of one batch: batch indices [start, start + count) have sequences firstSeq... */
@@ -55,6 +60,11 @@ export interface StreamTimeline {
   readonly nextSeq: number
   /** Changes the nominal rate (a line-protocol header may declare it late). */
   setSampleRate(sampleRateHz: number): void
+  /**
+   * The device's counter restarted (Cyton firmware sets it to 0 on every `b`), or the port was
+   * reopened: size the gap before the next samples from the clock, then restart the drift fit.
+   */
+  resumeFromClock(): void
 }
 
 export function createStreamTimeline(options: TimelineOptions): StreamTimeline {
@@ -67,6 +77,9 @@ export function createStreamTimeline(options: TimelineOptions): StreamTimeline {
 
   let nextSeq = 0
   let lastCounter = -1
+  let isResuming = false
+  /** Samples left in which a counter jump is a restart, sized from the clock (see resumeFromClock). */
+  let restartWindow = 0
   let lastStampMs = -Infinity
   // Exponentially weighted fit state (centred: means, variance and covariance sums).
   let fitCount = 0
@@ -136,6 +149,12 @@ export function createStreamTimeline(options: TimelineOptions): StreamTimeline {
       nominalPeriodMs = 1000 / sampleRateHz
       fitCount = 0
     },
+    resumeFromClock() {
+      isResuming = true
+      // A board that kept streaming sends a few packets with its old counter before the start
+      // command reaches it: the restart to 0 may come a little later.
+      restartWindow = Math.ceil(rateHz)
+    },
     ingest(batch, arrivalMonoMs) {
       const segments: TimelineSegment[] = []
       const gaps: TimelineGap[] = []
@@ -144,8 +163,23 @@ export function createStreamTimeline(options: TimelineOptions): StreamTimeline {
       if (n === 0) return { segments, gaps, duplicates }
       const counters = batch.counters
 
-      if (!counters && isFitReady()) {
-        const missing = Math.round(seqAt(arrivalMonoMs) - (n - 1) - nextSeq)
+      if (isResuming) {
+        // The counter says nothing across a restart; the fit of the old stretch places the first new
+        // sample to within the arrival jitter (a few samples), then a fresh fit takes over.
+        isResuming = false
+        lastCounter = -1
+        if (fitCount > 0 && nextSeq > 0) {
+          const missing = Math.round(seqAt(arrivalMonoMs) - (n - 1) - nextSeq)
+          if (missing > 0) {
+            gaps.push({ afterSeq: nextSeq - 1, size: missing })
+            nextSeq += missing
+          }
+        }
+        fitCount = 0
+      } else if ((!counters || options.isCounterVirtual) && isFitReady()) {
+        let counted = 0
+        if (counters && lastCounter >= 0) counted = counters[n - 1] - lastCounter - n
+        const missing = Math.round(seqAt(arrivalMonoMs) - (n - 1) - nextSeq) - Math.max(0, counted)
         if (missing >= Math.max(16, counterlessGapS * rateHz)) {
           gaps.push({ afterSeq: nextSeq - 1, size: missing })
           nextSeq += missing
@@ -168,6 +202,20 @@ export function createStreamTimeline(options: TimelineOptions): StreamTimeline {
             }
             const m = modulus ?? 2 ** 31
             const delta = (((c - lastCounter - 1) % m) + m) % m
+            if (delta > 0 && restartWindow > 0) {
+              close(i)
+              restartWindow = 0
+              const missing = fitCount > 0 ? Math.max(0, Math.round(seqAt(arrivalMonoMs) - (n - 1 - i) - nextSeq)) : 0
+              if (missing > 0) {
+                gaps.push({ afterSeq: nextSeq - 1, size: missing })
+                nextSeq += missing
+              }
+              lastCounter = c
+              segStart = i
+              segFirstSeq = nextSeq
+              nextSeq++
+              continue
+            }
             if (delta === m - 1) {
               duplicates++
               close(i)
@@ -193,6 +241,7 @@ export function createStreamTimeline(options: TimelineOptions): StreamTimeline {
           segFirstSeq = nextSeq
         }
         nextSeq++
+        if (restartWindow > 0) restartWindow--
       }
       close(n)
 

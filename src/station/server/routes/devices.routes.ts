@@ -7,11 +7,34 @@ import {
   devicePortListSchema,
   deviceStatusSchema
 } from '../../../shared/schemas/devices'
+import {
+  impedanceCheckListSchema,
+  impedanceCheckParamsSchema,
+  impedanceCheckQuerySchema,
+  impedanceCheckRequestSchema,
+  impedanceCheckSchema,
+  impedanceOverrideSchema
+} from '../../../shared/schemas/impedance'
+import { VigilError } from '../../../shared/errors'
+import { createImpedanceStore, type StoredImpedanceCheck } from '../../devices/impedance/impedance-store'
 import { listSerialPorts } from '../../devices/serial/port-discovery'
 import { auditRequest } from '../audit-request'
+import { findSession } from '../../sessions/sessions.repository'
 import { bearerSecurity, requireRole } from '../plugins/auth'
 import { toDeviceStatusResponse } from '../responses'
 
+
+function toImpedanceCheckResponse(check: StoredImpedanceCheck) {
+  return {
+    id: check.id,
+    session_id: check.sessionId,
+    t_ms: check.tMs,
+    method: check.method,
+    passed: check.passed,
+    thresholds: { good_below_kohm: check.thresholds.goodBelowKohm, acceptable_below_kohm: check.thresholds.acceptableBelowKohm },
+    electrodes: check.electrodes.map((e) => ({ channel: e.channel, label: e.label, pin: e.pin, impedance_kohm: e.impedanceKohm, rating: e.rating }))
+  }
+}
 
 const errors = { 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 422: errorResponseSchema, 502: errorResponseSchema }
 
@@ -80,6 +103,78 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
       })
       auditRequest(request, 'device.connected', { type: 'device', id: path ?? kind }, { kind, path })
       return toDeviceStatusResponse(status)
+    }
+  )
+
+  const impedanceStore = createImpedanceStore(app.ctx.db)
+  const requireSession = (id: string): void => {
+    if (!findSession(app.ctx.db, id)) throw new VigilError('NOT_FOUND', `No session ${id}`)
+  }
+
+  app.post(
+    '/devices/impedance-check',
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'Measure every electrode’s impedance (Cyton lead-off current, or the simulated headset) and store it with the session',
+        description:
+          'Takes about 1.25 s per channel and pin on a Cyton. The samples carry the 31.25 Hz test tone meanwhile: run it before recording or during a pause. 409 DEVICE_IMPEDANCE_UNSUPPORTED for ThinkGear and line-protocol headsets.',
+        security: bearerSecurity,
+        body: impedanceCheckRequestSchema,
+        response: { 200: impedanceCheckSchema, ...errors }
+      }
+    },
+    async (request) => {
+      const sessionId = request.body.session_id ?? null
+      if (sessionId) requireSession(sessionId)
+      const t = request.body.thresholds
+      const measurement = await app.ctx.devices.checkImpedance({
+        pins: request.body.pins,
+        thresholds: t ? { goodBelowKohm: t.good_below_kohm, acceptableBelowKohm: t.acceptable_below_kohm } : undefined
+      })
+      const stored = impedanceStore.record(sessionId, measurement)
+      request.log.info({ session: sessionId, passed: stored.passed, user: request.user.id }, 'impedance check')
+      return toImpedanceCheckResponse(stored)
+    }
+  )
+
+  app.get(
+    '/devices/impedance-checks',
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'The impedance checks stored with a session, oldest first',
+        security: bearerSecurity,
+        querystring: impedanceCheckQuerySchema,
+        response: { 200: impedanceCheckListSchema, ...errors }
+      }
+    },
+    async (request) => {
+      requireSession(request.query.session_id)
+      const data = impedanceStore.listForSession(request.query.session_id).map(toImpedanceCheckResponse)
+      return { data, count: data.length }
+    }
+  )
+
+  app.post(
+    '/devices/impedance-checks/:id/override',
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'Record that the recording goes ahead although this stored check failed (who, when, which electrodes)',
+        security: bearerSecurity,
+        params: impedanceCheckParamsSchema,
+        response: { 201: impedanceOverrideSchema, ...errors }
+      }
+    },
+    async (request, reply) => {
+      const check = impedanceStore.find(request.params.id)
+      if (!check || check.sessionId === null) throw new VigilError('NOT_FOUND', `No impedance check ${request.params.id} stored with a session`)
+      if (check.passed) throw new VigilError('CONFLICT', 'That check passed: there is nothing to override')
+      const override = impedanceStore.recordOverride({ ...check, sessionId: check.sessionId }, request.user.id, app.ctx.clock.wallMs())
+      request.log.warn({ session: check.sessionId, check: check.id, bad: override.badElectrodes, user: request.user.id }, 'recording despite a failed impedance check')
+      reply.code(201)
+      return { check_id: override.checkId, session_id: override.sessionId, t_ms: override.tMs, user_id: override.userId, bad_electrodes: override.badElectrodes }
     }
   )
 

@@ -55,6 +55,7 @@ const STATUS_TONES: Record<string, 'ok' | 'warn' | 'bad' | 'muted' | 'info'> = {
   streaming: 'ok',
   connecting: 'warn',
   reconnecting: 'warn',
+  no_data: 'bad',
   disconnected: 'bad'
 }
 
