@@ -6,6 +6,14 @@ export const SESSION_STATUSES = ['planned', 'recording', 'paused', 'completed', 
 export const sessionStatusSchema = z.enum(SESSION_STATUSES).meta({ id: 'SessionStatus' })
 export type SessionStatus = z.infer<typeof sessionStatusSchema>
 
+/**
+ * What a user may do to one session (src/station/sessions/permissions.ts decides, the same way for REST
+ * and the WebSocket). Sent as `allowed_actions` on every session so a client shows only what works.
+ */
+export const SESSION_ACTIONS = ['read', 'export', 'acknowledge_alert', 'edit', 'change_status', 'add_marker', 'send_data', 'delete'] as const
+export const sessionActionSchema = z.enum(SESSION_ACTIONS).meta({ id: 'SessionAction' })
+export type SessionAction = z.infer<typeof sessionActionSchema>
+
 export const scenarioRefSchema = z
   .object({ id: z.string().min(1).max(100), seed: z.number().int() })
   .meta({ id: 'ScenarioRef', description: 'Driving scenario id and the seed that makes the run reproducible.' })
@@ -101,7 +109,9 @@ export const sessionSchema = z
     created_at: z.string(),
     updated_at: z.string(),
     version: z.number().int(),
-    counters: sessionCountersSchema
+    counters: sessionCountersSchema,
+    /** What the requesting user may do to this session now, whatever its status (a stopped session still refuses lifecycle changes with 409). */
+    allowed_actions: z.array(sessionActionSchema)
   })
   .meta({ id: 'Session' })
 export type SessionResponse = z.infer<typeof sessionSchema>

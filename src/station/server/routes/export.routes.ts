@@ -18,13 +18,13 @@ import type { StationContext } from '../../context'
 import { createDownloadLinks } from '../../export/download-links'
 import { prepareSessionExport, type SessionExport } from '../../export/session-export'
 import { VIGIL_VERSION } from '../../paths'
-import { findVisibleSession } from '../../sessions/sessions.service'
+import { findSessionFor } from '../../sessions/sessions.service'
 import { bearerSecurity } from '../plugins/auth'
 
 const ERRORS_DESCRIPTION = 'Errors as elsewhere: 401, 404 (unknown or not yours), 422 (bad format), 409 `EXPORT_EMPTY_SESSION` when nothing was recorded.'
 
 function prepare(ctx: StationContext, user: AuthUser, sessionId: string, query: ExportQuery): Promise<SessionExport> {
-  const session = findVisibleSession(ctx, user, sessionId)
+  const session = findSessionFor(ctx, user, sessionId, 'export')
   return prepareSessionExport(ctx.db, session.id, query.format, {
     powerLineHz: ctx.config.fatigue.mainsHz,
     vigilVersion: VIGIL_VERSION,
@@ -111,7 +111,7 @@ export async function exportRoutes(fastify: FastifyInstance): Promise<void> {
       } catch {
         throw new VigilError('NOT_FOUND', 'Download link unknown, already used or expired; start the export again')
       }
-      findVisibleSession(app.ctx, user, payload.sessionId)
+      findSessionFor(app.ctx, user, payload.sessionId, 'export')
       return sendExport(reply, payload.job)
     }
   )

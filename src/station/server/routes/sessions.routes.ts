@@ -15,7 +15,9 @@ import {
   sessionUpdateSchema,
   type SessionResponse
 } from '../../../shared/schemas/sessions'
+import type { AuthUser } from '../../auth/types'
 import type { StationContext } from '../../context'
+import { allowedSessionActions } from '../../sessions/permissions'
 import { listMarkers, sessionCounters, type Session } from '../../sessions/sessions.repository'
 import {
   addMarker,
@@ -28,7 +30,8 @@ import {
 import { bearerSecurity } from '../plugins/auth'
 import { toMarkerResponse } from '../responses'
 
-export function toSessionResponse(ctx: StationContext, session: Session): SessionResponse {
+/** A session as `user` sees it: `allowed_actions` are theirs (src/station/sessions/permissions.ts). */
+export function toSessionResponse(ctx: StationContext, user: AuthUser, session: Session): SessionResponse {
   const counters = sessionCounters(ctx.db, session.id)
   return {
     id: session.id,
@@ -47,12 +50,13 @@ export function toSessionResponse(ctx: StationContext, session: Session): Sessio
     created_at: session.createdAt,
     updated_at: session.updatedAt,
     version: session.version,
-    counters: { samples: counters.samples, face_events: counters.faceEvents, game_events: counters.gameEvents, alerts: counters.alerts }
+    counters: { samples: counters.samples, face_events: counters.faceEvents, game_events: counters.gameEvents, alerts: counters.alerts },
+    allowed_actions: allowedSessionActions(user, session)
   }
 }
 
-function toDetail(ctx: StationContext, session: Session) {
-  return { ...toSessionResponse(ctx, session), markers: listMarkers(ctx.db, session.id).map(toMarkerResponse) }
+function toDetail(ctx: StationContext, user: AuthUser, session: Session) {
+  return { ...toSessionResponse(ctx, user, session), markers: listMarkers(ctx.db, session.id).map(toMarkerResponse) }
 }
 
 const SESSION_BODY_LIMIT_BYTES = 64 * 1024
@@ -75,7 +79,7 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
         response: { 201: sessionSchema, ...errors }
       }
     },
-    async (request, reply) => reply.code(201).send(toSessionResponse(app.ctx, createSession(app.ctx, request.user, request.body)))
+    async (request, reply) => reply.code(201).send(toSessionResponse(app.ctx, request.user, createSession(app.ctx, request.user, request.body)))
   )
 
   app.get(
@@ -105,7 +109,7 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
         q.skip,
         q.limit
       )
-      return { data: page.data.map((s) => toSessionResponse(app.ctx, s)), count: page.count }
+      return { data: page.data.map((s) => toSessionResponse(app.ctx, request.user, s)), count: page.count }
     }
   )
 
@@ -120,7 +124,7 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
         response: { 200: sessionDetailSchema, ...errors }
       }
     },
-    async (request) => toDetail(app.ctx, findVisibleSession(app.ctx, request.user, request.params.id))
+    async (request) => toDetail(app.ctx, request.user, findVisibleSession(app.ctx, request.user, request.params.id))
   )
 
   app.patch(
@@ -140,7 +144,7 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
         response: { 200: sessionDetailSchema, ...errors }
       }
     },
-    async (request) => toDetail(app.ctx, await updateVisibleSession(app.ctx, request.user, request.params.id, request.body))
+    async (request) => toDetail(app.ctx, request.user, await updateVisibleSession(app.ctx, request.user, request.params.id, request.body))
   )
 
   app.delete(
