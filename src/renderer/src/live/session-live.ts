@@ -34,7 +34,17 @@ export interface LiveSnapshot {
   laggingFrames: number
   /** Whether this user may write to the session (from the station's hello). */
   canWrite: boolean
+  /** The station's last refusal of something this view sent, until the operator dismisses it. */
+  refusal: LiveRefusal | null
   lastMessageAtMs: number
+}
+
+export interface LiveRefusal {
+  code: string
+  message: string
+  /** The message type refused (`alert.ack`, `marker.add`…), null when the station did not say. */
+  inReplyTo: string | null
+  atMs: number
 }
 
 export class SessionLive {
@@ -55,6 +65,7 @@ export class SessionLive {
     gaps: 0,
     laggingFrames: 0,
     canWrite: false,
+    refusal: null,
     lastMessageAtMs: 0
   }
   /** Next expected EEG sample sequence; a jump past it is a gap. */
@@ -152,9 +163,16 @@ export class SessionLive {
       case 'lagging':
         this.changed({ laggingFrames: this.snapshot.laggingFrames + message.droppedFrames })
         return
+      case 'refused':
+        this.changed({ refusal: { code: message.code, message: message.message, inReplyTo: message.inReplyTo, atMs: now } })
+        return
       case 'ignored':
         return
     }
+  }
+
+  dismissRefusal(): void {
+    if (this.snapshot.refusal) this.changed({ refusal: null })
   }
 
   acknowledge(alertId: string, tMs: number): void {
