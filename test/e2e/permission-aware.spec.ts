@@ -1,0 +1,163 @@
+/**
+ * Issue 21 "Broken or misleading", the parts about roles and honest states, in a real browser against a
+ * real station with the simulated headset:
+ * - a researcher watching a colleague's session acknowledges an alert (one rule with REST, see
+ *   docs/sessions.md) and sees neither Marker, Pause, Stop, Delete nor Drive, but a note saying why;
+ * - a refused action shows the station's reason, below the header rather than inside its buttons;
+ * - paused and completed sessions say they are not recording, and a completed one has no SEVERE
+ *   banner and no drive or lifecycle buttons.
+ */
+import { expect, test, type Browser, type Page } from '@playwright/test'
+import { WebSocket } from 'ws'
+import { authHeader, forgetStation, registerAndLogin, type LoggedInUser } from '../helpers/auth'
+import { signInBrowser } from '../helpers/browser-auth'
+import { startE2eStation, type E2eStation } from '../helpers/station-process'
+
+const SHOTS = 'test-results/screenshots'
+
+let station: E2eStation
+let owner: LoggedInUser
+let colleague: LoggedInUser
+const pages: Page[] = []
+
+test.describe.configure({ mode: 'serial' })
+test.setTimeout(150_000)
+
+test.beforeAll(async () => {
+  station = await startE2eStation()
+  await registerAndLogin(station.url, { role: 'admin' })
+  owner = await registerAndLogin(station.url, { role: 'researcher' })
+  colleague = await registerAndLogin(station.url, { role: 'researcher' })
+  forgetStation(station.url)
+})
+
+test.afterAll(async () => {
+  for (const page of pages) await page.context().close()
+  await station?.stop()
+})
+
+async function api(user: LoggedInUser, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${station.url}/api/v1${path}`, {
+    method,
+    headers: { ...authHeader(user.accessToken), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body)
+  })
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : undefined }
+}
+
+async function plannedSession(user: LoggedInUser, name: string): Promise<string> {
+  const res = await api(user, 'POST', '/sessions', { name, participant_code: 'P-PERM', scenario: { id: 'highway-night', seed: 7 } })
+  expect(res.status).toBe(201)
+  return res.body.id
+}
+
+async function setStatus(user: LoggedInUser, id: string, status: string): Promise<void> {
+  expect((await api(user, 'PATCH', `/sessions/${id}`, { status })).status).toBe(200)
+}
+
+/** The participant's game answers KSS 9 over the session socket, as the driving game would: a severe alert. */
+async function raiseSevereAlert(user: LoggedInUser, sessionId: string): Promise<void> {
+  const ws = new WebSocket(`${station.url.replace('http', 'ws')}/api/v1/ws/session/${sessionId}?token=${user.accessToken}`)
+  await new Promise<void>((resolve, reject) => {
+    ws.once('error', reject)
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { type: string; seq?: number; message?: string }
+      if (message.type === 'hello') {
+        const event = { kind: 'kss_answer', tMs: 60_000, promptId: 1, value: 9, latencyMs: 1800 }
+        ws.send(JSON.stringify({ type: 'game.events', seq: 1, events: [{ tMs: Date.now(), event }] }))
+      }
+      if (message.type === 'ack' && message.seq === 1) resolve()
+      if (message.type === 'error') reject(new Error(message.message))
+    })
+  })
+  ws.close()
+}
+
+async function browserOf(browser: Browser, user: LoggedInUser): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 950 } })
+  await signInBrowser(context, user)
+  const page = await context.newPage()
+  pages.push(page)
+  return page
+}
+
+let sessionId = ''
+
+test("a researcher on a colleague's session acknowledges an alert and sees only what they may do", async ({ browser }) => {
+  sessionId = await plannedSession(owner, 'Colleague night drive')
+  await setStatus(owner, sessionId, 'recording')
+  await raiseSevereAlert(owner, sessionId)
+
+  const page = await browserOf(browser, colleague)
+  await page.goto(`${station.url}/sessions/${sessionId}/live`)
+  await expect(page.getByTestId('live-status')).toHaveText('recording', { timeout: 30_000 })
+  await expect(page.getByTestId('view-only-note')).toContainText('only its creator or an admin')
+  for (const id of ['add-marker', 'action-paused', 'action-completed']) await expect(page.getByTestId(id)).toHaveCount(0)
+  await expect(page.getByRole('region', { name: 'Drive' })).toHaveCount(0)
+
+  const alert = page.getByTestId('alert-item').first()
+  await expect(alert).toContainText('severe', { timeout: 20_000 })
+  await alert.getByTestId('ack-alert').click()
+  await expect(alert).toContainText('acknowledged')
+  await expect(page.getByTestId('refusal-note')).toHaveCount(0)
+  // Stored with who acknowledged, as REST reports it.
+  const alerts = (await api(owner, 'GET', `/sessions/${sessionId}/alerts`)).body.data as { acknowledged_by: string | null }[]
+  expect(alerts[0].acknowledged_by).toBe(colleague.user.id)
+  await page.screenshot({ path: `${SHOTS}/ui-live-view-only.png` })
+
+  await page.goto(`${station.url}/sessions/${sessionId}`)
+  await expect(page.getByTestId('session-detail')).toBeVisible({ timeout: 30_000 })
+  await expect(page.getByTestId('view-only-note')).toBeVisible()
+  for (const id of ['delete-session', 'action-paused', 'action-completed', 'open-participant-screen']) await expect(page.getByTestId(id)).toHaveCount(0)
+  // Exporting is a reader's action: the panel is there.
+  await expect(page.getByTestId('export-download')).toBeVisible()
+})
+
+test('a refused action shows the station’s reason below the header', async ({ browser }) => {
+  const second = await plannedSession(owner, 'Second drive')
+  const page = await browserOf(browser, owner)
+  await page.goto(`${station.url}/sessions/${second}`)
+  await expect(page.getByTestId('session-status')).toHaveText('planned', { timeout: 30_000 })
+  await expect(page.getByTestId('view-only-note')).toHaveCount(0)
+  // The first session still records: the station refuses a second one, and the page says why.
+  await page.getByTestId('action-recording').click()
+  const note = page.getByTestId('error-note')
+  await expect(note).toContainText('Another session is already recording')
+  await expect(note).toContainText('SESSION_ALREADY_RECORDING')
+  await expect(page.locator('.head-actions [data-testid="error-note"]')).toHaveCount(0)
+  await expect(page.getByTestId('session-status')).toHaveText('planned')
+})
+
+test('paused and completed sessions say they are not recording; a completed one offers no drive, no lifecycle and no SEVERE banner', async ({ browser }) => {
+  await setStatus(owner, sessionId, 'completed')
+  const third = await plannedSession(owner, 'Third drive')
+  await setStatus(owner, third, 'recording')
+  await raiseSevereAlert(owner, third)
+  const page = await browserOf(browser, owner)
+  await page.goto(`${station.url}/sessions/${third}/live`)
+  await expect(page.getByTestId('live-status')).toHaveText('recording', { timeout: 30_000 })
+  await expect(page.getByTestId('quality-badges')).toContainText('Fp1', { timeout: 30_000 })
+  await expect(page.getByRole('region', { name: 'Drive' })).toBeVisible()
+  await expect(page.getByRole('alert').filter({ hasText: 'SEVERE' })).toBeVisible({ timeout: 20_000 })
+  await expect(page.getByTestId('not-recording-mark')).toHaveCount(0)
+  await expect(page.getByTestId('view-only-note')).toHaveCount(0)
+
+  await page.getByTestId('action-paused').click()
+  await expect(page.getByTestId('live-status')).toHaveText('paused', { timeout: 20_000 })
+  await expect(page.getByTestId('not-recording-mark')).toContainText('Not recording (paused)')
+  await expect(page.getByTestId('paused-banner')).toBeVisible()
+  await page.screenshot({ path: `${SHOTS}/ui-live-paused.png` })
+
+  await page.getByTestId('action-completed').click()
+  await page.getByTestId('confirm-button').click()
+  await expect(page.getByTestId('live-status')).toHaveText('completed', { timeout: 20_000 })
+  await expect(page.getByTestId('not-recording-mark')).toContainText('Not recording (completed)')
+  await expect(page.getByRole('alert').filter({ hasText: 'SEVERE' })).toHaveCount(0)
+  await expect(page.getByRole('region', { name: 'Drive' })).toHaveCount(0)
+  for (const id of ['add-marker', 'action-paused', 'action-completed', 'action-recording']) await expect(page.getByTestId(id)).toHaveCount(0)
+  // The clock shows the session's length, from start to end, not the time since it started.
+  const stored = (await api(owner, 'GET', `/sessions/${third}`)).body as { started_at: string; ended_at: string }
+  const lengthS = Math.floor((Date.parse(stored.ended_at) - Date.parse(stored.started_at)) / 1000)
+  await expect(page.getByTestId('live-elapsed')).toHaveText(`${Math.floor(lengthS / 60)}:${String(lengthS % 60).padStart(2, '0')}`)
+})
