@@ -36,18 +36,18 @@ test.afterAll(async () => {
   await station?.stop()
 })
 
-async function api(user: LoggedInUser, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function api<T = unknown>(user: LoggedInUser, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(`${station.url}/api/v1${path}`, {
     method,
     headers: { ...authHeader(user.accessToken), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body)
   })
   const text = await res.text()
-  return { status: res.status, body: text ? JSON.parse(text) : undefined }
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T }
 }
 
 async function plannedSession(user: LoggedInUser, name: string): Promise<string> {
-  const res = await api(user, 'POST', '/sessions', { name, participant_code: 'P-PERM', scenario: { id: 'highway-night', seed: 7 } })
+  const res = await api<{ id: string }>(user, 'POST', '/sessions', { name, participant_code: 'P-PERM', scenario: { id: 'highway-night', seed: 7 } })
   expect(res.status).toBe(201)
   return res.body.id
 }
@@ -102,7 +102,7 @@ test("a researcher on a colleague's session acknowledges an alert and sees only 
   await expect(alert).toContainText('acknowledged')
   await expect(page.getByTestId('refusal-note')).toHaveCount(0)
   // Stored with who acknowledged, as REST reports it.
-  const alerts = (await api(owner, 'GET', `/sessions/${sessionId}/alerts`)).body.data as { acknowledged_by: string | null }[]
+  const alerts = (await api<{ data: { acknowledged_by: string | null }[] }>(owner, 'GET', `/sessions/${sessionId}/alerts`)).body.data
   expect(alerts[0].acknowledged_by).toBe(colleague.user.id)
   await page.screenshot({ path: `${SHOTS}/ui-live-view-only.png` })
 
@@ -157,7 +157,19 @@ test('paused and completed sessions say they are not recording; a completed one 
   await expect(page.getByRole('region', { name: 'Drive' })).toHaveCount(0)
   for (const id of ['add-marker', 'action-paused', 'action-completed', 'action-recording']) await expect(page.getByTestId(id)).toHaveCount(0)
   // The clock shows the session's length, from start to end, not the time since it started.
-  const stored = (await api(owner, 'GET', `/sessions/${third}`)).body as { started_at: string; ended_at: string }
+  const stored = (await api<{ started_at: string; ended_at: string }>(owner, 'GET', `/sessions/${third}`)).body
   const lengthS = Math.floor((Date.parse(stored.ended_at) - Date.parse(stored.started_at)) / 1000)
   await expect(page.getByTestId('live-elapsed')).toHaveText(`${Math.floor(lengthS / 60)}:${String(lengthS % 60).padStart(2, '0')}`)
+})
+
+test('a student deep-linking to /devices is told what the page is for instead of seeing refused requests', async ({ browser }) => {
+  const student = await registerAndLogin(station.url, { role: 'student' })
+  const page = await browserOf(browser, student)
+  await page.goto(`${station.url}/devices`)
+  await expect(page.getByTestId('not-for-role')).toContainText('not available to your role (student)', { timeout: 30_000 })
+  await expect(page.getByTestId('not-for-role')).toContainText('Researchers and admins connect and configure the headset')
+  await expect(page.getByTestId('error-note')).toHaveCount(0)
+  await expect(page.getByText('AUTH_FORBIDDEN')).toHaveCount(0)
+  await expect(page.getByTestId('devices-page')).toHaveCount(0)
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' })).toHaveCount(0)
 })

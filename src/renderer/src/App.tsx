@@ -56,6 +56,7 @@ function Shell() {
   if (isChecking) content = <Skeleton lines={6} />
   else if (!user) content = <LoginPage />
   else if (pathname === '/' || pathname === '/login') content = <Redirect to="/monitor" />
+  else if (pageNotForRole(pathname, user.role)) content = <NotForRole item={pageNotForRole(pathname, user.role)!} role={user.role} />
   else content = <Routes routes={ROUTES} fallback={<NotFound />} />
 
   return (
@@ -110,6 +111,33 @@ function Shell() {
       <main className="app-main" id="main" tabIndex={-1}>
         {content}
       </main>
+    </div>
+  )
+}
+
+/** The nav page under `pathname` that `role` may not use (a deep link or bookmark), if any. */
+function pageNotForRole(pathname: string, role: Role): NavItem | undefined {
+  return NAV.find((item) => (pathname === item.to || pathname.startsWith(`${item.to}/`)) && !item.roles.includes(role))
+}
+
+const ROLE_HELP: Record<string, string> = {
+  '/devices': 'Researchers and admins connect and configure the headset. You can follow your own sessions on the Monitor and Sessions pages.',
+  '/sync': 'Researchers and admins look after the sync to the central database.',
+  '/admin/users': 'Admins manage user accounts and roles.'
+}
+
+/** Instead of a page whose every request would be refused: what the page is for and who may use it. */
+function NotForRole({ item, role }: { item: NavItem; role: Role }) {
+  return (
+    <div className="page" data-testid="not-for-role">
+      <h2>{item.label}</h2>
+      <p>
+        This page is not available to your role (<strong>{role}</strong>). {ROLE_HELP[item.to] ?? `It is for ${item.roles.join(' and ')}s.`}
+      </p>
+      <p className="muted">If you need it, ask an admin to change your role.</p>
+      <p>
+        <Link to="/monitor">Go to the monitor</Link> · <Link to="/sessions">Sessions</Link>
+      </p>
     </div>
   )
 }
