@@ -194,10 +194,16 @@ describe('sessions API', () => {
     await api('PATCH', `/sessions/${s.id}`, { status: 'recording' })
     // What a restart looks like: the row says recording, nothing is bound.
     t.station.ctx.recorder.bind(null)
+    const lastSampleTMs = Date.now() - 5000
+    t.station.ctx.db.prepare('INSERT INTO eeg_samples (session_id, seq, t_ms, values_f32) VALUES (?, 0, ?, ?)').run(s.id, lastSampleTMs, Buffer.alloc(8))
     expect(pauseInterruptedSessions(t.station.ctx)).toEqual([s.id])
     const after = (await api('GET', `/sessions/${s.id}`)).body
     expect(after).toMatchObject({ status: 'paused', version: 3 })
+    // The page can say why it is paused and what is missing; an operator's own pause has no such reason.
+    expect(after.pause_reason).toEqual({ code: 'station_restart', at: after.updated_at, last_sample_at: new Date(lastSampleTMs).toISOString() })
     expect((await api('PATCH', `/sessions/${s.id}`, { status: 'recording' })).status).toBe(200)
+    expect((await api('GET', `/sessions/${s.id}`)).body.pause_reason).toBeNull()
+    expect((await api('PATCH', `/sessions/${s.id}`, { status: 'paused' })).body.pause_reason).toBeNull()
   })
 
   it('counts samples, face and game events and alerts from the local tables', async () => {

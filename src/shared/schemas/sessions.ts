@@ -93,6 +93,18 @@ export const markerSchema = z
   .meta({ id: 'Marker' })
 export type MarkerResponse = z.infer<typeof markerSchema>
 
+export const pauseReasonSchema = z
+  .object({
+    /** `station_restart`: the session was recording when the station stopped (crash, power loss, restart). */
+    code: z.enum(['station_restart']),
+    /** When the station paused it (ISO-8601). */
+    at: z.string(),
+    /** The newest EEG sample stored before that (ISO-8601), null when none: the data between is missing. */
+    last_sample_at: z.string().nullable()
+  })
+  .meta({ id: 'PauseReason', description: 'Why the station paused a session by itself; null when an operator paused it.' })
+export type PauseReason = z.infer<typeof pauseReasonSchema>
+
 export const sessionSchema = z
   .object({
     id: z.string(),
@@ -111,7 +123,9 @@ export const sessionSchema = z
     version: z.number().int(),
     counters: sessionCountersSchema,
     /** What the requesting user may do to this session now, whatever its status (a stopped session still refuses lifecycle changes with 409). */
-    allowed_actions: z.array(sessionActionSchema)
+    allowed_actions: z.array(sessionActionSchema),
+    /** Set while the session is paused because the station paused it, not an operator. */
+    pause_reason: pauseReasonSchema.nullable()
   })
   .meta({ id: 'Session' })
 export type SessionResponse = z.infer<typeof sessionSchema>

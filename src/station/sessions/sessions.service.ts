@@ -21,6 +21,7 @@ import {
   findSession,
   insertSession,
   listSessions,
+  recordInterruption,
   updateSession,
   type Marker,
   type Session,
@@ -168,7 +169,13 @@ export function pauseInterruptedSessions(ctx: StationContext): string[] {
   const ids: string[] = []
   for (let session = findRecordingSession(ctx.db); session; session = findRecordingSession(ctx.db)) {
     if (ctx.recorder.boundSessionId === session.id) break
-    updateSession(ctx.db, session.id, { status: 'paused' }, nowIso(ctx.clock.wallMs()))
+    const nowMs = ctx.clock.wallMs()
+    const id = session.id
+    // The reason names the version this pause produced, so it is shown exactly while this pause lasts.
+    ctx.db.transaction(() => {
+      const paused = updateSession(ctx.db, id, { status: 'paused' }, nowIso(nowMs))
+      recordInterruption(ctx.db, id, nowMs, paused.version)
+    })()
     ctx.events.emit('session.changed', session.id, 'paused')
     ids.push(session.id)
   }

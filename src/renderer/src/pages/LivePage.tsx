@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react'
 import { itemsOf, sessionsApi } from '../api/endpoints'
 import { ApiError } from '../api/http'
 import type { Alert } from '../api/types'
+import { PauseReasonText } from '../components/PauseReasonText'
 import { SessionActions } from '../components/SessionActions'
 import { EegTraces } from '../components/live/EegTraces'
 import { FatigueChart } from '../components/live/FatigueChart'
@@ -134,7 +135,8 @@ export function LivePage({ sessionId }: { sessionId: string }) {
       )}
       {status === 'paused' && (
         <div className="banner banner-warn" role="status" data-testid="paused-banner">
-          Paused: nothing is being recorded. {mayChange ? 'Resume to record again.' : 'Its creator or an admin can resume it.'}
+          {s.pause_reason && status === s.status ? <PauseReasonText reason={s.pause_reason} /> : 'Paused: nothing is being recorded.'}{' '}
+          {mayChange ? 'Resume to record again.' : 'Its creator or an admin can resume it.'}
         </div>
       )}
       <ConnectionBanner status={socketStatus} detail={socketDetail} what="live data" />
@@ -208,7 +210,8 @@ export function LivePage({ sessionId }: { sessionId: string }) {
           )}
           <section className="panel" aria-label="Device">
             <h3>Device</h3>
-            <DeviceBox device={snapshot.device} fallbackState={s.device ? undefined : 'no headset bound'} />
+            {/* The last device state heard is stale while the station cannot be reached: never show it as current. */}
+            <DeviceBox device={isReachable ? snapshot.device : null} fallbackState={!isReachable && socketStatus !== 'connecting' ? 'unknown (station unreachable)' : s.device ? undefined : 'no headset bound'} />
           </section>
         </div>
         <section className="panel alerts-panel" aria-label="Alerts">
@@ -227,3 +230,4 @@ function frozenAtMs(updatedAt: string, nowMs: number): number {
   const t = Date.parse(updatedAt)
   return Number.isFinite(t) ? Math.min(t, nowMs) : nowMs
 }
+

@@ -7,6 +7,7 @@ import { useAuth } from '../auth/auth-context'
 import { ExportPanel } from '../components/ExportPanel'
 import { openParticipantScreen } from '../game/participant-screen'
 import { SessionActions } from '../components/SessionActions'
+import { PauseReasonText } from '../components/PauseReasonText'
 import { ConfirmDialog, EmptyState, ErrorNote, Skeleton, StatusBadge, formatDuration, formatTime } from '../components/ui/ui'
 import { useNow } from '../hooks/use-now'
 import { useQuery } from '../hooks/use-query'
@@ -60,6 +61,11 @@ export function SessionDetailPage({ sessionId }: { sessionId: string }) {
         <p className="muted small view-only" data-testid="view-only-note">
           View only: this session belongs to another user. You can watch it, acknowledge its alerts and export it; only its creator or an admin can change, drive or delete it.
         </p>
+      )}
+      {s.pause_reason && (
+        <div className="banner banner-warn" role="status">
+          <PauseReasonText reason={s.pause_reason} />
+        </div>
       )}
       <ErrorNote error={session.error} />
       <ErrorNote error={actionError} />

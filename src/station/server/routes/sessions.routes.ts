@@ -13,12 +13,13 @@ import {
   sessionPageSchema,
   sessionSchema,
   sessionUpdateSchema,
+  type PauseReason,
   type SessionResponse
 } from '../../../shared/schemas/sessions'
 import type { AuthUser } from '../../auth/types'
 import type { StationContext } from '../../context'
 import { allowedSessionActions } from '../../sessions/permissions'
-import { listMarkers, sessionCounters, type Session } from '../../sessions/sessions.repository'
+import { lastInterruption, listMarkers, sessionCounters, type Session } from '../../sessions/sessions.repository'
 import {
   addMarker,
   createSession,
@@ -51,7 +52,20 @@ export function toSessionResponse(ctx: StationContext, user: AuthUser, session: 
     updated_at: session.updatedAt,
     version: session.version,
     counters: { samples: counters.samples, face_events: counters.faceEvents, game_events: counters.gameEvents, alerts: counters.alerts },
-    allowed_actions: allowedSessionActions(user, session)
+    allowed_actions: allowedSessionActions(user, session),
+    pause_reason: pauseReasonOf(ctx, session)
+  }
+}
+
+/** The station's own pause, while it lasts: any later change of the session bumps its version past it. */
+function pauseReasonOf(ctx: StationContext, session: Session): PauseReason | null {
+  if (session.status !== 'paused') return null
+  const interruption = lastInterruption(ctx.db, session.id)
+  if (!interruption || interruption.sessionVersion !== session.version) return null
+  return {
+    code: interruption.reason,
+    at: new Date(interruption.tMs).toISOString(),
+    last_sample_at: interruption.lastSampleTMs === null ? null : new Date(interruption.lastSampleTMs).toISOString()
   }
 }
 
