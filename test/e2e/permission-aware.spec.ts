@@ -173,3 +173,31 @@ test('a student deep-linking to /devices is told what the page is for instead of
   await expect(page.getByTestId('devices-page')).toHaveCount(0)
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' })).toHaveCount(0)
 })
+
+test('disconnecting the headset during a recording asks first, shows a banner, and reports the span without EEG', async ({ browser }) => {
+  const fourth = await plannedSession(owner, 'Fourth drive')
+  await setStatus(owner, fourth, 'recording')
+  const live = await browserOf(browser, owner)
+  await live.goto(`${station.url}/sessions/${fourth}/live`)
+  await expect(live.getByTestId('device-box')).toContainText('streaming', { timeout: 30_000 })
+
+  const devices = await live.context().newPage()
+  await devices.goto(`${station.url}/devices`)
+  await expect(devices.getByTestId('device-status-state')).toHaveText('streaming', { timeout: 30_000 })
+  await devices.getByTestId('device-disconnect').click()
+  const dialog = devices.getByTestId('confirm-dialog')
+  await expect(dialog).toContainText('“Fourth drive” is recording')
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await expect(devices.getByTestId('device-status-state')).toHaveText('streaming')
+
+  await devices.getByTestId('device-disconnect').click()
+  await devices.getByTestId('confirm-button').click()
+  await expect(devices.getByTestId('device-status-state')).toHaveText('disconnected', { timeout: 20_000 })
+  await expect(live.getByTestId('headset-down-banner')).toContainText('no EEG is being recorded', { timeout: 20_000 })
+  await live.screenshot({ path: `${SHOTS}/ui-live-headset-down.png` })
+
+  expect((await api(owner, 'POST', '/devices/connect', { kind: 'simulated' })).status).toBe(200)
+  await expect(live.getByTestId('headset-down-banner')).toHaveCount(0, { timeout: 30_000 })
+  await expect(live.getByTestId('headset-outages')).toContainText('stopped streaming once', { timeout: 20_000 })
+  await setStatus(owner, fourth, 'completed')
+})

@@ -151,6 +151,13 @@ export function LivePage({ sessionId }: { sessionId: string }) {
         </div>
       )}
       <ErrorNote error={actionError} />
+      {snapshot.headsetDownSinceMs !== null && isLive && isReachable && (
+        <div className="banner banner-bad" role="alert" data-testid="headset-down-banner">
+          Headset {snapshot.device?.state ?? 'disconnected'} since {new Date(snapshot.headsetDownSinceMs).toLocaleTimeString(undefined, { hour12: false })}: no EEG is being
+          recorded for this session ({formatDuration(nowMs - snapshot.headsetDownSinceMs)} so far).{' '}
+          {snapshot.device?.state === 'disconnected' ? 'Connect it again on the Devices page.' : 'The station is trying to get it back.'}
+        </div>
+      )}
       {refusal && (
         <div className="error-note" role="alert" data-testid="refusal-note">
           <span>
@@ -190,6 +197,14 @@ export function LivePage({ sessionId }: { sessionId: string }) {
             {snapshot.sampleRateHz ? `${snapshot.channelNames.length} channels @ ${snapshot.sampleRateHz} Hz · 10 s window` : ''}
             {snapshot.gaps > 0 && ` · ${snapshot.gaps} gaps`}
           </p>
+          {snapshot.headsetOutages.length > 0 && (
+            <p className="text-bad small" data-testid="headset-outages">
+              The headset stopped streaming {snapshot.headsetOutages.length === 1 ? 'once' : `${snapshot.headsetOutages.length} times`} while this view was open, for{' '}
+              {formatDuration(snapshot.headsetOutages.reduce((sum, o) => sum + o.toMs - o.fromMs, 0))} in all (
+              {snapshot.headsetOutages.map((o) => `${new Date(o.fromMs).toLocaleTimeString(undefined, { hour12: false })}–${new Date(o.toMs).toLocaleTimeString(undefined, { hour12: false })}`).join(', ')}
+              ): no EEG was recorded in those spans.
+            </p>
+          )}
         </section>
         <div className="side-column">
           <section className="panel" aria-label="Fatigue">
