@@ -201,3 +201,29 @@ test('disconnecting the headset during a recording asks first, shows a banner, a
   await expect(live.getByTestId('headset-outages')).toContainText('stopped streaming once', { timeout: 20_000 })
   await setStatus(owner, fourth, 'completed')
 })
+
+test('the participant screen has no error codes, no camera controls, no tracker numbers and no scenario picker', async ({ browser }) => {
+  const created = await api<{ id: string }>(owner, 'POST', '/sessions', { name: 'Participant drive', participant_code: 'P-SCREEN' })
+  const id = created.body.id
+  const page = await browserOf(browser, owner)
+  await page.goto(`${station.url}/drive/${id}`)
+  // No scenario yet: the participant waits for the operator instead of choosing one.
+  await expect(page.getByTestId('drive-waiting-scenario')).toContainText('The operator is preparing your drive', { timeout: 30_000 })
+  await expect(page.getByRole('button', { name: /highway|night|city|rural/i })).toHaveCount(0)
+
+  expect((await api(owner, 'PATCH', `/sessions/${id}`, { scenario: { id: 'pvt-10min', seed: 7 } })).status).toBe(200)
+  await expect(page.getByText('Waiting for the operator to start the drive.')).toBeVisible({ timeout: 20_000 })
+  // The session is only planned, so the station refuses the drive's first event: plain words, the code kept out of sight.
+  const link = page.getByTestId('drive-link')
+  await expect(link).toHaveAttribute('data-code', 'SESSION_NOT_RECORDING', { timeout: 20_000 })
+  await expect(link).toHaveText('The recording is not running. Please wait for the operator.')
+
+  const face = page.getByTestId('face-panel')
+  await expect(face).toBeVisible()
+  await expect(face.getByRole('combobox')).toHaveCount(0)
+  await expect(face.getByRole('button', { name: /camera/i })).toHaveCount(0)
+  await expect(page.getByTestId('face-metrics')).toHaveCount(0)
+  await expect(page.getByTestId('face-status')).not.toContainText(/Hz|EAR|\d/)
+  await expect(page.getByText(/face events stored/)).toHaveCount(0)
+  await page.screenshot({ path: `${SHOTS}/ui-participant-screen.png` })
+})

@@ -93,15 +93,15 @@ export function SessionDetailPage({ sessionId }: { sessionId: string }) {
             <dd className="notes">{s.notes || '—'}</dd>
           </dl>
           {allowed.has('send_data') && isOpen && (
-          <p data-testid="participant-screen-links">
-            Participant screen:{' '}
-            <button type="button" className="btn btn-small" onClick={() => openParticipantScreen(s.id)} data-testid="open-participant-screen">
-              Open in its own window
-            </button>{' '}
-            <span className="muted">
-              or <Link to={`/drive/${s.id}`}>/drive/{s.id}</Link> on another machine
-            </span>
-          </p>
+            <p data-testid="participant-screen-links">
+              Participant screen:{' '}
+              <button type="button" className="btn btn-small" onClick={() => openParticipantScreen(s.id)} data-testid="open-participant-screen">
+                Open in its own window
+              </button>{' '}
+              <span className="muted">
+                or <Link to={`/drive/${s.id}`}>/drive/{s.id}</Link> on another machine
+              </span>
+            </p>
           )}
         </section>
         <section className="panel" aria-labelledby="counters-title">
