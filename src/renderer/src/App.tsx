@@ -1,4 +1,4 @@
-import { useEffect, type ReactNode } from 'react'
+import { useEffect, useState, type ReactNode } from 'react'
 import { useAuth, AuthProvider } from './auth/auth-context'
 import { formatBytes } from './components/ui/format-bytes'
 import { Skeleton } from './components/ui/ui'
@@ -51,6 +51,9 @@ function Shell() {
   const { health, isReachable } = useHealth()
   const { pathname } = useLocation()
   const isDrive = pathname.startsWith('/drive/')
+  // On a phone the navigation folds behind a Menu button (CSS decides when); a new page folds it again.
+  const [menuOpenAt, setMenuOpenAt] = useState<string | null>(null)
+  const isMenuOpen = menuOpenAt === pathname
 
   let content: ReactNode
   if (isChecking) content = <Skeleton lines={6} />
@@ -70,7 +73,18 @@ function Shell() {
         </Link>
         <span className="station-name">{health?.station_name ?? 'connecting…'}</span>
         {user && !isDrive && (
-          <nav className="app-nav" aria-label="Main">
+          <button
+            type="button"
+            className="btn btn-small nav-toggle"
+            aria-expanded={isMenuOpen}
+            aria-controls="main-nav"
+            onClick={() => setMenuOpenAt(isMenuOpen ? null : pathname)}
+          >
+            Menu
+          </button>
+        )}
+        {user && !isDrive && (
+          <nav className={`app-nav${isMenuOpen ? ' is-open' : ''}`} aria-label="Main" id="main-nav">
             {NAV.filter((item) => item.roles.includes(user.role)).map((item) => (
               <Link key={item.to} to={item.to} className={pathname.startsWith(item.to) ? 'active' : undefined} aria-current={pathname.startsWith(item.to) ? 'page' : undefined}>
                 {item.label}
