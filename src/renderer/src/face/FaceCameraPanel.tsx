@@ -140,7 +140,7 @@ export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true
       {/* Without a preview the video stays rendered (tiny, transparent): a display:none video may not
           decode frames, and the tracker would wait forever. */}
       <video ref={videoRef} muted playsInline className={showPreview ? 'face-preview' : 'face-preview-off'} style={showPreview ? undefined : HIDDEN_VIDEO} />
-      <p className={`face-status face-status-${report.status}`} data-testid="face-status" data-status={report.status}>
+      <p className={`face-status face-status-${report.status}`} data-testid="face-status" data-status={report.status} data-backend={report.backend ?? undefined} data-rate-hz={report.achievedRateHz.toFixed(1)}>
         {isParticipantView ? (
           PARTICIPANT_TEXT[report.status]
         ) : (
