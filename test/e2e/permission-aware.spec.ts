@@ -200,6 +200,13 @@ test('disconnecting the headset during a recording asks first, shows a banner, a
   await expect(live.getByTestId('headset-down-banner')).toHaveCount(0, { timeout: 30_000 })
   await expect(live.getByTestId('headset-outages')).toContainText('stopped streaming once', { timeout: 20_000 })
   await setStatus(owner, fourth, 'completed')
+  // Afterwards the session itself reports the span, from the headset events stored with it (not this view's memory).
+  await devices.goto(`${station.url}/sessions/${fourth}`)
+  await expect(devices.getByTestId('headset-outages-summary')).toContainText('Headset away once', { timeout: 30_000 })
+  const detail = await api<{ headset_outages: { seconds: number; to: string | null }[] }>(owner, 'GET', `/sessions/${fourth}`)
+  expect(detail.body.headset_outages).toHaveLength(1)
+  expect(detail.body.headset_outages[0].to).not.toBeNull()
+  expect(detail.body.headset_outages[0].seconds).toBeGreaterThan(0)
 })
 
 test('the participant screen has no error codes, no camera controls, no tracker numbers and no scenario picker', async ({ browser }) => {

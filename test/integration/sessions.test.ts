@@ -206,6 +206,24 @@ describe('sessions API', () => {
     expect((await api('PATCH', `/sessions/${s.id}`, { status: 'paused' })).body.pause_reason).toBeNull()
   })
 
+  it('reports the spans without the headset from its stored events, an open one closing at the session end', async () => {
+    const s = (await api('POST', '/sessions', { name: 'outage', participant_code: 'O1' })).body
+    const event = t.station.ctx.db.prepare("INSERT INTO device_events (session_id, t_ms, kind, data_json) VALUES (?, ?, ?, '{}')")
+    const t0 = Date.parse('2026-03-01T20:00:00.000Z')
+    event.run(s.id, t0, 'connected')
+    event.run(s.id, t0 + 60_000, 'disconnected')
+    event.run(s.id, t0 + 61_000, 'reconnecting')
+    event.run(s.id, t0 + 72_500, 'connected')
+    event.run(s.id, t0 + 90_000, 'reconnecting')
+    let detail = (await api('GET', `/sessions/${s.id}`)).body
+    expect(detail.headset_outages[0]).toEqual({ from: new Date(t0 + 60_000).toISOString(), to: new Date(t0 + 72_500).toISOString(), seconds: 12.5 })
+    expect(detail.headset_outages[1]).toMatchObject({ from: new Date(t0 + 90_000).toISOString(), to: null })
+    await api('PATCH', `/sessions/${s.id}`, { status: 'aborted' })
+    detail = (await api('GET', `/sessions/${s.id}`)).body
+    expect(detail.headset_outages).toHaveLength(2)
+    expect(detail.headset_outages[1].to).toBe(detail.ended_at)
+  })
+
   it('counts samples, face and game events and alerts from the local tables', async () => {
     const s = (await api('POST', '/sessions', { name: 'c', participant_code: 'C1' })).body
     const { db } = t.station.ctx

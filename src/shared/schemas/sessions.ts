@@ -130,7 +130,19 @@ export const sessionSchema = z
   .meta({ id: 'Session' })
 export type SessionResponse = z.infer<typeof sessionSchema>
 
-export const sessionDetailSchema = sessionSchema.extend({ markers: z.array(markerSchema) }).meta({ id: 'SessionDetail' })
+export const headsetOutageSchema = z
+  .object({
+    from: z.string(),
+    /** Null while the headset is still away. */
+    to: z.string().nullable(),
+    /** Length so far when still open. */
+    seconds: z.number()
+  })
+  .meta({ id: 'HeadsetOutage', description: 'A span of the session without its headset (disconnected or reconnecting): no EEG there.' })
+
+export const sessionDetailSchema = sessionSchema
+  .extend({ markers: z.array(markerSchema), headset_outages: z.array(headsetOutageSchema) })
+  .meta({ id: 'SessionDetail' })
 export type SessionDetailResponse = z.infer<typeof sessionDetailSchema>
 
 export const sessionListQuerySchema = paginationQuerySchema.extend({

@@ -277,6 +277,40 @@ export function lastInterruption(db: LocalDatabase, sessionId: string): SessionI
   return { tMs: row.t_ms, reason: 'station_restart', lastSampleTMs: data.lastSampleTMs ?? null, sessionVersion: data.sessionVersion ?? -1 }
 }
 
+export interface HeadsetOutage {
+  fromMs: number
+  /** Null while the headset is still away (the session goes on without EEG). */
+  toMs: number | null
+}
+
+const OUTAGE_START = new Set(['disconnected', 'reconnecting'])
+const OUTAGE_END = new Set(['connected', 'reconnected'])
+
+/**
+ * Spans of a session without its headset, from the headset's own events stored with the session
+ * (device_events): from a disconnect or a reconnect attempt to the next connect. An outage still open
+ * when the session ended closes at its end. The driver's own counters restart with every connection,
+ * so they cannot tell this; the events can.
+ */
+export function headsetOutages(db: LocalDatabase, session: Pick<Session, 'id' | 'endedAt'>): HeadsetOutage[] {
+  const rows = db
+    .prepare("SELECT t_ms, kind FROM device_events WHERE session_id = ? AND kind IN ('disconnected', 'reconnecting', 'connected', 'reconnected') ORDER BY t_ms, id")
+    .all(session.id) as { t_ms: number; kind: string }[]
+  const outages: HeadsetOutage[] = []
+  let open: HeadsetOutage | null = null
+  for (const row of rows) {
+    if (OUTAGE_START.has(row.kind) && !open) {
+      open = { fromMs: row.t_ms, toMs: null }
+      outages.push(open)
+    } else if (OUTAGE_END.has(row.kind) && open) {
+      open.toMs = row.t_ms
+      open = null
+    }
+  }
+  if (open && session.endedAt) open.toMs = Math.max(open.fromMs, Date.parse(session.endedAt))
+  return outages
+}
+
 /** Tables holding a session's rows, deleted explicitly (not only by cascade) so the intent is visible. */
 const SESSION_DATA_TABLES = ['eeg_samples', 'face_events', 'game_events', 'alerts', 'markers', 'fatigue_metrics', 'device_events'] as const
 

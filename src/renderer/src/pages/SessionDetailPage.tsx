@@ -113,6 +113,13 @@ export function SessionDetailPage({ sessionId }: { sessionId: string }) {
             <Tile label="Alerts" value={s.counters.alerts.toLocaleString()} />
             <Tile label="Markers" value={String(s.markers.length)} />
           </div>
+          {s.headset_outages.length > 0 && (
+            <p className="text-bad" data-testid="headset-outages-summary">
+              Headset away {s.headset_outages.length === 1 ? 'once' : `${s.headset_outages.length} times`}, {formatDuration(s.headset_outages.reduce((sum, o) => sum + o.seconds, 0) * 1000)}{' '}
+              without EEG:{' '}
+              {s.headset_outages.map((o) => `${formatTime(o.from)} – ${o.to ? formatTime(o.to) : 'still away'}`).join('; ')}.
+            </p>
+          )}
           {can('admin', 'researcher') && (
             <>
               <h3>Sync to central database</h3>

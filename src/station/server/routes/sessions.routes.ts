@@ -19,7 +19,7 @@ import {
 import type { AuthUser } from '../../auth/types'
 import type { StationContext } from '../../context'
 import { allowedSessionActions } from '../../sessions/permissions'
-import { lastInterruption, listMarkers, sessionCounters, type Session } from '../../sessions/sessions.repository'
+import { headsetOutages, lastInterruption, listMarkers, sessionCounters, type Session } from '../../sessions/sessions.repository'
 import {
   addMarker,
   createSession,
@@ -70,7 +70,13 @@ function pauseReasonOf(ctx: StationContext, session: Session): PauseReason | nul
 }
 
 function toDetail(ctx: StationContext, user: AuthUser, session: Session) {
-  return { ...toSessionResponse(ctx, user, session), markers: listMarkers(ctx.db, session.id).map(toMarkerResponse) }
+  const nowMs = ctx.clock.wallMs()
+  const outages = headsetOutages(ctx.db, session).map((o) => ({
+    from: new Date(o.fromMs).toISOString(),
+    to: o.toMs === null ? null : new Date(o.toMs).toISOString(),
+    seconds: Math.max(0, ((o.toMs ?? nowMs) - o.fromMs) / 1000)
+  }))
+  return { ...toSessionResponse(ctx, user, session), markers: listMarkers(ctx.db, session.id).map(toMarkerResponse), headset_outages: outages }
 }
 
 const SESSION_BODY_LIMIT_BYTES = 64 * 1024
