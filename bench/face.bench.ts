@@ -62,7 +62,7 @@ async function runBackend(station: E2eStation, sessionId: string, tokens: { acce
     const frames = await waitForStoredFrames(station, sessionId, lastId, FRAMES)
     return {
       requested: backend,
-      backendShown: /· (\w+) ·/.exec(run.text)?.[1] ?? '?',
+      backendShown: run.backend ?? '?',
       startupS: run.detectStartMs[0] / 1000,
       firstFrameMs: run.detectMs[0],
       detectMs: run.detectMs.slice(1),

@@ -52,6 +52,15 @@ test('the live view survives a station restart: it says so, reconnects by itself
   await expect(banner).toContainText('Reconnecting', { timeout: 20_000 })
   await expect(page.getByTestId('offline-banner')).toBeVisible({ timeout: 20_000 })
   await expect(page.getByTestId('device-state')).toHaveText('station unreachable')
+  // Nothing on the page claims the recording or the headset goes on: the last word heard is not current.
+  await expect(page.getByTestId('live-status')).toHaveText('unknown (station unreachable)')
+  await expect(page.getByTestId('device-box')).toContainText('unknown (station unreachable)')
+  await expect(page.getByTestId('device-box')).not.toContainText('streaming')
+  const frozen = await page.getByTestId('live-elapsed').textContent()
+  // The clock stopped at the last moment the station was heard. Proving that nothing happens needs a
+  // window (docs/testing.md): past a full second a running clock would have moved.
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 1500)))
+  await expect(page.getByTestId('live-elapsed')).toHaveText(frozen ?? '')
   await page.screenshot({ path: 'test-results/screenshots/ui-live-reconnecting.png' })
 
   // Same port, same data (and so the same signing key: the page's token is still good).
@@ -60,6 +69,9 @@ test('the live view survives a station restart: it says so, reconnects by itself
   await expect(page.getByTestId('offline-banner')).toHaveCount(0, { timeout: 20_000 })
   // A recording interrupted by a stop is paused at start-up; the operator decides to go on.
   await expect(page.getByTestId('live-status')).toHaveText('paused', { timeout: 20_000 })
+  // ...and says why, and what is missing.
+  await expect(page.getByTestId('pause-reason')).toContainText('Paused by the station: it restarted at', { timeout: 20_000 })
+  await expect(page.getByTestId('not-recording-mark')).toContainText('Not recording (paused)')
   const samplesBefore = await storedSamples(station, id, headers)
   await page.getByTestId('action-recording').click()
   await expect(page.getByTestId('live-status')).toHaveText('recording', { timeout: 30_000 })

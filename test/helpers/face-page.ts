@@ -14,8 +14,10 @@ const FAILED = ['error', 'camera_unavailable', 'permission_denied']
 export interface FaceRun {
   /** The panel's final data-status. */
   status: string
-  /** The panel's text, e.g. "Camera off · cpu · 1.1 Hz". */
+  /** The panel's text, e.g. "Camera off · cpu · 1.1 Hz" (the participant's view shows only "Camera off"). */
   text: string
+  /** The tfjs backend that ran (`data-backend`), null before one was chosen. */
+  backend: string | null
   /** Duration of each detector call, in order. */
   detectMs: number[]
   /** Page time (ms since navigation) at which each detector call started. */
@@ -34,6 +36,7 @@ export async function waitForFaceRun(page: Page, frames: number, timeoutMs = 600
   return {
     status: (await page.locator(STATUS).getAttribute('data-status')) ?? '',
     text: (await page.locator(STATUS).textContent()) ?? '',
+    backend: await page.locator(STATUS).getAttribute('data-backend'),
     detectMs: measures.map((m) => m[1]),
     detectStartMs: measures.map((m) => m[0])
   }

@@ -194,10 +194,34 @@ describe('sessions API', () => {
     await api('PATCH', `/sessions/${s.id}`, { status: 'recording' })
     // What a restart looks like: the row says recording, nothing is bound.
     t.station.ctx.recorder.bind(null)
+    const lastSampleTMs = Date.now() - 5000
+    t.station.ctx.db.prepare('INSERT INTO eeg_samples (session_id, seq, t_ms, values_f32) VALUES (?, 0, ?, ?)').run(s.id, lastSampleTMs, Buffer.alloc(8))
     expect(pauseInterruptedSessions(t.station.ctx)).toEqual([s.id])
     const after = (await api('GET', `/sessions/${s.id}`)).body
     expect(after).toMatchObject({ status: 'paused', version: 3 })
+    // The page can say why it is paused and what is missing; an operator's own pause has no such reason.
+    expect(after.pause_reason).toEqual({ code: 'station_restart', at: after.updated_at, last_sample_at: new Date(lastSampleTMs).toISOString() })
     expect((await api('PATCH', `/sessions/${s.id}`, { status: 'recording' })).status).toBe(200)
+    expect((await api('GET', `/sessions/${s.id}`)).body.pause_reason).toBeNull()
+    expect((await api('PATCH', `/sessions/${s.id}`, { status: 'paused' })).body.pause_reason).toBeNull()
+  })
+
+  it('reports the spans without the headset from its stored events, an open one closing at the session end', async () => {
+    const s = (await api('POST', '/sessions', { name: 'outage', participant_code: 'O1' })).body
+    const event = t.station.ctx.db.prepare("INSERT INTO device_events (session_id, t_ms, kind, data_json) VALUES (?, ?, ?, '{}')")
+    const t0 = Date.parse('2026-03-01T20:00:00.000Z')
+    event.run(s.id, t0, 'connected')
+    event.run(s.id, t0 + 60_000, 'disconnected')
+    event.run(s.id, t0 + 61_000, 'reconnecting')
+    event.run(s.id, t0 + 72_500, 'connected')
+    event.run(s.id, t0 + 90_000, 'reconnecting')
+    let detail = (await api('GET', `/sessions/${s.id}`)).body
+    expect(detail.headset_outages[0]).toEqual({ from: new Date(t0 + 60_000).toISOString(), to: new Date(t0 + 72_500).toISOString(), seconds: 12.5 })
+    expect(detail.headset_outages[1]).toMatchObject({ from: new Date(t0 + 90_000).toISOString(), to: null })
+    await api('PATCH', `/sessions/${s.id}`, { status: 'aborted' })
+    detail = (await api('GET', `/sessions/${s.id}`)).body
+    expect(detail.headset_outages).toHaveLength(2)
+    expect(detail.headset_outages[1].to).toBe(detail.ended_at)
   })
 
   it('counts samples, face and game events and alerts from the local tables', async () => {

@@ -1,4 +1,4 @@
-import { useEffect, type ReactNode } from 'react'
+import { useEffect, useState, type ReactNode } from 'react'
 import { useAuth, AuthProvider } from './auth/auth-context'
 import { formatBytes } from './components/ui/format-bytes'
 import { Skeleton } from './components/ui/ui'
@@ -54,11 +54,15 @@ function Shell() {
   const { health, isReachable } = useHealth()
   const { pathname } = useLocation()
   const isDrive = pathname.startsWith('/drive/')
+  // On a phone the navigation folds behind a Menu button (CSS decides when); a new page folds it again.
+  const [menuOpenAt, setMenuOpenAt] = useState<string | null>(null)
+  const isMenuOpen = menuOpenAt === pathname
 
   let content: ReactNode
   if (isChecking) content = <Skeleton lines={6} />
   else if (!user) content = <LoginPage />
   else if (pathname === '/' || pathname === '/login') content = <Redirect to="/monitor" />
+  else if (pageNotForRole(pathname, user.role)) content = <NotForRole item={pageNotForRole(pathname, user.role)!} role={user.role} />
   else content = <Routes routes={ROUTES} fallback={<NotFound />} />
 
   return (
@@ -72,7 +76,18 @@ function Shell() {
         </Link>
         <span className="station-name">{health?.station_name ?? 'connecting…'}</span>
         {user && !isDrive && (
-          <nav className="app-nav" aria-label="Main">
+          <button
+            type="button"
+            className="btn btn-small nav-toggle"
+            aria-expanded={isMenuOpen}
+            aria-controls="main-nav"
+            onClick={() => setMenuOpenAt(isMenuOpen ? null : pathname)}
+          >
+            Menu
+          </button>
+        )}
+        {user && !isDrive && (
+          <nav className={`app-nav${isMenuOpen ? ' is-open' : ''}`} aria-label="Main" id="main-nav">
             {NAV.filter((item) => item.roles.includes(user.role)).map((item) => (
               <Link key={item.to} to={item.to} className={pathname.startsWith(item.to) ? 'active' : undefined} aria-current={pathname.startsWith(item.to) ? 'page' : undefined}>
                 {item.label}
@@ -113,6 +128,33 @@ function Shell() {
       <main className="app-main" id="main" tabIndex={-1}>
         {content}
       </main>
+    </div>
+  )
+}
+
+/** The nav page under `pathname` that `role` may not use (a deep link or bookmark), if any. */
+function pageNotForRole(pathname: string, role: Role): NavItem | undefined {
+  return NAV.find((item) => (pathname === item.to || pathname.startsWith(`${item.to}/`)) && !item.roles.includes(role))
+}
+
+const ROLE_HELP: Record<string, string> = {
+  '/devices': 'Researchers and admins connect and configure the headset. You can follow your own sessions on the Monitor and Sessions pages.',
+  '/sync': 'Researchers and admins look after the sync to the central database.',
+  '/admin/users': 'Admins manage user accounts and roles.'
+}
+
+/** Instead of a page whose every request would be refused: what the page is for and who may use it. */
+function NotForRole({ item, role }: { item: NavItem; role: Role }) {
+  return (
+    <div className="page" data-testid="not-for-role">
+      <h2>{item.label}</h2>
+      <p>
+        This page is not available to your role (<strong>{role}</strong>). {ROLE_HELP[item.to] ?? `It is for ${item.roles.join(' and ')}s.`}
+      </p>
+      <p className="muted">If you need it, ask an admin to change your role.</p>
+      <p>
+        <Link to="/monitor">Go to the monitor</Link> · <Link to="/sessions">Sessions</Link>
+      </p>
     </div>
   )
 }

@@ -7,6 +7,14 @@ export const SESSION_STATUSES = ['planned', 'recording', 'paused', 'completed', 
 export const sessionStatusSchema = z.enum(SESSION_STATUSES).meta({ id: 'SessionStatus' })
 export type SessionStatus = z.infer<typeof sessionStatusSchema>
 
+/**
+ * What a user may do to one session (src/station/sessions/permissions.ts decides, the same way for REST
+ * and the WebSocket). Sent as `allowed_actions` on every session so a client shows only what works.
+ */
+export const SESSION_ACTIONS = ['read', 'export', 'acknowledge_alert', 'edit', 'change_status', 'add_marker', 'send_data', 'delete'] as const
+export const sessionActionSchema = z.enum(SESSION_ACTIONS).meta({ id: 'SessionAction' })
+export type SessionAction = z.infer<typeof sessionActionSchema>
+
 export const scenarioRefSchema = z
   .object({ id: z.string().min(1).max(100), seed: z.number().int() })
   .meta({ id: 'ScenarioRef', description: 'Driving scenario id and the seed that makes the run reproducible.' })
@@ -79,6 +87,18 @@ export const markerSchema = z
   .meta({ id: 'Marker' })
 export type MarkerResponse = z.infer<typeof markerSchema>
 
+export const pauseReasonSchema = z
+  .object({
+    /** `station_restart`: the session was recording when the station stopped (crash, power loss, restart). */
+    code: z.enum(['station_restart']),
+    /** When the station paused it (ISO-8601). */
+    at: z.string(),
+    /** The newest EEG sample stored before that (ISO-8601), null when none: the data between is missing. */
+    last_sample_at: z.string().nullable()
+  })
+  .meta({ id: 'PauseReason', description: 'Why the station paused a session by itself; null when an operator paused it.' })
+export type PauseReason = z.infer<typeof pauseReasonSchema>
+
 export const sessionSchema = z
   .object({
     id: z.string(),
@@ -95,12 +115,28 @@ export const sessionSchema = z
     created_at: z.string(),
     updated_at: z.string(),
     version: z.number().int(),
-    counters: sessionCountersSchema
+    counters: sessionCountersSchema,
+    /** What the requesting user may do to this session now, whatever its status (a stopped session still refuses lifecycle changes with 409). */
+    allowed_actions: z.array(sessionActionSchema),
+    /** Set while the session is paused because the station paused it, not an operator. */
+    pause_reason: pauseReasonSchema.nullable()
   })
   .meta({ id: 'Session' })
 export type SessionResponse = z.infer<typeof sessionSchema>
 
-export const sessionDetailSchema = sessionSchema.extend({ markers: z.array(markerSchema) }).meta({ id: 'SessionDetail' })
+export const headsetOutageSchema = z
+  .object({
+    from: z.string(),
+    /** Null while the headset is still away. */
+    to: z.string().nullable(),
+    /** Length so far when still open. */
+    seconds: z.number()
+  })
+  .meta({ id: 'HeadsetOutage', description: 'A span of the session without its headset (disconnected or reconnecting): no EEG there.' })
+
+export const sessionDetailSchema = sessionSchema
+  .extend({ markers: z.array(markerSchema), headset_outages: z.array(headsetOutageSchema) })
+  .meta({ id: 'SessionDetail' })
 export type SessionDetailResponse = z.infer<typeof sessionDetailSchema>
 
 export const sessionListQuerySchema = paginationQuerySchema.extend({

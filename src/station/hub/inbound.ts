@@ -19,6 +19,7 @@ import { newId } from '../ids'
 import type { Recorder } from '../ingest/recorder'
 import { checkInWindow, sessionTimeWindow } from '../ingest/time-window'
 import type { Logger } from '../logger'
+import { sessionActionRefusal } from '../sessions/permissions'
 import { findSession } from '../sessions/sessions.repository'
 import type { LocalDatabase } from '../storage/database'
 import { applyUser, type SessionChannel, type SessionChannels } from './channels'
@@ -102,7 +103,9 @@ export function createInbound(deps: InboundDeps): (conn: HubConnection, data: Bu
     const inReplyTo = { type: 'alert.ack', seq: null }
     const channel = conn.sessionId ? channels.get(conn.sessionId) : undefined
     if (!channel) return sendError(conn, 'BAD_REQUEST', 'alert.ack is accepted on /ws/session/:id only', inReplyTo)
-    if (!conn.canWrite) return sendError(conn, 'AUTH_FORBIDDEN', 'Only the creator of the session or an admin can acknowledge its alerts', inReplyTo)
+    // The rule REST's POST .../alerts/:aid/ack applies (src/station/sessions/permissions.ts), with its words.
+    const refusal = sessionActionRefusal(conn.user, 'acknowledge_alert', channel)
+    if (refusal) return sendError(conn, refusal.code, refusal.message, inReplyTo)
     try {
       // Success is answered by the `alert.acknowledged` broadcast every subscriber gets.
       fatigue.acknowledge(channel.id, alertId, conn.user.id)
@@ -123,7 +126,8 @@ export function createInbound(deps: InboundDeps): (conn: HubConnection, data: Bu
     }
     const channel = conn.sessionId ? channels.get(conn.sessionId) : undefined
     if (!channel) return refuse('BAD_REQUEST', `${type} is accepted on /ws/session/:id only`)
-    if (!conn.canWrite) return refuse('AUTH_FORBIDDEN', 'Only the creator of the session or an admin can send data to it')
+    const refusal = sessionActionRefusal(conn.user, type === 'marker.add' ? 'add_marker' : 'send_data', channel)
+    if (refusal) return refuse(refusal.code, refusal.message)
     if (channel.status !== 'recording') {
       return refuse('SESSION_NOT_RECORDING', `The session is ${channel.status}; data is accepted while it is recording`)
     }

@@ -240,6 +240,77 @@ export function sessionCounters(db: LocalDatabase, id: string): SessionCounters 
   return { samples: row.samples, faceEvents: row.face_events, gameEvents: row.game_events, alerts: row.alerts }
 }
 
+/**
+ * The station paused a session by itself (it was recording when the station stopped: crash, power
+ * loss, restart). Kept as a `device_events` row of this kind, with the session, so the reason survives
+ * restarts and reaches the central database like the headset's own events, without a new table.
+ */
+export const SESSION_INTERRUPTED_KIND = 'session.interrupted'
+
+export interface SessionInterruption {
+  tMs: number
+  reason: 'station_restart'
+  /** The newest EEG sample stored before the interruption (UTC epoch ms), null when none. */
+  lastSampleTMs: number | null
+  /** The session's `version` after the station's pause: any later change (resume, pause, edit) ends the reason. */
+  sessionVersion: number
+}
+
+export function recordInterruption(db: LocalDatabase, sessionId: string, tMs: number, sessionVersion: number): SessionInterruption {
+  const row = db.prepare('SELECT max(t_ms) AS t FROM eeg_samples WHERE session_id = ?').get(sessionId) as { t: number | null }
+  const interruption: SessionInterruption = { tMs, reason: 'station_restart', lastSampleTMs: row.t, sessionVersion }
+  db.prepare('INSERT INTO device_events (session_id, t_ms, kind, data_json) VALUES (?, ?, ?, ?)').run(
+    sessionId,
+    tMs,
+    SESSION_INTERRUPTED_KIND,
+    JSON.stringify({ reason: interruption.reason, lastSampleTMs: interruption.lastSampleTMs, sessionVersion })
+  )
+  return interruption
+}
+
+export function lastInterruption(db: LocalDatabase, sessionId: string): SessionInterruption | null {
+  const row = db.prepare('SELECT t_ms, data_json FROM device_events WHERE session_id = ? AND kind = ? ORDER BY t_ms DESC LIMIT 1').get(sessionId, SESSION_INTERRUPTED_KIND) as
+    | { t_ms: number; data_json: string }
+    | undefined
+  if (!row) return null
+  const data = JSON.parse(row.data_json) as { lastSampleTMs?: number | null; sessionVersion?: number }
+  return { tMs: row.t_ms, reason: 'station_restart', lastSampleTMs: data.lastSampleTMs ?? null, sessionVersion: data.sessionVersion ?? -1 }
+}
+
+export interface HeadsetOutage {
+  fromMs: number
+  /** Null while the headset is still away (the session goes on without EEG). */
+  toMs: number | null
+}
+
+const OUTAGE_START = new Set(['disconnected', 'reconnecting'])
+const OUTAGE_END = new Set(['connected', 'reconnected'])
+
+/**
+ * Spans of a session without its headset, from the headset's own events stored with the session
+ * (device_events): from a disconnect or a reconnect attempt to the next connect. An outage still open
+ * when the session ended closes at its end. The driver's own counters restart with every connection,
+ * so they cannot tell this; the events can.
+ */
+export function headsetOutages(db: LocalDatabase, session: Pick<Session, 'id' | 'endedAt'>): HeadsetOutage[] {
+  const rows = db
+    .prepare("SELECT t_ms, kind FROM device_events WHERE session_id = ? AND kind IN ('disconnected', 'reconnecting', 'connected', 'reconnected') ORDER BY t_ms, id")
+    .all(session.id) as { t_ms: number; kind: string }[]
+  const outages: HeadsetOutage[] = []
+  let open: HeadsetOutage | null = null
+  for (const row of rows) {
+    if (OUTAGE_START.has(row.kind) && !open) {
+      open = { fromMs: row.t_ms, toMs: null }
+      outages.push(open)
+    } else if (OUTAGE_END.has(row.kind) && open) {
+      open.toMs = row.t_ms
+      open = null
+    }
+  }
+  if (open && session.endedAt) open.toMs = Math.max(open.fromMs, Date.parse(session.endedAt))
+  return outages
+}
+
 /** Tables holding a session's rows, deleted explicitly (not only by cascade) so the intent is visible. */
 const SESSION_DATA_TABLES = ['eeg_samples', 'face_events', 'game_events', 'alerts', 'markers', 'fatigue_metrics', 'device_events'] as const
 

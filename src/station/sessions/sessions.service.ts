@@ -9,19 +9,20 @@
  * new status is stored, so `completed` means "all data is on disk".
  */
 import { VigilError } from '../../shared/errors'
-import type { SessionCreate, SessionStatus, SessionUpdate } from '../../shared/schemas/sessions'
+import type { SessionAction, SessionCreate, SessionStatus, SessionUpdate } from '../../shared/schemas/sessions'
 import type { AuthUser } from '../auth/types'
 import type { StationContext } from '../context'
 import { newId, nowIso } from '../ids'
 import { checkInWindow, sessionTimeWindow } from '../ingest/time-window'
 import { assertConsent } from '../participants/consent'
-import { canReadSession, canWriteSession } from './permissions'
+import { assertSessionAction, canReadSession } from './permissions'
 import {
   deleteSessionWithData,
   findRecordingSession,
   findSession,
   insertSession,
   listSessions,
+  recordInterruption,
   updateSession,
   type Marker,
   type Session,
@@ -45,10 +46,10 @@ export function findVisibleSession(ctx: StationContext, user: AuthUser, sessionI
   return session
 }
 
-/** The session if `user` may change it: 404 when invisible, 403 when visible but someone else's. */
-export function findWritableSession(ctx: StationContext, user: AuthUser, sessionId: string): Session {
+/** The session if `user` may take `action` on it (./permissions.ts): 404 when invisible, 403 when visible but not allowed. */
+export function findSessionFor(ctx: StationContext, user: AuthUser, sessionId: string, action: SessionAction): Session {
   const session = findVisibleSession(ctx, user, sessionId)
-  if (!canWriteSession(user, session)) throw new VigilError('AUTH_FORBIDDEN', 'Only the creator of a session or an admin can change it')
+  assertSessionAction(user, action, session)
   return session
 }
 
@@ -98,7 +99,10 @@ function serialized<T>(ctx: StationContext, task: () => Promise<T>): Promise<T> 
 
 export function updateVisibleSession(ctx: StationContext, user: AuthUser, sessionId: string, input: SessionUpdate): Promise<Session> {
   return serialized(ctx, async () => {
-    const session = findWritableSession(ctx, user, sessionId)
+    // A status change is the lifecycle permission, anything else an edit; both when a PATCH carries both.
+    const session = findSessionFor(ctx, user, sessionId, input.status !== undefined ? 'change_status' : 'edit')
+    const isEdit = Object.keys(input).some((key) => key !== 'status' && input[key as keyof SessionUpdate] !== undefined)
+    if (isEdit) assertSessionAction(user, 'edit', session)
     const patch: SessionPatch = {}
     if (input.name !== undefined) patch.name = input.name
     if (input.participant_code !== undefined) patch.participantCode = input.participant_code
@@ -169,7 +173,7 @@ function currentDevice(ctx: StationContext): Session['device'] {
 
 export function deleteVisibleSession(ctx: StationContext, user: AuthUser, sessionId: string): Promise<void> {
   return serialized(ctx, async () => {
-    const session = findWritableSession(ctx, user, sessionId)
+    const session = findSessionFor(ctx, user, sessionId, 'delete')
     if (session.status === 'recording') {
       throw new VigilError('SESSION_ILLEGAL_TRANSITION', 'A recording session cannot be deleted; stop it first', { status: session.status })
     }
@@ -188,7 +192,13 @@ export function pauseInterruptedSessions(ctx: StationContext): string[] {
   const ids: string[] = []
   for (let session = findRecordingSession(ctx.db); session; session = findRecordingSession(ctx.db)) {
     if (ctx.recorder.boundSessionId === session.id) break
-    updateSession(ctx.db, session.id, { status: 'paused' }, nowIso(ctx.clock.wallMs()))
+    const nowMs = ctx.clock.wallMs()
+    const id = session.id
+    // The reason names the version this pause produced, so it is shown exactly while this pause lasts.
+    ctx.db.transaction(() => {
+      const paused = updateSession(ctx.db, id, { status: 'paused' }, nowIso(nowMs))
+      recordInterruption(ctx.db, id, nowMs, paused.version)
+    })()
     ctx.events.emit('session.changed', session.id, 'paused')
     ids.push(session.id)
   }
@@ -207,7 +217,7 @@ export interface MarkerInput {
  * sent over a socket, and answers once it is committed.
  */
 export async function addMarker(ctx: StationContext, user: AuthUser, sessionId: string, input: MarkerInput): Promise<Marker> {
-  const session = findWritableSession(ctx, user, sessionId)
+  const session = findSessionFor(ctx, user, sessionId, 'add_marker')
   const nowMs = ctx.clock.wallMs()
   if (input.tMs !== undefined) checkInWindow([input.tMs], sessionTimeWindow(session, nowMs, ctx.config.ingest.clockToleranceS * 1000), () => 't_ms')
   const marker: Marker = {

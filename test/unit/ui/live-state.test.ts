@@ -151,6 +151,17 @@ describe('live view decoding (protocol v2)', () => {
     live.dispose()
   })
 
+  it('keeps the station refusal of something the view sent, with its words, until dismissed', () => {
+    const live = new SessionLive()
+    const refusal = { v, type: 'error', code: 'AUTH_FORBIDDEN', message: 'Only the creator of the session or an admin can add markers to it', inReplyTo: { type: 'marker.add', seq: 3 } }
+    expect(decodeMessage(refusal)).toEqual({ kind: 'refused', code: 'AUTH_FORBIDDEN', message: refusal.message, inReplyTo: 'marker.add' })
+    live.apply(decodeMessage(refusal))
+    expect(live.snapshot.refusal).toMatchObject({ code: 'AUTH_FORBIDDEN', message: refusal.message, inReplyTo: 'marker.add' })
+    live.dismissRefusal()
+    expect(live.snapshot.refusal).toBeNull()
+    live.dispose()
+  })
+
   it('ignores message types it does not show and junk', () => {
     expect(decodeMessage({ v, type: 'pong', id: 1, serverTimeMs: 0 })).toEqual({ kind: 'ignored' })
     expect(decodeMessage(null)).toEqual({ kind: 'ignored' })

@@ -31,12 +31,27 @@ const ACTIONS: Record<SessionStatus, Action[]> = {
   aborted: []
 }
 
-export function SessionActions({ session, onChanged }: { session: Pick<Session, 'id' | 'status'>; onChanged(session: Session): void }) {
+/**
+ * The lifecycle buttons of a session the user may change (`allowed_actions` has `change_status`);
+ * nothing otherwise, the page explains why. A refusal goes to `onError` when given, so the page shows
+ * it below its header instead of inside the row of buttons.
+ */
+export function SessionActions({
+  session,
+  onChanged,
+  onError
+}: {
+  session: Pick<Session, 'id' | 'status' | 'allowed_actions'>
+  onChanged(session: Session): void
+  onError?(error: Error | null): void
+}) {
   const [pending, setPending] = useState<Action | null>(null)
   // Recording with bad electrodes asks first; going ahead is stored with the failed check.
   const [gate, setGate] = useState<{ action: Action; check: ImpedanceCheckResponse } | null>(null)
   const [isBusy, setIsBusy] = useState(false)
-  const [error, setError] = useState<Error | null>(null)
+  const [ownError, setOwnError] = useState<Error | null>(null)
+  const setError = onError ?? setOwnError
+  const error = onError ? null : ownError
 
   const run = async (action: Action) => {
     setPending(null)
@@ -78,7 +93,9 @@ export function SessionActions({ session, onChanged }: { session: Pick<Session, 
     await run(current.action)
   }
 
+  if (!session.allowed_actions.includes('change_status')) return null
   const actions = ACTIONS[session.status] ?? []
+  if (actions.length === 0) return null
   return (
     <div className="session-actions">
       {actions.map((action) => (

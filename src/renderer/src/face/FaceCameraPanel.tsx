@@ -13,6 +13,11 @@ export interface FaceCameraPanelProps {
   maxRateHz?: number
   maxFrames?: number
   backend?: FaceBackend
+  /**
+   * On the participant's screen: no camera choice, no stop button, no tracker numbers. The participant
+   * must not be cued by measurements nor switch the camera off by accident; they see that it is on.
+   */
+  isParticipantView?: boolean
   /** Offer the eyes-closed calibration step (the participant's screen). */
   offerClosedCalibration?: boolean
 }
@@ -56,7 +61,21 @@ const STATUS_TEXT: Record<FaceTrackerStatusReport['status'], string> = {
 }
 
 /** Camera selection, optional preview and live status of the face tracker. */
-export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true, autoStart = false, maxRateHz, maxFrames, backend, offerClosedCalibration = false }: FaceCameraPanelProps) {
+/** What the participant reads instead: plain words, no numbers, no error details. */
+const PARTICIPANT_TEXT: Record<FaceTrackerStatusReport['status'], string> = {
+  starting: 'Starting the camera…',
+  loading_models: 'Starting the camera…',
+  calibrating: 'Please look at the road with your eyes open',
+  tracking: 'Camera on',
+  no_face: 'Please stay in front of the screen',
+  poor_lighting: 'The room is too dark for the camera: please tell the operator',
+  camera_unavailable: 'No camera: please tell the operator',
+  permission_denied: 'The camera is blocked: please tell the operator',
+  error: 'The camera stopped: please tell the operator',
+  stopped: 'Camera off'
+}
+
+export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true, autoStart = false, maxRateHz, maxFrames, backend, isParticipantView = false, offerClosedCalibration = false }: FaceCameraPanelProps) {
   const videoRef = useRef<HTMLVideoElement>(null)
   const trackerRef = useRef<FaceTracker | null>(null)
   const streamRef = useRef<MediaStream | null>(null)
@@ -136,18 +155,20 @@ export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true
   return (
     <section className="face-panel" data-testid="face-panel" aria-label="Face tracking">
       <div className="face-panel-controls">
-        <label>
-          Camera{' '}
-          <select value={cameraId} onChange={(e) => setCameraId(e.target.value)} aria-label="Camera">
-            <option value="">Default camera</option>
-            {cameras.map((c, i) => (
-              <option key={c.deviceId || i} value={c.deviceId}>
-                {c.label || `Camera ${i + 1}`}
-              </option>
-            ))}
-          </select>
-        </label>
-        {isOn ? (
+        {!isParticipantView && (
+          <label>
+            Camera{' '}
+            <select value={cameraId} onChange={(e) => setCameraId(e.target.value)} aria-label="Camera">
+              <option value="">Default camera</option>
+              {cameras.map((c, i) => (
+                <option key={c.deviceId || i} value={c.deviceId}>
+                  {c.label || `Camera ${i + 1}`}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {isParticipantView ? null : isOn ? (
           <button type="button" onClick={stop}>
             Stop camera
           </button>
@@ -161,10 +182,16 @@ export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true
       {/* Without a preview the video stays rendered (tiny, transparent): a display:none video may not
           decode frames, and the tracker would wait forever. */}
       <video ref={videoRef} muted playsInline className={showPreview ? 'face-preview' : 'face-preview-off'} style={showPreview ? undefined : HIDDEN_VIDEO} />
-      <p className={`face-status face-status-${report.status}`} data-testid="face-status" data-status={report.status}>
-        {STATUS_TEXT[report.status]}
-        {report.backend && ` · ${report.backend} · ${report.achievedRateHz.toFixed(1)} Hz`}
-        {report.detail && ` (${report.detail})`}
+      <p className={`face-status face-status-${report.status}`} data-testid="face-status" data-status={report.status} data-backend={report.backend ?? undefined} data-rate-hz={report.achievedRateHz.toFixed(1)}>
+        {isParticipantView ? (
+          PARTICIPANT_TEXT[report.status]
+        ) : (
+          <>
+            {STATUS_TEXT[report.status]}
+            {report.backend && ` · ${report.backend} · ${report.achievedRateHz.toFixed(1)} Hz`}
+            {report.detail && ` (${report.detail})`}
+          </>
+        )}
       </p>
       {offerClosedCalibration && isOn && report.status === 'tracking' && (
         <div className="face-closed-calibration" data-testid="face-closed-calibration" data-phase={closedStep.phase}>
@@ -185,7 +212,7 @@ export function FaceCameraPanel({ onFrame, onEvent, onStatus, showPreview = true
           )}
         </div>
       )}
-      {frame?.facePresent && (
+      {!isParticipantView && frame?.facePresent && (
         <dl className="face-metrics" data-testid="face-metrics">
           <dt>Eye openness</dt>
           <dd>

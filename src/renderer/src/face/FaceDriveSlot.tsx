@@ -71,11 +71,19 @@ export function FaceDriveSlot({ sessionId }: DriveSlotProps) {
   }
 
   return (
-    <div className="face-drive-slot">
-      <FaceCameraPanel onFrame={onFrame} onEvent={onEvent} onStatus={onStatus} showPreview={params.get('facePreview') === '1'} autoStart maxFrames={maxFrames} backend={backend} offerClosedCalibration />
-      <p className="face-stored" data-testid="face-events-stored">
-        {stored} face events stored
-      </p>
+    // The stored count is for tests and the operator's tools, not for the participant's eyes.
+    <div className="face-drive-slot" data-testid="face-events-stored" data-count={stored}>
+      <FaceCameraPanel
+        onFrame={onFrame}
+        onEvent={onEvent}
+        onStatus={onStatus}
+        showPreview={params.get('facePreview') === '1'}
+        autoStart
+        maxFrames={maxFrames}
+        backend={backend}
+        isParticipantView
+        offerClosedCalibration
+      />
     </div>
   )
 }

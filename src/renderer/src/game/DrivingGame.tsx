@@ -10,14 +10,27 @@ import type { SocketStatus } from '../api/ws'
 import { startDriveLoop, type DriveLoop, type DriveLoopState } from './drive-loop'
 import { createGameLink } from './game-link'
 import { KssPrompt } from './KssPrompt'
-import { bundledScenarios, resolveScenario } from './scenarios'
+import { resolveScenario } from './scenarios'
 import './game.css'
 
 export interface DrivingGameProps {
   sessionId: string
 }
 
-type Setup = { phase: 'loading' } | { phase: 'choose'; detail: string } | { phase: 'ready'; scenario: Scenario } | { phase: 'error'; detail: string }
+type Setup = { phase: 'loading' } | { phase: 'waiting_scenario'; detail: string } | { phase: 'ready'; scenario: Scenario } | { phase: 'error'; detail: string }
+
+/** The participant reads plain words; the station's code stays in a data attribute for the operator and tests. */
+function participantMessage(code: string): string {
+  if (code === 'SESSION_NOT_RECORDING') return 'The recording is not running. Please wait for the operator.'
+  if (code === 'RATE_LIMITED') return 'The station is busy. Keep driving; please tell the operator if this stays.'
+  return 'The station did not accept the last data. Keep driving and tell the operator.'
+}
+
+function participantLinkText(status: SocketStatus): string {
+  if (status === 'connecting') return 'Connecting to the station…'
+  if (status === 'reconnecting') return 'Connection to the station lost. Reconnecting…'
+  return 'Not connected to the station. Please tell the operator.'
+}
 
 declare global {
   interface Window {
@@ -36,25 +49,31 @@ export function DrivingGame({ sessionId }: DrivingGameProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null)
   const [loopState, setLoopState] = useState<DriveLoopState>({ status: 'ready', kssPromptId: null, lastKssAnswer: null, kssAnswers: 0, kssCursor: null })
   const [link, setLink] = useState<{ status: SocketStatus; detail?: string }>({ status: 'connecting' })
-  const [stationError, setStationError] = useState<string | null>(null)
+  const [stationError, setStationError] = useState<{ code: string; text: string } | null>(null)
 
   useEffect(() => {
     let isCancelled = false
+    let retry: ReturnType<typeof setTimeout> | undefined
     const fromQuery = new URLSearchParams(window.location.search).get('scenario')
-    sessionsApi
-      .get(sessionId)
-      .then((session) => {
-        if (isCancelled) return
-        const ref = session.scenario ?? (fromQuery ? { id: fromQuery, seed: undefined } : null)
-        if (!ref) return setSetup({ phase: 'choose', detail: 'This session has no scenario yet.' })
-        const scenario = resolveScenario(ref.id, ref.seed)
-        setSetup(scenario ? { phase: 'ready', scenario } : { phase: 'choose', detail: `Scenario "${ref.id}" is not in this build.` })
-      })
-      .catch((err: Error) => {
-        if (!isCancelled) setSetup({ phase: 'error', detail: err.message })
-      })
+    // The scenario is the operator's choice (the session's record): until there is one, wait and look again.
+    const load = () =>
+      sessionsApi
+        .get(sessionId)
+        .then((session) => {
+          if (isCancelled) return
+          const ref = session.scenario ?? (fromQuery ? { id: fromQuery, seed: undefined } : null)
+          const scenario = ref ? resolveScenario(ref.id, ref.seed) : null
+          if (scenario) return setSetup({ phase: 'ready', scenario })
+          setSetup({ phase: 'waiting_scenario', detail: ref ? `scenario "${ref.id}" is not in this build` : 'no scenario chosen' })
+          retry = setTimeout(load, 3000)
+        })
+        .catch(() => {
+          if (!isCancelled) setSetup({ phase: 'error', detail: 'Please tell the operator.' })
+        })
+    void load()
     return () => {
       isCancelled = true
+      clearTimeout(retry)
     }
   }, [sessionId])
 
@@ -66,7 +85,7 @@ export function DrivingGame({ sessionId }: DrivingGameProps) {
       sessionId,
       onCommand: (command) => loop?.command(command),
       onStatus: (status, detail) => setLink({ status, detail }),
-      onError: (code, message) => setStationError(`${code}: ${message}`),
+      onError: (code) => setStationError({ code, text: participantMessage(code) }),
       onAck: () => setStationError(null),
       // game data is refused unless the session records, so the drive follows a paused or stopped session
       onSessionStatus: (status) => {
@@ -100,27 +119,15 @@ export function DrivingGame({ sessionId }: DrivingGameProps) {
     }
   }, [scenario, sessionId])
 
-  const choose = (chosen: Scenario) => {
-    // the scenario belongs to the session's record; the drive itself also logs it when it starts
-    sessionsApi.update(sessionId, { scenario: { id: chosen.id, seed: chosen.seed } }).catch(() => undefined)
-    setSetup({ phase: 'ready', scenario: chosen })
-  }
-
   return (
     <div className="game-root" data-testid="drive-game" data-status={scenario ? loopState.status : setup.phase}>
       <canvas ref={canvasRef} className="game-canvas" aria-label="Driving scene" />
       {setup.phase === 'loading' && <Overlay title="Loading the drive…" />}
       {setup.phase === 'error' && <Overlay title="The drive could not be loaded" text={setup.detail} />}
-      {setup.phase === 'choose' && (
-        <Overlay title="Choose a scenario" text={setup.detail}>
-          <div className="game-picker">
-            {bundledScenarios.map((s) => (
-              <button key={s.id} type="button" onClick={() => choose(s)}>
-                {s.name}
-              </button>
-            ))}
-          </div>
-        </Overlay>
+      {setup.phase === 'waiting_scenario' && (
+        <div data-testid="drive-waiting-scenario" data-detail={setup.detail}>
+          <Overlay title="Please wait" text="The operator is preparing your drive." />
+        </div>
       )}
       {scenario && loopState.status === 'ready' && (
         <Overlay title={scenario.name} text="Waiting for the operator to start the drive.">
@@ -131,8 +138,8 @@ export function DrivingGame({ sessionId }: DrivingGameProps) {
       {scenario && loopState.status === 'ended' && <Overlay title="Drive complete" text="Thank you. Please wait for the operator." />}
       {scenario && <KssPrompt isOpen={loopState.kssPromptId !== null} lastAnswer={loopState.lastKssAnswer} answerCount={loopState.kssAnswers} cursor={loopState.kssCursor} />}
       {scenario && (link.status !== 'open' || stationError) && (
-        <div className="game-link-status" data-testid="drive-link">
-          {link.status !== 'open' ? `station link: ${link.status}${link.detail ? ` (${link.detail})` : ''}` : stationError}
+        <div className="game-link-status" data-testid="drive-link" data-status={link.status} data-code={stationError?.code}>
+          {link.status !== 'open' ? participantLinkText(link.status) : stationError?.text}
         </div>
       )}
     </div>

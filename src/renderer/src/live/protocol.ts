@@ -43,6 +43,8 @@ export type LiveMessage =
   | { kind: 'session'; status: SessionStatus | null }
   | { kind: 'hello'; canWrite: boolean; sessionStatus: SessionStatus | null }
   | { kind: 'lagging'; droppedFrames: number }
+  /** The station refused something this view sent (`error` with `inReplyTo`): the operator must see why. */
+  | { kind: 'refused'; code: string; message: string; inReplyTo: string | null }
   | { kind: 'ignored' }
 
 /** Sample rate from a batch's own timestamps, for streams (WebSocket producers) without a device.status. */
@@ -134,6 +136,8 @@ export function decodeMessage(message: unknown): LiveMessage {
       return { kind: 'hello', canWrite: m.canWrite, sessionStatus: m.sessionStatus }
     case 'lagging':
       return { kind: 'lagging', droppedFrames: m.droppedFrames }
+    case 'error':
+      return { kind: 'refused', code: m.code, message: m.message, inReplyTo: m.inReplyTo?.type ?? null }
     default:
       return { kind: 'ignored' }
   }

@@ -34,7 +34,21 @@ export interface LiveSnapshot {
   laggingFrames: number
   /** Whether this user may write to the session (from the station's hello). */
   canWrite: boolean
+  /** The station's last refusal of something this view sent, until the operator dismisses it. */
+  refusal: LiveRefusal | null
+  /** Since when (epoch ms, this browser's clock) the headset has stopped streaming, null while it streams. */
+  headsetDownSinceMs: number | null
+  /** Spans this view saw the headset not streaming after it had streamed: EEG is missing there. */
+  headsetOutages: { fromMs: number; toMs: number }[]
   lastMessageAtMs: number
+}
+
+export interface LiveRefusal {
+  code: string
+  message: string
+  /** The message type refused (`alert.ack`, `marker.add`…), null when the station did not say. */
+  inReplyTo: string | null
+  atMs: number
 }
 
 export class SessionLive {
@@ -55,6 +69,9 @@ export class SessionLive {
     gaps: 0,
     laggingFrames: 0,
     canWrite: false,
+    refusal: null,
+    headsetDownSinceMs: null,
+    headsetOutages: [],
     lastMessageAtMs: 0
   }
   /** Next expected EEG sample sequence; a jump past it is a gap. */
@@ -117,10 +134,20 @@ export class SessionLive {
         if (isGap) this.changed({ gaps: this.snapshot.gaps + 1 })
         return
       }
-      case 'device':
+      case 'device': {
         if (message.channelNames.length) this.setStreamInfo(message.channelNames, message.sampleRateHz)
-        this.changed({ device: message.device, quality: message.quality, lastMessageAtMs: now })
+        const wasStreaming = this.snapshot.device?.state === 'streaming'
+        const isStreaming = message.device.state === 'streaming'
+        const down = this.snapshot.headsetDownSinceMs
+        const patch: Partial<LiveSnapshot> = { device: message.device, quality: message.quality, lastMessageAtMs: now }
+        if (wasStreaming && !isStreaming) patch.headsetDownSinceMs = now
+        if (isStreaming && down !== null) {
+          patch.headsetDownSinceMs = null
+          patch.headsetOutages = [...this.snapshot.headsetOutages, { fromMs: down, toMs: now }]
+        }
+        this.changed(patch)
         return
+      }
       case 'fatigue': {
         if (message.score !== null) this.fatigue.push(message.tMs, message.score)
         // Every update carries every modality; a null one has no usable data now.
@@ -152,9 +179,16 @@ export class SessionLive {
       case 'lagging':
         this.changed({ laggingFrames: this.snapshot.laggingFrames + message.droppedFrames })
         return
+      case 'refused':
+        this.changed({ refusal: { code: message.code, message: message.message, inReplyTo: message.inReplyTo, atMs: now } })
+        return
       case 'ignored':
         return
     }
+  }
+
+  dismissRefusal(): void {
+    if (this.snapshot.refusal) this.changed({ refusal: null })
   }
 
   acknowledge(alertId: string, tMs: number): void {

@@ -1,14 +1,18 @@
 import { useState } from 'react'
 import { HEADSET_KINDS, HEADSETS, type HeadsetKind } from '@shared/headsets'
-import { devicesApi } from '../api/endpoints'
+import { devicesApi, sessionsApi } from '../api/endpoints'
 import { ApiError } from '../api/http'
-import { Badge, EmptyState, ErrorNote, Skeleton } from '../components/ui/ui'
+import { Badge, ConfirmDialog, EmptyState, ErrorNote, Skeleton } from '../components/ui/ui'
 import { useQuery } from '../hooks/use-query'
 
 /** Serial ports (with the station's guess of what is plugged in), protocol choice, connect/disconnect, status. */
 export function DevicesPage() {
   const ports = useQuery(() => devicesApi.ports(), [])
   const status = useQuery(() => devicesApi.status(), [], { intervalMs: 2000 })
+  // A recording takes its EEG from this headset: disconnecting it then must be a decision, not a slip.
+  const recording = useQuery(() => sessionsApi.list(0, 1, { status: 'recording' }), [], { intervalMs: 4000 })
+  const recordingSession = recording.data?.data[0] ?? null
+  const [isConfirmingDisconnect, setIsConfirmingDisconnect] = useState(false)
   const [kind, setKind] = useState<HeadsetKind>('cyton')
   const [path, setPath] = useState('')
   const [isBusy, setIsBusy] = useState(false)
@@ -80,7 +84,9 @@ export function DevicesPage() {
                 </ul>
               )}
               <p>
-                <button type="button" className="btn btn-danger" disabled={isBusy || s.state === 'disconnected'} onClick={() => void act(() => devicesApi.disconnect())} data-testid="device-disconnect">
+                <button type="button" className="btn btn-danger" disabled={isBusy || s.state === 'disconnected'} onClick={() => (recordingSession ? setIsConfirmingDisconnect(true) : void act(() => devicesApi.disconnect()))}
+                  data-testid="device-disconnect"
+                >
                   Disconnect
                 </button>
               </p>
@@ -157,6 +163,23 @@ export function DevicesPage() {
           </form>
         </section>
       </div>
+      {isConfirmingDisconnect && recordingSession && (
+        <ConfirmDialog
+          title={`Disconnect the headset while “${recordingSession.name}” is recording?`}
+          confirmLabel="Disconnect anyway"
+          isDanger
+          onConfirm={() => {
+            setIsConfirmingDisconnect(false)
+            void act(() => devicesApi.disconnect())
+          }}
+          onCancel={() => setIsConfirmingDisconnect(false)}
+        >
+          <p>
+            Participant {recordingSession.participant_code}&apos;s session keeps recording, but without EEG until a headset is connected again: that span will be missing from
+            the recording. To interrupt on purpose, pause the session first.
+          </p>
+        </ConfirmDialog>
+      )}
     </div>
   )
 }

@@ -8,6 +8,7 @@ import { ExportPanel } from '../components/ExportPanel'
 import { ImpedancePanel } from '../components/devices/ImpedancePanel'
 import { openParticipantScreen } from '../game/participant-screen'
 import { SessionActions } from '../components/SessionActions'
+import { PauseReasonText } from '../components/PauseReasonText'
 import { ConfirmDialog, EmptyState, ErrorNote, Skeleton, StatusBadge, formatDuration, formatTime } from '../components/ui/ui'
 import { useNow } from '../hooks/use-now'
 import { useQuery } from '../hooks/use-query'
@@ -20,12 +21,16 @@ export function SessionDetailPage({ sessionId }: { sessionId: string }) {
   const sync = useQuery(() => syncApi.status(), [], { intervalMs: 10_000, enabled: can('admin', 'researcher') })
   const [isDeleting, setIsDeleting] = useState(false)
   const [deleteError, setDeleteError] = useState<Error | null>(null)
+  const [actionError, setActionError] = useState<Error | null>(null)
   const nowMs = useNow()
 
   if (session.isLoading && !session.data) return <Skeleton lines={8} label="Loading session" />
   if (!session.data) return <ErrorNote error={session.error} onRetry={() => void session.reload()} />
   const s = session.data
   const isLive = s.status === 'recording' || s.status === 'paused'
+  const isOpen = isLive || s.status === 'planned'
+  // The station's rule for this user and this session (docs/sessions.md), not a guess from the role.
+  const allowed = new Set(s.allowed_actions)
   const durationMs = s.started_at ? (s.ended_at ? Date.parse(s.ended_at) : nowMs) - Date.parse(s.started_at) : NaN
 
   const remove = async () => {
@@ -50,10 +55,21 @@ export function SessionDetailPage({ sessionId }: { sessionId: string }) {
               Live view
             </Link>
           )}
-          {can('admin', 'researcher') && <SessionActions session={s} onChanged={() => void session.reload()} />}
+          <SessionActions session={s} onChanged={() => void session.reload()} onError={setActionError} />
         </div>
       </div>
+      {!allowed.has('change_status') && (
+        <p className="muted small view-only" data-testid="view-only-note">
+          View only: this session belongs to another user. You can watch it, acknowledge its alerts and export it; only its creator or an admin can change, drive or delete it.
+        </p>
+      )}
+      {s.pause_reason && (
+        <div className="banner banner-warn" role="status">
+          <PauseReasonText reason={s.pause_reason} />
+        </div>
+      )}
       <ErrorNote error={session.error} />
+      <ErrorNote error={actionError} />
       <div className="grid-2">
         <section className="panel" aria-labelledby="meta-title">
           <h3 id="meta-title">Session</h3>
@@ -77,15 +93,17 @@ export function SessionDetailPage({ sessionId }: { sessionId: string }) {
             <dt>Notes</dt>
             <dd className="notes">{s.notes || '—'}</dd>
           </dl>
-          <p>
-            Participant screen:{' '}
-            <button type="button" className="btn btn-small" onClick={() => openParticipantScreen(s.id)} data-testid="open-participant-screen">
-              Open in its own window
-            </button>{' '}
-            <span className="muted">
-              or <Link to={`/drive/${s.id}`}>/drive/{s.id}</Link> on another machine
-            </span>
-          </p>
+          {allowed.has('send_data') && isOpen && (
+            <p data-testid="participant-screen-links">
+              Participant screen:{' '}
+              <button type="button" className="btn btn-small" onClick={() => openParticipantScreen(s.id)} data-testid="open-participant-screen">
+                Open in its own window
+              </button>{' '}
+              <span className="muted">
+                or <Link to={`/drive/${s.id}`}>/drive/{s.id}</Link> on another machine
+              </span>
+            </p>
+          )}
         </section>
         <section className="panel" aria-labelledby="counters-title">
           <h3 id="counters-title">Recorded</h3>
@@ -96,6 +114,13 @@ export function SessionDetailPage({ sessionId }: { sessionId: string }) {
             <Tile label="Alerts" value={s.counters.alerts.toLocaleString()} />
             <Tile label="Markers" value={String(s.markers.length)} />
           </div>
+          {s.headset_outages.length > 0 && (
+            <p className="text-bad" data-testid="headset-outages-summary">
+              Headset away {s.headset_outages.length === 1 ? 'once' : `${s.headset_outages.length} times`}, {formatDuration(s.headset_outages.reduce((sum, o) => sum + o.seconds, 0) * 1000)}{' '}
+              without EEG:{' '}
+              {s.headset_outages.map((o) => `${formatTime(o.from)} – ${o.to ? formatTime(o.to) : 'still away'}`).join('; ')}.
+            </p>
+          )}
           {can('admin', 'researcher') && (
             <>
               <h3>Sync to central database</h3>
@@ -127,7 +152,7 @@ export function SessionDetailPage({ sessionId }: { sessionId: string }) {
       </div>
       {can('admin', 'researcher') && <ImpedancePanel sessionId={s.id} canCheck={s.status === 'planned' || s.status === 'paused'} />}
       <ExportPanel sessionId={s.id} hasSamples={s.counters.samples > 0} />
-      {can('admin', 'researcher') && (
+      {allowed.has('delete') && (
         <section className="panel danger-zone">
           <h3>Delete</h3>
           <p className="muted">Deleting removes the session and all its recorded data from this station{isLive ? '. Stop the recording first.' : '.'}</p>

@@ -91,16 +91,16 @@ export function SessionsPage() {
           <tbody>
             {sessions.map((session) => (
               <tr key={session.id} data-testid="session-row">
-                <td>
+                <td data-label="Name">
                   <Link to={`/sessions/${session.id}`}>{session.name}</Link>
                 </td>
-                <td>{session.participant_code}</td>
-                <td>
+                <td data-label="Participant">{session.participant_code}</td>
+                <td data-label="Status">
                   <StatusBadge status={session.status} />
                 </td>
-                <td>{formatTime(session.created_at)}</td>
-                <td className="num">{session.counters?.samples?.toLocaleString() ?? '—'}</td>
-                <td className="num">{session.counters?.alerts ?? '—'}</td>
+                <td data-label="Created">{formatTime(session.created_at)}</td>
+                <td data-label="Samples" className="num">{session.counters?.samples?.toLocaleString() ?? '—'}</td>
+                <td data-label="Alerts" className="num">{session.counters?.alerts ?? '—'}</td>
                 <td>
                   {(session.status === 'recording' || session.status === 'paused') && (
                     <Link to={`/sessions/${session.id}/live`} className="btn btn-small">

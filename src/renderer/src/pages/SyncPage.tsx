@@ -114,8 +114,8 @@ export function SyncPage() {
               <tbody>
                 {tables.map(([table, count]) => (
                   <tr key={table}>
-                    <td className="mono">{table}</td>
-                    <td className="num">{count.toLocaleString()}</td>
+                    <td data-label="Table" className="mono">{table}</td>
+                    <td data-label="Pending rows" className="num">{count.toLocaleString()}</td>
                   </tr>
                 ))}
               </tbody>

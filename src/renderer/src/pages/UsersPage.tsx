@@ -54,9 +54,9 @@ export function UsersPage() {
               const isMe = user.id === me?.id
               return (
                 <tr key={user.id} data-testid="user-row">
-                  <td>{user.email}</td>
-                  <td>{user.full_name || '—'}</td>
-                  <td>
+                  <td data-label="Email">{user.email}</td>
+                  <td data-label="Name">{user.full_name || '—'}</td>
+                  <td data-label="Role">
                     <select
                       aria-label={`Role of ${user.email}`}
                       value={user.role}
@@ -72,8 +72,8 @@ export function UsersPage() {
                       ))}
                     </select>
                   </td>
-                  <td>{user.is_active ? <Badge tone="ok">active</Badge> : <Badge tone="muted">deactivated</Badge>}</td>
-                  <td>{formatTime(user.created_at)}</td>
+                  <td data-label="Status">{user.is_active ? <Badge tone="ok">active</Badge> : <Badge tone="muted">deactivated</Badge>}</td>
+                  <td data-label="Created">{formatTime(user.created_at)}</td>
                   <td>
                     {!isMe &&
                       (user.is_active ? (

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { errorResponseSchema } from '../../../shared/schemas/common'
 import { alertListQuerySchema, alertPageSchema, alertSchema } from '../../../shared/schemas/fatigue'
-import { findVisibleSession } from '../../sessions/sessions.service'
+import { findSessionFor, findVisibleSession } from '../../sessions/sessions.service'
 import { bearerSecurity } from '../plugins/auth'
 
 const errors = { 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema, 422: errorResponseSchema }
@@ -47,7 +47,8 @@ export async function alertRoutes(fastify: FastifyInstance): Promise<void> {
       }
     },
     async (request) => {
-      const session = findVisibleSession(app.ctx, request.user, request.params.id)
+      // Who may acknowledge is src/station/sessions/permissions.ts's rule, the same as `alert.ack` on the stream.
+      const session = findSessionFor(app.ctx, request.user, request.params.id, 'acknowledge_alert')
       return app.ctx.fatigue.acknowledge(session.id, request.params.alertId, request.user.id)
     }
   )

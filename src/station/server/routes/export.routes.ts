@@ -19,7 +19,7 @@ import { createDownloadLinks } from '../../export/download-links'
 import { prepareSessionExport, type SessionExport } from '../../export/session-export'
 import { VIGIL_VERSION } from '../../paths'
 import { assertConsent } from '../../participants/consent'
-import { findVisibleSession } from '../../sessions/sessions.service'
+import { findSessionFor } from '../../sessions/sessions.service'
 import { auditRequest } from '../audit-request'
 import { bearerSecurity } from '../plugins/auth'
 
@@ -28,7 +28,7 @@ const ERRORS_DESCRIPTION =
   '409 `CONSENT_REQUIRED` when the participant has not consented to data sharing. `deidentify` (default on for bids) shifts dates, bins ages above 89 and drops notes.'
 
 function prepare(ctx: StationContext, user: AuthUser, sessionId: string, query: ExportQuery): Promise<SessionExport> {
-  const session = findVisibleSession(ctx, user, sessionId)
+  const session = findSessionFor(ctx, user, sessionId, 'export')
   // A file leaves the station's control: the participant must have consented to data sharing.
   assertConsent(ctx, session.participantCode, 'data_sharing')
   return prepareSessionExport(ctx.db, session.id, query.format, {
@@ -124,7 +124,7 @@ export async function exportRoutes(fastify: FastifyInstance): Promise<void> {
       } catch {
         throw new VigilError('NOT_FOUND', 'Download link unknown, already used or expired; start the export again')
       }
-      findVisibleSession(app.ctx, user, payload.sessionId)
+      findSessionFor(app.ctx, user, payload.sessionId, 'export')
       auditRequest(request, 'export.link_used', { type: 'session', id: payload.sessionId }, { file_name: payload.job.download().name }, user)
       return sendExport(reply, payload.job)
     }

@@ -13,11 +13,14 @@ import {
   sessionPageSchema,
   sessionSchema,
   sessionUpdateSchema,
+  type PauseReason,
   type SessionResponse
 } from '../../../shared/schemas/sessions'
 import { sessionAuditAction } from '../../audit'
+import type { AuthUser } from '../../auth/types'
 import type { StationContext } from '../../context'
-import { listMarkers, sessionCounters, type Session } from '../../sessions/sessions.repository'
+import { allowedSessionActions } from '../../sessions/permissions'
+import { headsetOutages, lastInterruption, listMarkers, sessionCounters, type Session } from '../../sessions/sessions.repository'
 import {
   addMarker,
   createSession,
@@ -30,7 +33,8 @@ import { auditRequest } from '../audit-request'
 import { bearerSecurity } from '../plugins/auth'
 import { toMarkerResponse } from '../responses'
 
-export function toSessionResponse(ctx: StationContext, session: Session): SessionResponse {
+/** A session as `user` sees it: `allowed_actions` are theirs (src/station/sessions/permissions.ts). */
+export function toSessionResponse(ctx: StationContext, user: AuthUser, session: Session): SessionResponse {
   const counters = sessionCounters(ctx.db, session.id)
   return {
     id: session.id,
@@ -49,12 +53,32 @@ export function toSessionResponse(ctx: StationContext, session: Session): Sessio
     created_at: session.createdAt,
     updated_at: session.updatedAt,
     version: session.version,
-    counters: { samples: counters.samples, face_events: counters.faceEvents, game_events: counters.gameEvents, alerts: counters.alerts }
+    counters: { samples: counters.samples, face_events: counters.faceEvents, game_events: counters.gameEvents, alerts: counters.alerts },
+    allowed_actions: allowedSessionActions(user, session),
+    pause_reason: pauseReasonOf(ctx, session)
   }
 }
 
-function toDetail(ctx: StationContext, session: Session) {
-  return { ...toSessionResponse(ctx, session), markers: listMarkers(ctx.db, session.id).map(toMarkerResponse) }
+/** The station's own pause, while it lasts: any later change of the session bumps its version past it. */
+function pauseReasonOf(ctx: StationContext, session: Session): PauseReason | null {
+  if (session.status !== 'paused') return null
+  const interruption = lastInterruption(ctx.db, session.id)
+  if (!interruption || interruption.sessionVersion !== session.version) return null
+  return {
+    code: interruption.reason,
+    at: new Date(interruption.tMs).toISOString(),
+    last_sample_at: interruption.lastSampleTMs === null ? null : new Date(interruption.lastSampleTMs).toISOString()
+  }
+}
+
+function toDetail(ctx: StationContext, user: AuthUser, session: Session) {
+  const nowMs = ctx.clock.wallMs()
+  const outages = headsetOutages(ctx.db, session).map((o) => ({
+    from: new Date(o.fromMs).toISOString(),
+    to: o.toMs === null ? null : new Date(o.toMs).toISOString(),
+    seconds: Math.max(0, ((o.toMs ?? nowMs) - o.fromMs) / 1000)
+  }))
+  return { ...toSessionResponse(ctx, user, session), markers: listMarkers(ctx.db, session.id).map(toMarkerResponse), headset_outages: outages }
 }
 
 const SESSION_BODY_LIMIT_BYTES = 64 * 1024
@@ -80,7 +104,7 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const session = createSession(app.ctx, request.user, request.body)
       auditRequest(request, 'session.created', { type: 'session', id: session.id }, { name: session.name })
-      return reply.code(201).send(toSessionResponse(app.ctx, session))
+      return reply.code(201).send(toSessionResponse(app.ctx, request.user, session))
     }
   )
 
@@ -111,7 +135,7 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
         q.skip,
         q.limit
       )
-      return { data: page.data.map((s) => toSessionResponse(app.ctx, s)), count: page.count }
+      return { data: page.data.map((s) => toSessionResponse(app.ctx, request.user, s)), count: page.count }
     }
   )
 
@@ -126,7 +150,7 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
         response: { 200: sessionDetailSchema, ...errors }
       }
     },
-    async (request) => toDetail(app.ctx, findVisibleSession(app.ctx, request.user, request.params.id))
+    async (request) => toDetail(app.ctx, request.user, findVisibleSession(app.ctx, request.user, request.params.id))
   )
 
   app.patch(
@@ -150,7 +174,7 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
       const from = findVisibleSession(app.ctx, request.user, request.params.id).status
       const session = await updateVisibleSession(app.ctx, request.user, request.params.id, request.body)
       auditRequest(request, sessionAuditAction(from, session.status), { type: 'session', id: session.id }, { from, to: session.status, fields: Object.keys(request.body).sort().join(',') })
-      return toDetail(app.ctx, session)
+      return toDetail(app.ctx, request.user, session)
     }
   )
 
