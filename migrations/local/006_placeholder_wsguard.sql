@@ -1,0 +1,2 @@
+-- Placeholder so branch p-wsguard runs alone (migration numbers must have no gaps).
+-- DELETE THIS FILE when merging: migration 006 belongs to another part (audit 005, consent 006, devices 007).
