@@ -153,13 +153,22 @@ export function createInbound(deps: InboundDeps): (conn: HubConnection, data: Bu
     if (!channel) return
     const seq = msg.seq
     const write = { origin: conn.id, onCommitted: () => conn.committed(seq) }
+    // An event id that already names a different event refuses the message (nothing queued, no ack).
+    const refusingConflicts = (queue: () => void): void => {
+      try {
+        queue()
+      } catch (err) {
+        if (!isVigilError(err)) throw err
+        sendError(conn, err.code, err.message, { type: msg.type, seq })
+      }
+    }
     switch (msg.type) {
       case 'eeg.samples':
         return recorder.writeEeg(channel.id, sampleBlockOf(msg), write)
       case 'face.events':
-        return recorder.writeFace(channel.id, msg.events.map(faceToTimed), write)
+        return refusingConflicts(() => recorder.writeFace(channel.id, msg.events.map(faceToTimed), write))
       case 'game.events':
-        return recorder.writeGame(channel.id, msg.events.map(gameToTimed), write)
+        return refusingConflicts(() => recorder.writeGame(channel.id, msg.events.map(gameToTimed), write))
       case 'marker.add':
         return recorder.writeMarker(
           channel.id,
@@ -228,10 +237,11 @@ function sampleBlockOf(msg: ClientMessageOf<'eeg.samples'>): SampleBlock {
 }
 
 function faceToTimed(event: FaceEvent): TimedEvent {
-  const { kind, tMs, ...data } = event
-  return { kind, tMs, data }
+  const { kind, tMs, id, ...data } = event
+  return id === undefined ? { kind, tMs, data } : { kind, tMs, data, id }
 }
 
 function gameToTimed(envelope: GameEventEnvelope): TimedEvent {
-  return { kind: envelope.event.kind, tMs: envelope.tMs, data: envelope.event }
+  const timed: TimedEvent = { kind: envelope.event.kind, tMs: envelope.tMs, data: envelope.event }
+  return envelope.id === undefined ? timed : { ...timed, id: envelope.id }
 }
