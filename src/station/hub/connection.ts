@@ -4,6 +4,7 @@
  */
 import type { WebSocket } from 'ws'
 import type { AuthUser } from '../auth/types'
+import type { ClockTimer } from '../clock'
 import { encode } from './encode'
 import { Outbox, type FrameKind, type OutboxLimits } from './outbox'
 import { RateLimiter, type RateLimit } from './rate-limiter'
@@ -32,7 +33,7 @@ export class HubConnection {
   lastSeq = -1
   private committedSeq = -1
   private isAckScheduled = false
-  expiryTimers: NodeJS.Timeout[] = []
+  expiryTimers: ClockTimer[] = []
 
   constructor(
     readonly id: string,
@@ -84,7 +85,7 @@ export class HubConnection {
   }
 
   clearExpiryTimers(): void {
-    for (const t of this.expiryTimers) clearTimeout(t)
+    for (const t of this.expiryTimers) t.cancel()
     this.expiryTimers = []
   }
 
