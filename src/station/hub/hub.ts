@@ -106,7 +106,8 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
       conn.isAlive = true
     })
     socket.on('close', () => release(conn))
-    socket.on('error', (err) => logger.debug({ err, connectionId: conn.id }, 'websocket error'))
+    // Logged once by the server's WebSocket error handler (src/station/server/app.ts); ws closes the socket.
+    socket.on('error', () => {})
 
     connections.add(conn)
     let channel: SessionChannel | undefined
