@@ -4,10 +4,10 @@
  */
 import type { WebSocket } from 'ws'
 import type { AuthUser } from '../auth/types'
-import type { ClockTimer } from '../clock'
+import type { Clock, ClockTimer } from '../clock'
 import { encode } from './encode'
 import { Outbox, type FrameKind, type OutboxLimits } from './outbox'
-import { RateLimiter, type RateLimit } from './rate-limiter'
+import { ByteBudget, RateLimiter, type RateLimit } from './rate-limiter'
 
 export type ChannelKind = 'session' | 'monitor'
 
@@ -20,9 +20,19 @@ export interface ConnectionAuth {
   reauthenticate: Reauthenticate
 }
 
+export interface ByteLimit {
+  bytesPerS: number
+  burstBytes: number
+}
+
 export class HubConnection {
   readonly outbox: Outbox
   readonly limiter: RateLimiter
+  private readonly byteBudget: ByteBudget
+  /** Set while reading is paused to pay a byte debt. */
+  private resumeTimer: ClockTimer | null = null
+  /** How often, and for how long in total, reading was paused for the byte rate (stats, tests). */
+  throttled = { pauses: 0, totalMs: 0 }
   user: AuthUser
   tokenExpiresAtMs: number
   canWrite = false
@@ -43,6 +53,7 @@ export class HubConnection {
     readonly auth: ConnectionAuth,
     limits: OutboxLimits,
     rateLimit: RateLimit,
+    byteLimit: ByteLimit,
     nowMs: number,
     onOverflow: (conn: HubConnection) => void
   ) {
@@ -55,6 +66,23 @@ export class HubConnection {
       () => onOverflow(this)
     )
     this.limiter = new RateLimiter(rateLimit, nowMs)
+    this.byteBudget = new ByteBudget(byteLimit.bytesPerS, byteLimit.burstBytes, nowMs)
+  }
+
+  /**
+   * Counts a received message against the byte rate. In debt, the socket stops reading (frames already
+   * buffered are still delivered) until the debt is paid: the sender meets TCP backpressure.
+   */
+  chargeBytes(n: number, clock: Clock): void {
+    const waitMs = this.byteBudget.charge(n, clock.monotonicMs())
+    if (waitMs === 0 || this.resumeTimer) return
+    this.socket.pause()
+    this.throttled.pauses++
+    this.throttled.totalMs += waitMs
+    this.resumeTimer = clock.setTimeout(() => {
+      this.resumeTimer = null
+      this.socket.resume()
+    }, waitMs)
   }
 
   get isOpen(): boolean {
@@ -91,6 +119,8 @@ export class HubConnection {
 
   dispose(): void {
     this.clearExpiryTimers()
+    this.resumeTimer?.cancel()
+    this.resumeTimer = null
     this.outbox.dispose()
   }
 }

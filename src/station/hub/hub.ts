@@ -45,6 +45,8 @@ export interface HubStats {
   maxQueuedFrames: number
   /** Live frames dropped for slow clients, summed over open connections. */
   droppedFrames: number
+  /** Times reading paused for the byte rate, summed over open connections. */
+  throttledPauses: number
 }
 
 export interface Hub {
@@ -90,6 +92,7 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
         drainCheckMs: options.drainCheckMs
       },
       { ratePerS: options.maxMessagesPerS, burst: options.burstMessages, strikesToClose: options.rateStrikesToClose, strikeWindowMs: options.rateStrikeWindowMs },
+      { bytesPerS: options.maxBytesPerS, burstBytes: options.burstBytes },
       clock.monotonicMs(),
       (c) => c.close(CLOSE_CODES.TRY_AGAIN_LATER, 'client reads too slowly')
     )
@@ -134,7 +137,14 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
         canWrite: conn.canWrite,
         tokenExpiresAtMs: conn.tokenExpiresAtMs,
         heartbeatIntervalMs: options.heartbeatIntervalMs,
-        limits: { maxPayloadBytes: options.maxPayloadBytes, maxMessagesPerS: options.maxMessagesPerS, burstMessages: options.burstMessages },
+        limits: {
+          maxPayloadBytes: options.maxPayloadBytes,
+          maxMessagesPerS: options.maxMessagesPerS,
+          burstMessages: options.burstMessages,
+          maxBytesPerS: options.maxBytesPerS,
+          burstBytes: options.burstBytes,
+          maxProducersPerSession: options.maxProducersPerSession
+        },
         serverTimeMs: clock.wallMs()
       }),
       'reliable'
@@ -205,9 +215,11 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
     stats() {
       let maxQueuedFrames = 0
       let droppedFrames = 0
+      let throttledPauses = 0
       for (const conn of connections) {
         maxQueuedFrames = Math.max(maxQueuedFrames, conn.outbox.queuedFrames)
         droppedFrames += conn.outbox.totalDropped
+        throttledPauses += conn.throttled.pauses
       }
       return {
         connections: connections.size,
@@ -215,7 +227,8 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
         monitorConnections: monitors.size,
         activeChannels: channels.size,
         maxQueuedFrames,
-        droppedFrames
+        droppedFrames,
+        throttledPauses
       }
     }
   }

@@ -52,6 +52,7 @@ export function createInbound(deps: InboundDeps): (conn: HubConnection, data: Bu
   function onMessage(conn: HubConnection, data: Buffer, isBinary: boolean): void {
     conn.isAlive = true
     const nowMs = clock.monotonicMs()
+    conn.chargeBytes(data.length, clock)
     if (!conn.limiter.take(nowMs)) {
       const verdict = conn.limiter.strike(nowMs)
       if (verdict === 'report') sendError(conn, 'RATE_LIMITED', `More than ${options.maxMessagesPerS} messages/s (burst ${options.burstMessages}); message dropped`)
@@ -126,6 +127,9 @@ export function createInbound(deps: InboundDeps): (conn: HubConnection, data: Bu
     if (!conn.canWrite) return refuse('AUTH_FORBIDDEN', 'Only the creator of the session or an admin can send data to it')
     if (channel.status !== 'recording') {
       return refuse('SESSION_NOT_RECORDING', `The session is ${channel.status}; data is accepted while it is recording`)
+    }
+    if (!channel.producers.has(conn) && channel.producers.size >= options.maxProducersPerSession) {
+      return refuse('RATE_LIMITED', `This session already has ${channel.producers.size} producing connections (the limit); send from one of them, or close one first`)
     }
     if (seq <= conn.lastSeq) return refuse('BAD_REQUEST', `seq ${seq} is not greater than the previous seq ${conn.lastSeq}`)
     if (recorder.storageError) return refuse(recorder.storageError.code, recorder.storageError.message)

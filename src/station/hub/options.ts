@@ -7,6 +7,14 @@ export interface HubOptions {
   monitorIntervalMs: number
   maxMessagesPerS: number
   burstMessages: number
+  /**
+   * Bytes per second a connection may send, and the burst: beyond them the station stops reading the
+   * connection until the budget recovers (TCP backpressure; nothing is dropped).
+   */
+  maxBytesPerS: number
+  burstBytes: number
+  /** Connections that may send data to one session at once; more are refused with `RATE_LIMITED`. */
+  maxProducersPerSession: number
   rateStrikesToClose: number
   rateStrikeWindowMs: number
   /** Consecutive invalid messages that close a connection (4400). */
@@ -28,6 +36,12 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   monitorIntervalMs: 1000,
   maxMessagesPerS: 200,
   burstMessages: 400,
+  // 64 channels at 2 kHz as JSON is about 1 MB/s; twice that leaves room, and a burst of four
+  // maximum-size messages lets a producer re-send its backlog after a reconnect at full speed.
+  maxBytesPerS: 2 * 1024 * 1024,
+  burstBytes: 4 * 1024 * 1024,
+  // The renderer's face tracker and game link, an external EEG producer and one spare.
+  maxProducersPerSession: 4,
   rateStrikesToClose: 3,
   rateStrikeWindowMs: 10_000,
   maxInvalidInARow: 20,

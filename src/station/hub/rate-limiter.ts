@@ -49,3 +49,34 @@ export class RateLimiter {
     return this.strikes.length >= this.limit.strikesToClose ? 'close' : 'report'
   }
 }
+
+/**
+ * Per-connection byte rate: a token bucket of bytes that may go into debt. Counting messages let one
+ * producer of 770 KB frames take 150 MB/s of parsing and slow every other client; bytes are what cost.
+ * A message is never dropped for its size (it is already received): `charge` returns how long the
+ * connection must stop reading until the debt is paid, and TCP backpressure slows the sender.
+ */
+export class ByteBudget {
+  private bytes: number
+  private lastRefillMs: number
+
+  constructor(
+    private readonly bytesPerS: number,
+    private readonly burstBytes: number,
+    nowMs: number
+  ) {
+    this.bytes = burstBytes
+    this.lastRefillMs = nowMs
+  }
+
+  /** Takes `n` bytes; returns 0, or the milliseconds until the budget is back to zero. */
+  charge(n: number, nowMs: number): number {
+    const elapsedMs = nowMs - this.lastRefillMs
+    if (elapsedMs > 0) {
+      this.bytes = Math.min(this.burstBytes, this.bytes + (elapsedMs * this.bytesPerS) / 1000)
+      this.lastRefillMs = nowMs
+    }
+    this.bytes -= n
+    return this.bytes >= 0 ? 0 : Math.ceil((-this.bytes * 1000) / this.bytesPerS)
+  }
+}

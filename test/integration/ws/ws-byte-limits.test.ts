@@ -1,0 +1,109 @@
+/**
+ * Issue 23 item 12: the WebSocket rate limit counted messages, not bytes, and producer connections
+ * were not capped (one producer of 770 KB frames raised other clients' ping p50 from 1 to 104 ms).
+ * A connection over its byte budget is no longer read until the budget recovers (nothing is lost), and
+ * a session takes data from a bounded number of connections. bench/ws-abuse.bench.ts measures the effect
+ * on a healthy client's ping.
+ */
+import Database from 'better-sqlite3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { forgetStation, type LoggedInUser } from '../../helpers/auth'
+import { createManualClock, type ManualClock } from '../../helpers/clock'
+import { startTestStation, type TestStation } from '../../helpers/station'
+import { eegBatch, sessionOf, TestClient, userWith } from '../../helpers/ws-client'
+
+describe('byte rate and producers per session', () => {
+  let t: TestStation
+  let clock: ManualClock
+  let owner: LoggedInUser
+  let sessionId: string
+  let reader: Database.Database
+
+  beforeAll(async () => {
+    clock = createManualClock()
+    t = await startTestStation({}, { clock })
+    owner = await userWith(t.baseUrl, 'researcher')
+    sessionId = await sessionOf(t.baseUrl, owner)
+    reader = new Database(t.station.ctx.db.name, { readonly: true })
+  })
+  afterAll(async () => {
+    reader.close()
+    forgetStation(t.baseUrl)
+    await t.close()
+  })
+
+  const connect = async (): Promise<TestClient> => {
+    const c = await TestClient.connect(t.baseUrl, `/ws/session/${sessionId}`, { token: owner.accessToken })
+    await c.next('hello')
+    return c
+  }
+  const storedFrom = (firstSeq: number): number =>
+    (reader.prepare('SELECT count(*) AS n FROM eeg_samples WHERE session_id = ? AND seq >= ?').get(sessionId, firstSeq) as { n: number }).n
+
+  it('announces the byte rate and the producer cap in hello', async () => {
+    const c = await connect()
+    const { options } = t.station.ctx.hub
+    expect(c.messages[0]).toMatchObject({
+      type: 'hello',
+      limits: { maxBytesPerS: options.maxBytesPerS, burstBytes: options.burstBytes, maxProducersPerSession: options.maxProducersPerSession }
+    })
+    c.close()
+  })
+
+  it('stops reading a connection that exceeds its byte budget until the budget recovers, and loses nothing', async () => {
+    const hub = t.station.ctx.hub
+    const saved = { ...hub.options }
+    const frame = JSON.stringify(eegBatch(0, 0, 1000))
+    // Two frames fit the burst; the third puts the connection in debt for about two frames' worth of time.
+    Object.assign(hub.options, { burstBytes: Math.floor(frame.length * 2.5), maxBytesPerS: frame.length })
+    const producer = await connect()
+    const bystander = await connect()
+    Object.assign(hub.options, saved)
+    const first = 100_000
+    for (let i = 0; i < 6; i++) producer.send(eegBatch(i, first + i * 1000, 1000))
+    await producer.next('ack', (m) => m.seq >= 2)
+    // Other connections are served meanwhile; the throttled one is not read while the clock stands still.
+    for (let i = 0; i < 3; i++) await bystander.sync()
+    expect(hub.stats().throttledPauses).toBeGreaterThan(0)
+    expect(producer.of('ack').at(-1)!.seq).toBeLessThan(5)
+    expect(storedFrom(first)).toBeLessThan(6000)
+
+    // Time passes: the budget recovers (in steps), reading resumes and every frame is stored and acked.
+    for (let i = 0; i < 10 && !producer.of('ack').some((m) => m.seq === 5); i++) {
+      clock.advance(3000)
+      await bystander.sync()
+    }
+    await producer.next('ack', (m) => m.seq === 5)
+    expect(storedFrom(first)).toBe(6000)
+    producer.close()
+    bystander.close()
+  })
+
+  it('takes data from at most maxProducersPerSession connections at once', async () => {
+    const hub = t.station.ctx.hub
+    const saved = hub.options.maxProducersPerSession
+    hub.options.maxProducersPerSession = 2
+    try {
+      const [a, b, c] = [await connect(), await connect(), await connect()]
+      const mark = (client: TestClient, seq: number) => client.send({ type: 'marker.add', seq, tMs: clock.wallMs(), label: 'probe' })
+      mark(a, 1)
+      await a.next('ack', (m) => m.seq === 1)
+      mark(b, 1)
+      await b.next('ack', (m) => m.seq === 1)
+      mark(c, 1)
+      expect(await c.next('error')).toMatchObject({ code: 'RATE_LIMITED', inReplyTo: { type: 'marker.add', seq: 1 }, message: expect.stringMatching(/already has 2 producing connections/) })
+      // The producers keep going; a viewer may always watch; a freed slot is taken.
+      mark(a, 2)
+      await a.next('ack', (m) => m.seq === 2)
+      a.close()
+      await a.closed
+      await b.sync()
+      mark(c, 2)
+      await c.next('ack', (m) => m.seq === 2)
+      b.close()
+      c.close()
+    } finally {
+      hub.options.maxProducersPerSession = saved
+    }
+  })
+})
