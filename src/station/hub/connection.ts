@@ -7,7 +7,7 @@ import type { AuthUser } from '../auth/types'
 import type { Clock, ClockTimer } from '../clock'
 import { encode } from './encode'
 import { Outbox, type FrameKind, type OutboxLimits } from './outbox'
-import { ByteBudget, RateLimiter, type RateLimit } from './rate-limiter'
+import { Budget, RateLimiter, type RateLimit } from './rate-limiter'
 
 export type ChannelKind = 'session' | 'monitor'
 
@@ -20,18 +20,22 @@ export interface ConnectionAuth {
   reauthenticate: Reauthenticate
 }
 
-export interface ByteLimit {
+export interface ReadLimits {
   bytesPerS: number
   burstBytes: number
+  /** Milliseconds per second the station may spend handling this connection's messages. */
+  busyMsPerS: number
+  burstBusyMs: number
 }
 
 export class HubConnection {
   readonly outbox: Outbox
   readonly limiter: RateLimiter
-  private readonly byteBudget: ByteBudget
-  /** Set while reading is paused to pay a byte debt. */
+  private readonly byteBudget: Budget
+  private readonly busyBudget: Budget
+  /** Set while reading is paused to pay a debt. */
   private resumeTimer: ClockTimer | null = null
-  /** How often, and for how long in total, reading was paused for the byte rate (stats, tests). */
+  /** How often, and for how long in total, reading was paused for the byte rate or handling time (stats, tests). */
   throttled = { pauses: 0, totalMs: 0 }
   user: AuthUser
   tokenExpiresAtMs: number
@@ -53,7 +57,7 @@ export class HubConnection {
     readonly auth: ConnectionAuth,
     limits: OutboxLimits,
     rateLimit: RateLimit,
-    byteLimit: ByteLimit,
+    readLimits: ReadLimits,
     nowMs: number,
     onOverflow: (conn: HubConnection) => void
   ) {
@@ -66,16 +70,30 @@ export class HubConnection {
       () => onOverflow(this)
     )
     this.limiter = new RateLimiter(rateLimit, nowMs)
-    this.byteBudget = new ByteBudget(byteLimit.bytesPerS, byteLimit.burstBytes, nowMs)
+    this.byteBudget = new Budget(readLimits.bytesPerS, readLimits.burstBytes, nowMs)
+    this.busyBudget = new Budget(readLimits.busyMsPerS, readLimits.burstBusyMs, nowMs)
+  }
+
+  /** Counts a received message against the byte rate (before handling it). */
+  chargeBytes(n: number, clock: Clock): void {
+    this.pauseFor(this.byteBudget.charge(n, clock.monotonicMs()), clock)
   }
 
   /**
-   * Counts a received message against the byte rate. In debt, the socket stops reading (frames already
-   * buffered are still delivered) until the debt is paid: the sender meets TCP backpressure.
+   * Counts the time handling a message took. The size of a message says little about its cost (JSON
+   * numbers cost more than binary samples, and a slower or busier machine costs more per byte), so the
+   * time itself is budgeted too: no connection takes more than its share of the event loop.
    */
-  chargeBytes(n: number, clock: Clock): void {
-    const waitMs = this.byteBudget.charge(n, clock.monotonicMs())
-    if (waitMs === 0 || this.resumeTimer) return
+  chargeBusy(busyMs: number, clock: Clock): void {
+    this.pauseFor(this.busyBudget.charge(busyMs, clock.monotonicMs()), clock)
+  }
+
+  /**
+   * In debt, the socket stops reading (frames already buffered are still delivered) until the debt is
+   * paid: the sender meets TCP backpressure. One pause at a time; the longer debt is paid next round.
+   */
+  private pauseFor(waitMs: number, clock: Clock): void {
+    if (waitMs === 0 || this.resumeTimer || !this.isOpen) return
     this.socket.pause()
     this.throttled.pauses++
     this.throttled.totalMs += waitMs

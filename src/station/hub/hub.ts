@@ -92,18 +92,21 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
         drainCheckMs: options.drainCheckMs
       },
       { ratePerS: options.maxMessagesPerS, burst: options.burstMessages, strikesToClose: options.rateStrikesToClose, strikeWindowMs: options.rateStrikeWindowMs },
-      { bytesPerS: options.maxBytesPerS, burstBytes: options.burstBytes },
+      { bytesPerS: options.maxBytesPerS, burstBytes: options.burstBytes, busyMsPerS: options.maxBusyMsPerS, burstBusyMs: options.burstBusyMs },
       clock.monotonicMs(),
       (c) => c.close(CLOSE_CODES.TRY_AGAIN_LATER, 'client reads too slowly')
     )
     // Listeners first and synchronously: frames arriving before them would be lost.
     socket.on('message', (data: Buffer, isBinary: boolean) => {
+      // Real elapsed time, not the injected clock: this measures what the message cost the event loop.
+      const startedMs = performance.now()
       try {
         onMessage(conn, data, isBinary)
       } catch (err) {
         logger.error({ err, connectionId: conn.id }, 'message handling failed')
         sendError(conn, 'INTERNAL', 'The station could not process this message')
       }
+      conn.chargeBusy(performance.now() - startedMs, clock)
     })
     socket.on('pong', () => {
       conn.isAlive = true

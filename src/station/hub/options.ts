@@ -13,6 +13,13 @@ export interface HubOptions {
    */
   maxBytesPerS: number
   burstBytes: number
+  /**
+   * Milliseconds per second the station may spend handling one connection's messages (parse, validate,
+   * fan-out), and the burst; beyond them reading pauses the same way. Keeps healthy clients responsive
+   * however expensive the messages are on this machine.
+   */
+  maxBusyMsPerS: number
+  burstBusyMs: number
   /** Connections that may send data to one session at once; more are refused with `RATE_LIMITED`. */
   maxProducersPerSession: number
   rateStrikesToClose: number
@@ -40,6 +47,9 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   // maximum-size messages lets a producer re-send its backlog after a reconnect at full speed.
   maxBytesPerS: 2 * 1024 * 1024,
   burstBytes: 4 * 1024 * 1024,
+  // A tenth of a core per connection: a 64-channel 2 kHz JSON producer needs a few percent.
+  maxBusyMsPerS: 100,
+  burstBusyMs: 200,
   // The renderer's face tracker and game link, an external EEG producer and one spare.
   maxProducersPerSession: 4,
   rateStrikesToClose: 3,

@@ -51,32 +51,33 @@ export class RateLimiter {
 }
 
 /**
- * Per-connection byte rate: a token bucket of bytes that may go into debt. Counting messages let one
- * producer of 770 KB frames take 150 MB/s of parsing and slow every other client; bytes are what cost.
- * A message is never dropped for its size (it is already received): `charge` returns how long the
- * connection must stop reading until the debt is paid, and TCP backpressure slows the sender.
+ * A per-connection budget that may go into debt: bytes received, or milliseconds the station spent
+ * handling the connection's messages. Counting messages let one producer of 770 KB frames take 150 MB/s
+ * of parsing and slow every other client; bytes and handling time are what cost. A message is never
+ * dropped against a budget (it is already received): `charge` returns how long the connection must stop
+ * reading until the debt is paid, and TCP backpressure slows the sender.
  */
-export class ByteBudget {
-  private bytes: number
+export class Budget {
+  private available: number
   private lastRefillMs: number
 
   constructor(
-    private readonly bytesPerS: number,
-    private readonly burstBytes: number,
+    private readonly perS: number,
+    private readonly burst: number,
     nowMs: number
   ) {
-    this.bytes = burstBytes
+    this.available = burst
     this.lastRefillMs = nowMs
   }
 
-  /** Takes `n` bytes; returns 0, or the milliseconds until the budget is back to zero. */
+  /** Takes `n`; returns 0, or the milliseconds until the budget is back to zero. */
   charge(n: number, nowMs: number): number {
     const elapsedMs = nowMs - this.lastRefillMs
     if (elapsedMs > 0) {
-      this.bytes = Math.min(this.burstBytes, this.bytes + (elapsedMs * this.bytesPerS) / 1000)
+      this.available = Math.min(this.burst, this.available + (elapsedMs * this.perS) / 1000)
       this.lastRefillMs = nowMs
     }
-    this.bytes -= n
-    return this.bytes >= 0 ? 0 : Math.ceil((-this.bytes * 1000) / this.bytesPerS)
+    this.available -= n
+    return this.available >= 0 ? 0 : Math.ceil((-this.available * 1000) / this.perS)
   }
 }

@@ -55,9 +55,9 @@ describe('byte rate and producers per session', () => {
     const saved = { ...hub.options }
     const frame = JSON.stringify(eegBatch(0, 0, 1000))
     // Two frames fit the burst; the third puts the connection in debt for about two frames' worth of time.
+    const bystander = await connect()
     Object.assign(hub.options, { burstBytes: Math.floor(frame.length * 2.5), maxBytesPerS: frame.length })
     const producer = await connect()
-    const bystander = await connect()
     Object.assign(hub.options, saved)
     const first = 100_000
     for (let i = 0; i < 6; i++) producer.send(eegBatch(i, first + i * 1000, 1000))
@@ -76,6 +76,37 @@ describe('byte rate and producers per session', () => {
     await producer.next('ack', (m) => m.seq === 5)
     expect(storedFrom(first)).toBe(6000)
     producer.close()
+    clock.advance(10_000)
+    await producer.closed
+    bystander.close()
+  })
+
+  it('stops reading a connection whose messages took more than its share of handling time, and loses nothing', async () => {
+    const hub = t.station.ctx.hub
+    const saved = { ...hub.options }
+    const bystander = await connect()
+    // Ten milliseconds of handling per second and no burst: the first message already puts it in debt.
+    Object.assign(hub.options, { maxBusyMsPerS: 10, burstBusyMs: 0 })
+    const producer = await connect()
+    Object.assign(hub.options, saved)
+    const pausesBefore = hub.stats().throttledPauses
+    const first = 200_000
+    for (let i = 0; i < 4; i++) producer.send(eegBatch(i, first + i * 1000, 1000))
+    await producer.next('ack', (m) => m.seq >= 0)
+    for (let i = 0; i < 3; i++) await bystander.sync()
+    expect(hub.stats().throttledPauses).toBeGreaterThan(pausesBefore)
+    expect(producer.of('ack').at(-1)!.seq).toBeLessThan(3)
+    // (The manual clock also runs token expiry: the whole file stays well inside a 15-minute token.)
+    for (let i = 0; i < 40 && !producer.of('ack').some((m) => m.seq === 3); i++) {
+      clock.advance(5000)
+      await bystander.sync()
+    }
+    await producer.next('ack', (m) => m.seq === 3)
+    expect(storedFrom(first)).toBe(4000)
+    // A paused connection reads its close frame once the pause ends, like any other frame.
+    producer.close()
+    clock.advance(10_000)
+    await producer.closed
     bystander.close()
   })
 
