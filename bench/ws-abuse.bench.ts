@@ -45,8 +45,8 @@ async function runStation(unlimited: boolean): Promise<void> {
   const config = loadConfig({ env: {}, base: { dataDir, server: { port: 0, host: '127.0.0.1' }, device: { kind: 'none' }, log: { level: 'silent' } } })
   const station = createStation(config, { logger: createLogger('silent') })
   await station.start()
-  // The old behaviour: no byte budget, no producer cap (the message rate limit stays, as it was).
-  if (unlimited) Object.assign(station.ctx.hub.options, { maxBytesPerS: 1e15, burstBytes: 1e15, maxProducersPerSession: 1e6 })
+  // The old behaviour: no byte or handling-time budget, no producer cap (the message rate limit stays, as it was).
+  if (unlimited) Object.assign(station.ctx.hub.options, { maxBytesPerS: 1e15, burstBytes: 1e15, maxBusyMsPerS: 1e15, burstBusyMs: 1e15, maxProducersPerSession: 1e6 })
   const { db, stationId } = station.ctx
   const userId = newId()
   const sessionIds = [newId(), newId()]
