@@ -80,7 +80,8 @@ export class HubConnection {
   }
 
   /**
-   * Counts the time handling a message took. The size of a message says little about its cost (JSON
+   * Counts the time handling a message took, and later the time inserting its rows took (the recorder
+   * reports it from the group commit). The size of a message says little about its cost (JSON
    * numbers cost more than binary samples, and a slower or busier machine costs more per byte), so the
    * time itself is budgeted too: no connection takes more than its share of the event loop.
    */

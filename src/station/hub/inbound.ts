@@ -156,7 +156,7 @@ export function createInbound(deps: InboundDeps): (conn: HubConnection, data: Bu
     const channel = admit(conn, msg.type, msg.seq, times, nameOf)
     if (!channel) return
     const seq = msg.seq
-    const write = { origin: conn.id, onCommitted: () => conn.committed(seq) }
+    const write = { origin: conn.id, onCommitted: () => conn.committed(seq), onStorageMs: (ms: number) => conn.chargeBusy(ms, clock) }
     // An event id that already names a different event refuses the message (nothing queued, no ack).
     const refusingConflicts = (queue: () => void): void => {
       try {
@@ -191,7 +191,7 @@ export function createInbound(deps: InboundDeps): (conn: HubConnection, data: Bu
     const channel = admit(conn, 'eeg.samples', frame.seq, frame.tMs, (i) => `tMs[${i}]`)
     if (!channel) return
     const block: SampleBlock = { firstSeq: frame.firstSampleSeq, channelCount: frame.channelCount, timestampsMs: frame.tMs, samplesUv: frame.samplesUv }
-    recorder.writeEeg(channel.id, block, { origin: conn.id, onCommitted: () => conn.committed(frame.seq) })
+    recorder.writeEeg(channel.id, block, { origin: conn.id, onCommitted: () => conn.committed(frame.seq), onStorageMs: (ms) => conn.chargeBusy(ms, clock) })
   }
 
   function refreshAuth(conn: HubConnection, token: string): void {

@@ -15,7 +15,7 @@ export interface HubOptions {
   burstBytes: number
   /**
    * Milliseconds per second the station may spend handling one connection's messages (parse, validate,
-   * fan-out), and the burst; beyond them reading pauses the same way. Keeps healthy clients responsive
+   * fan-out, inserting the rows), and the burst; beyond them reading pauses the same way. Keeps healthy clients responsive
    * however expensive the messages are on this machine.
    */
   maxBusyMsPerS: number

@@ -21,6 +21,8 @@ export interface WriteOptions {
   origin?: string
   /** Runs once the write is committed (in write order). */
   onCommitted?: () => void
+  /** Told how many milliseconds inserting this write's rows took (a producer's storage cost is budgeted). */
+  onStorageMs?: (ms: number) => void
 }
 
 export interface Recorder {
@@ -52,7 +54,7 @@ export interface Recorder {
   stop(): Promise<void>
 }
 
-type PendingWrite = { sessionId: string; onCommitted?: () => void } & (
+type PendingWrite = { sessionId: string; onCommitted?: () => void; onStorageMs?: (ms: number) => void } & (
   | { stream: 'eeg'; block: SampleBlock }
   | { stream: 'face' | 'game'; events: KeyedEvent[] }
   | { stream: 'marker'; marker: Marker }
@@ -122,6 +124,7 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
   const commit = db.transaction((batch: PendingWrite[]) => {
     for (const write of batch) {
       const { sessionId } = write
+      const startedMs = write.onStorageMs ? performance.now() : 0
       if (write.stream === 'eeg') {
         eegSamples.insertBlock(sessionId, write.block)
       } else if (write.stream === 'marker') {
@@ -131,6 +134,7 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
         const insert = write.stream === 'face' ? insertFace : insertGame
         for (const k of write.events) insert.run(sessionId, k.event.tMs, k.event.kind, k.dataJson, k.eventId)
       }
+      write.onStorageMs?.(performance.now() - startedMs)
     }
   })
 
@@ -171,7 +175,7 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
   function queueEvents(stream: 'face' | 'game', sessionId: string, all: TimedEvent[], write: WriteOptions): void {
     const list = unseen(stream, sessionId, all)
     for (const k of list) queuedIds.set(queuedKey(stream, sessionId, k.eventId), contentOf(k.event.tMs, k.event.kind, k.dataJson))
-    pending.push({ stream, sessionId, events: list, onCommitted: write.onCommitted })
+    pending.push({ stream, sessionId, events: list, onCommitted: write.onCommitted, onStorageMs: write.onStorageMs })
     const name = stream === 'face' ? 'session.face' : 'session.game'
     for (const k of list) events.emit(name, sessionId, k.event, write.origin)
   }
@@ -207,7 +211,7 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
       bound = sessionId
     },
     writeEeg(sessionId, block, write = {}) {
-      pending.push({ stream: 'eeg', sessionId, block, onCommitted: write.onCommitted })
+      pending.push({ stream: 'eeg', sessionId, block, onCommitted: write.onCommitted, onStorageMs: write.onStorageMs })
       events.emit('session.eeg', sessionId, block, write.origin)
     },
     writeFace(sessionId, all, write = {}) {
@@ -217,7 +221,7 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
       queueEvents('game', sessionId, all, write)
     },
     writeMarker(sessionId, marker, write = {}) {
-      pending.push({ stream: 'marker', sessionId, marker, onCommitted: write.onCommitted })
+      pending.push({ stream: 'marker', sessionId, marker, onCommitted: write.onCommitted, onStorageMs: write.onStorageMs })
       events.emit('session.marker', marker, write.origin)
     },
     async flush() {
