@@ -7,7 +7,8 @@
  * Each configuration runs twice: with the station's limits (defaults) and with them lifted (the old
  * behaviour), so the ratios against the quiet run of the same station show what the limits buy.
  * Target: the healthy client's p99 stays under 50 ms with the limits on.
- * Usage: npm run bench -- ws-abuse   (ABUSE_SECONDS=5 per phase)
+ * Usage: npm run bench -- ws-abuse   (ABUSE_SECONDS=5 per phase; ABUSE_OPTIONS='{...}' overrides hub options
+ * for the run with limits)
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -45,8 +46,13 @@ async function runStation(unlimited: boolean): Promise<void> {
   const config = loadConfig({ env: {}, base: { dataDir, server: { port: 0, host: '127.0.0.1' }, device: { kind: 'none' }, log: { level: 'silent' } } })
   const station = createStation(config, { logger: createLogger('silent') })
   await station.start()
-  // The old behaviour: no byte or handling-time budget, no producer cap (the message rate limit stays, as it was).
-  if (unlimited) Object.assign(station.ctx.hub.options, { maxBytesPerS: 1e15, burstBytes: 1e15, maxBusyMsPerS: 1e15, burstBusyMs: 1e15, maxProducersPerSession: 1e6 })
+  // The old behaviour: no byte or handling-time budget, no loop guard, no producer cap (the message rate limit stays, as it was).
+  if (unlimited) {
+    Object.assign(station.ctx.hub.options, { maxBytesPerS: 1e15, burstBytes: 1e15, maxBusyMsPerS: 1e15, burstBusyMs: 1e15, maxLoopLagMs: 1e15, maxProducersPerSession: 1e6 })
+  } else if (process.env.ABUSE_OPTIONS) {
+    // Trying other limits: ABUSE_OPTIONS='{"maxBusyMsPerS": 50}'.
+    Object.assign(station.ctx.hub.options, JSON.parse(process.env.ABUSE_OPTIONS) as object)
+  }
   const { db, stationId } = station.ctx
   const userId = newId()
   const sessionIds = [newId(), newId()]

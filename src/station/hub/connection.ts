@@ -37,6 +37,8 @@ export class HubConnection {
   private resumeTimer: ClockTimer | null = null
   /** How often, and for how long in total, reading was paused for the byte rate or handling time (stats, tests). */
   throttled = { pauses: 0, totalMs: 0 }
+  /** Handling time charged since the hub's loop guard last looked (./loop-guard.ts). */
+  busyInWindowMs = 0
   user: AuthUser
   tokenExpiresAtMs: number
   canWrite = false
@@ -86,6 +88,7 @@ export class HubConnection {
    * time itself is budgeted too: no connection takes more than its share of the event loop.
    */
   chargeBusy(busyMs: number, clock: Clock): void {
+    this.busyInWindowMs += busyMs
     this.pauseFor(this.busyBudget.charge(busyMs, clock.monotonicMs()), clock)
   }
 
@@ -93,7 +96,7 @@ export class HubConnection {
    * In debt, the socket stops reading (frames already buffered are still delivered) until the debt is
    * paid: the sender meets TCP backpressure. One pause at a time; the longer debt is paid next round.
    */
-  private pauseFor(waitMs: number, clock: Clock): void {
+  pauseFor(waitMs: number, clock: Pick<Clock, 'setTimeout'>): void {
     if (waitMs === 0 || this.resumeTimer || !this.isOpen) return
     this.socket.pause()
     this.throttled.pauses++

@@ -22,6 +22,7 @@ import { encode } from './encode'
 import { scheduleExpiry } from './expiry'
 import { createFanout } from './fanout'
 import { createInbound, sendError } from './inbound'
+import { createLoopGuard } from './loop-guard'
 import { createMonitor } from './monitor'
 import { DEFAULT_HUB_OPTIONS, type HubOptions } from './options'
 
@@ -75,6 +76,7 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
   const monitor = createMonitor({ db, recorder, devices, clock, channels, monitors })
   const fanout = createFanout({ clock, connections, monitors, channels, monitor })
   const onMessage = createInbound({ options, channels, db, recorder, devices, fatigue, clock, logger })
+  const loopGuard = createLoopGuard(connections, options)
   let heartbeatTimer: NodeJS.Timeout | null = null
   let monitorTimer: NodeJS.Timeout | null = null
 
@@ -203,9 +205,11 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
       monitorTimer = setTimeout(snapshot, options.monitorIntervalMs)
       heartbeatTimer.unref()
       monitorTimer.unref()
+      loopGuard.start()
     },
     stop() {
       for (const [name, fn] of listenerEntries) events.off(name, fn)
+      loopGuard.stop()
       if (heartbeatTimer) clearTimeout(heartbeatTimer)
       if (monitorTimer) clearTimeout(monitorTimer)
       heartbeatTimer = monitorTimer = null

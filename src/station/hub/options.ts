@@ -20,6 +20,11 @@ export interface HubOptions {
    */
   maxBusyMsPerS: number
   burstBusyMs: number
+  /** The event-loop guard (./loop-guard.ts): probe period, the lag that triggers it, the handling time per probe above which a connection is paused, and for how long. */
+  loopProbeMs: number
+  maxLoopLagMs: number
+  loopFairShareMs: number
+  loopPauseMs: number
   /** Connections that may send data to one session at once; more are refused with `RATE_LIMITED`. */
   maxProducersPerSession: number
   rateStrikesToClose: number
@@ -50,6 +55,11 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   // A tenth of a core per connection: a 64-channel 2 kHz JSON producer needs a few percent.
   maxBusyMsPerS: 100,
   burstBusyMs: 200,
+  // Healthy clients should see pings answered within 50 ms: act at half of that.
+  loopProbeMs: 20,
+  maxLoopLagMs: 25,
+  loopFairShareMs: 2,
+  loopPauseMs: 250,
   // The renderer's face tracker and game link, an external EEG producer and one spare.
   maxProducersPerSession: 4,
   rateStrikesToClose: 3,

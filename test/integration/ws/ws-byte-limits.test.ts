@@ -2,7 +2,8 @@
  * Issue 23 item 12: the WebSocket rate limit counted messages, not bytes, and producer connections
  * were not capped (one producer of 770 KB frames raised other clients' ping p50 from 1 to 104 ms).
  * A connection over its byte budget is no longer read until the budget recovers (nothing is lost), and
- * a session takes data from a bounded number of connections. bench/ws-abuse.bench.ts measures the effect
+ * a session takes data from a bounded number of connections. When the event loop lags anyway, the
+ * heaviest connections are paused too. bench/ws-abuse.bench.ts measures the effect
  * on a healthy client's ping.
  */
 import Database from 'better-sqlite3'
@@ -108,6 +109,27 @@ describe('byte rate and producers per session', () => {
     clock.advance(10_000)
     await producer.closed
     bystander.close()
+  })
+
+  it('pauses reading from connections that used more than their share of a lagging event loop, and loses nothing', async () => {
+    const hub = t.station.ctx.hub
+    const saved = { ...hub.options }
+    const producer = await connect()
+    // Every probe sees "lag", and the budgets cannot be what pauses it: only the loop guard acts.
+    Object.assign(hub.options, { maxLoopLagMs: -1, loopFairShareMs: 0.5, maxBusyMsPerS: 1e9, burstBusyMs: 1e9 })
+    try {
+      const pausesBefore = hub.stats().throttledPauses
+      const first = 300_000
+      for (let i = 0; i < 4; i++) producer.send(eegBatch(i, first + i * 1000, 1000))
+      // The guard's pauses run on real time (it measures the process), so reading resumes by itself.
+      await producer.next('ack', (m) => m.seq === 3)
+      expect(hub.stats().throttledPauses).toBeGreaterThan(pausesBefore)
+      expect(storedFrom(first)).toBe(4000)
+    } finally {
+      Object.assign(hub.options, saved)
+    }
+    producer.close()
+    await producer.closed
   })
 
   it('takes data from at most maxProducersPerSession connections at once', async () => {
