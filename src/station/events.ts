@@ -17,6 +17,8 @@ export interface TimedEvent {
   tMs: number
   kind: string
   data: Record<string, unknown>
+  /** The producer's own id for the event (re-sends carry the same id); absent from older clients. */
+  id?: string
 }
 
 export interface StationEvents {

@@ -148,6 +148,9 @@ test('keyboard driving reaches the station: telemetry ≥ 20 Hz, a stimulus and 
       .poll(() => (db.prepare("SELECT count(*) AS n FROM game_events WHERE session_id = ? AND kind = 'ended'").get(sessionId) as { n: number }).n, { timeout: 30_000 })
       .toBe(1)
     const rows = db.prepare('SELECT t_ms, kind, data_json FROM game_events WHERE session_id = ? ORDER BY t_ms, id').all(sessionId) as { t_ms: number; kind: string; data_json: string }[]
+    // The game link names every event (producer id + counter), so re-sends are recognised by id, not content.
+    const unnamed = db.prepare("SELECT count(*) AS n FROM game_events WHERE session_id = ? AND (event_id IS NULL OR event_id LIKE '~%')").get(sessionId) as { n: number }
+    expect(unnamed.n).toBe(0)
     const states = rows.filter((r) => r.kind === 'state').map((r) => JSON.parse(r.data_json) as { tMs: number; laneOffsetM: number; steeringWheelDeg: number; speedMps: number })
     const spanS = (states.at(-1)!.tMs - states[0].tMs) / 1000
     expect(spanS).toBeGreaterThan(2)

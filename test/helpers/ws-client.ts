@@ -131,9 +131,9 @@ export async function setStatus(baseUrl: string, owner: LoggedInUser, sessionId:
   if (!res.ok) throw new Error(`set status ${status}: ${res.status} ${await res.text()}`)
 }
 
-/** An access token for `userId` that expires `expiresInSec` from now (negative: already expired). */
-export async function tokenExpiringIn(ctx: StationContext, userId: string, expiresInSec: number): Promise<string> {
-  const nowSec = Date.now() / 1000
+/** An access token for `userId` that expires `expiresInSec` from now (negative: already expired); `nowMs` for a station on a manual clock. */
+export async function tokenExpiringIn(ctx: StationContext, userId: string, expiresInSec: number, nowMs = Date.now()): Promise<string> {
+  const nowSec = nowMs / 1000
   return new SignJWT({ iat: nowSec })
     .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
     .setIssuer(ctx.config.auth.issuer)

@@ -79,19 +79,38 @@ export const eegSamplesClientSchema = z
     }
   })
 
-export const faceEventsClientSchema = z.object({
-  type: z.literal('face.events'),
-  ...version,
-  seq: clientSeqSchema,
-  events: z.array(faceEventSchema).min(1).max(MAX_EVENTS_PER_MESSAGE)
-})
+/** An event id names one event: the same id twice in one message is a producer bug, refused whole. */
+function checkUniqueIds(events: { id?: string }[], ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>()
+  for (let i = 0; i < events.length; i++) {
+    const id = events[i].id
+    if (id === undefined) continue
+    const first = seen.get(id)
+    if (first !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['events', i, 'id'], message: `repeats the id of events[${first}] (${JSON.stringify(id)}); each event needs its own id` })
+      return
+    }
+    seen.set(id, i)
+  }
+}
 
-export const gameEventsClientSchema = z.object({
-  type: z.literal('game.events'),
-  ...version,
-  seq: clientSeqSchema,
-  events: z.array(gameEventEnvelopeSchema).min(1).max(MAX_EVENTS_PER_MESSAGE)
-})
+export const faceEventsClientSchema = z
+  .object({
+    type: z.literal('face.events'),
+    ...version,
+    seq: clientSeqSchema,
+    events: z.array(faceEventSchema).min(1).max(MAX_EVENTS_PER_MESSAGE)
+  })
+  .superRefine((msg, ctx) => checkUniqueIds(msg.events, ctx))
+
+export const gameEventsClientSchema = z
+  .object({
+    type: z.literal('game.events'),
+    ...version,
+    seq: clientSeqSchema,
+    events: z.array(gameEventEnvelopeSchema).min(1).max(MAX_EVENTS_PER_MESSAGE)
+  })
+  .superRefine((msg, ctx) => checkUniqueIds(msg.events, ctx))
 
 export const markerAddClientSchema = z.object({
   type: z.literal('marker.add'),

@@ -25,6 +25,20 @@ export const MAX_EEG_CHANNELS = 64
 export const MAX_EVENTS_PER_MESSAGE = 500
 
 /**
+ * A producer's own identity for one face or game event, unique within the session and stream (face or
+ * game): a re-sent event with an id already stored is recognised and stored once; two events with
+ * different ids are both stored, whatever their time and kind. A UUID, or a producer id plus the
+ * producer's own event counter (`<uuid>:<n>`), as the renderer's producers send. Optional: events
+ * without one are identified by their content (docs/streaming-protocol.md, "Delivery guarantees").
+ */
+export const eventIdSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only')
+const eventId = { id: eventIdSchema.optional() }
+
+/**
  * Face features from the browser's camera tracker (never images). `frame` is one analysed video frame;
  * the others are detections and tracker status. Eye openness is relative to the subject's open-eye
  * baseline (1 = baseline open, 0 = closed), null while calibrating.
@@ -32,6 +46,7 @@ export const MAX_EVENTS_PER_MESSAGE = 500
 export const faceEventSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('frame'),
+    ...eventId,
     tMs: epochMsSchema,
     facePresent: z.boolean(),
     eyeOpennessLeft: z.number().finite().nullable(),
@@ -44,12 +59,13 @@ export const faceEventSchema = z.discriminatedUnion('kind', [
     rollDeg: z.number().finite().optional(),
     calibrated: z.boolean().optional()
   }),
-  z.object({ kind: z.literal('blink'), tMs: epochMsSchema, durationMs: z.number().finite().min(0) }),
-  z.object({ kind: z.literal('eye_closure'), tMs: epochMsSchema, durationMs: z.number().finite().min(0) }),
-  z.object({ kind: z.literal('yawn'), tMs: epochMsSchema, durationMs: z.number().finite().min(0) }),
+  z.object({ kind: z.literal('blink'), ...eventId, tMs: epochMsSchema, durationMs: z.number().finite().min(0) }),
+  z.object({ kind: z.literal('eye_closure'), ...eventId, tMs: epochMsSchema, durationMs: z.number().finite().min(0) }),
+  z.object({ kind: z.literal('yawn'), ...eventId, tMs: epochMsSchema, durationMs: z.number().finite().min(0) }),
   /** Open-eye EAR per eye; with the eyes-closed step also the closed-eye EAR (the fatigue engine maps closure between the two). */
   z.object({
     kind: z.literal('calibrated'),
+    ...eventId,
     tMs: epochMsSchema,
     baselineEarLeft: z.number().finite(),
     baselineEarRight: z.number().finite(),
@@ -58,6 +74,7 @@ export const faceEventSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('status'),
+    ...eventId,
     tMs: epochMsSchema,
     status: z.enum(['tracking', 'no_camera', 'permission_denied', 'no_face', 'poor_lighting', 'stopped']),
     detail: z.string().max(500).optional(),
@@ -73,6 +90,7 @@ export type FaceEvent = z.infer<typeof faceEventSchema>
  * event (operator command, screen ready, input-log chunk), both defined by the game.
  */
 export const gameEventEnvelopeSchema = z.object({
+  ...eventId,
   tMs: epochMsSchema,
   event: z.discriminatedUnion('kind', [gameEventSchema, driveWireEventSchema])
 })

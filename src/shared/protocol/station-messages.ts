@@ -29,7 +29,16 @@ export const helloMessageSchema = z.object({
   canWrite: z.boolean(),
   tokenExpiresAtMs: epochMsSchema,
   heartbeatIntervalMs: z.number().int(),
-  limits: z.object({ maxPayloadBytes: z.number().int(), maxMessagesPerS: z.number(), burstMessages: z.number().int() }),
+  limits: z.object({
+    maxPayloadBytes: z.number().int(),
+    maxMessagesPerS: z.number(),
+    burstMessages: z.number().int(),
+    /** Beyond this byte rate (after `burstBytes`) the station reads the connection more slowly; nothing is dropped. */
+    maxBytesPerS: z.number().int(),
+    burstBytes: z.number().int(),
+    /** Connections that may send data to one session at once. */
+    maxProducersPerSession: z.number().int()
+  }),
   serverTimeMs: epochMsSchema
 })
 

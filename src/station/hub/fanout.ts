@@ -84,13 +84,13 @@ export function createFanout(deps: FanoutDeps): Fanout {
     'session.face': (sessionId, event, origin) => {
       monitor.countFace(sessionId)
       if (!hasRecipients(sessionId, origin)) return
-      batchOf(pendingFace, sessionId, origin).push({ kind: event.kind, tMs: event.tMs, ...event.data } as FaceEvent)
+      batchOf(pendingFace, sessionId, origin).push({ kind: event.kind, ...(event.id === undefined ? {} : { id: event.id }), tMs: event.tMs, ...event.data } as FaceEvent)
       scheduleBatches()
     },
     'session.game': (sessionId, event, origin) => {
       monitor.countGame(sessionId)
       if (!hasRecipients(sessionId, origin)) return
-      batchOf(pendingGame, sessionId, origin).push({ tMs: event.tMs, event: event.data as GameEventEnvelope['event'] })
+      batchOf(pendingGame, sessionId, origin).push({ ...(event.id === undefined ? {} : { id: event.id }), tMs: event.tMs, event: event.data as GameEventEnvelope['event'] })
       scheduleBatches()
     },
     'session.marker': (marker) => {

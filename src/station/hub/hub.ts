@@ -22,6 +22,7 @@ import { encode } from './encode'
 import { scheduleExpiry } from './expiry'
 import { createFanout } from './fanout'
 import { createInbound, sendError } from './inbound'
+import { createLoopGuard } from './loop-guard'
 import { createMonitor } from './monitor'
 import { DEFAULT_HUB_OPTIONS, type HubOptions } from './options'
 
@@ -45,6 +46,8 @@ export interface HubStats {
   maxQueuedFrames: number
   /** Live frames dropped for slow clients, summed over open connections. */
   droppedFrames: number
+  /** Times reading paused for the byte rate, summed over open connections. */
+  throttledPauses: number
 }
 
 export interface Hub {
@@ -73,6 +76,7 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
   const monitor = createMonitor({ db, recorder, devices, clock, channels, monitors })
   const fanout = createFanout({ clock, connections, monitors, channels, monitor })
   const onMessage = createInbound({ options, channels, db, recorder, devices, fatigue, clock, logger })
+  const loopGuard = createLoopGuard(connections, options)
   let heartbeatTimer: NodeJS.Timeout | null = null
   let monitorTimer: NodeJS.Timeout | null = null
 
@@ -90,23 +94,28 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
         drainCheckMs: options.drainCheckMs
       },
       { ratePerS: options.maxMessagesPerS, burst: options.burstMessages, strikesToClose: options.rateStrikesToClose, strikeWindowMs: options.rateStrikeWindowMs },
+      { bytesPerS: options.maxBytesPerS, burstBytes: options.burstBytes, busyMsPerS: options.maxBusyMsPerS, burstBusyMs: options.burstBusyMs },
       clock.monotonicMs(),
       (c) => c.close(CLOSE_CODES.TRY_AGAIN_LATER, 'client reads too slowly')
     )
     // Listeners first and synchronously: frames arriving before them would be lost.
     socket.on('message', (data: Buffer, isBinary: boolean) => {
+      // Real elapsed time, not the injected clock: this measures what the message cost the event loop.
+      const startedMs = performance.now()
       try {
         onMessage(conn, data, isBinary)
       } catch (err) {
         logger.error({ err, connectionId: conn.id }, 'message handling failed')
         sendError(conn, 'INTERNAL', 'The station could not process this message')
       }
+      conn.chargeBusy(performance.now() - startedMs, clock)
     })
     socket.on('pong', () => {
       conn.isAlive = true
     })
     socket.on('close', () => release(conn))
-    socket.on('error', (err) => logger.debug({ err, connectionId: conn.id }, 'websocket error'))
+    // Logged once by the server's WebSocket error handler (src/station/server/app.ts); ws closes the socket.
+    socket.on('error', () => {})
 
     connections.add(conn)
     let channel: SessionChannel | undefined
@@ -133,7 +142,14 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
         canWrite: conn.canWrite,
         tokenExpiresAtMs: conn.tokenExpiresAtMs,
         heartbeatIntervalMs: options.heartbeatIntervalMs,
-        limits: { maxPayloadBytes: options.maxPayloadBytes, maxMessagesPerS: options.maxMessagesPerS, burstMessages: options.burstMessages },
+        limits: {
+          maxPayloadBytes: options.maxPayloadBytes,
+          maxMessagesPerS: options.maxMessagesPerS,
+          burstMessages: options.burstMessages,
+          maxBytesPerS: options.maxBytesPerS,
+          burstBytes: options.burstBytes,
+          maxProducersPerSession: options.maxProducersPerSession
+        },
         serverTimeMs: clock.wallMs()
       }),
       'reliable'
@@ -189,9 +205,11 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
       monitorTimer = setTimeout(snapshot, options.monitorIntervalMs)
       heartbeatTimer.unref()
       monitorTimer.unref()
+      loopGuard.start()
     },
     stop() {
       for (const [name, fn] of listenerEntries) events.off(name, fn)
+      loopGuard.stop()
       if (heartbeatTimer) clearTimeout(heartbeatTimer)
       if (monitorTimer) clearTimeout(monitorTimer)
       heartbeatTimer = monitorTimer = null
@@ -204,9 +222,11 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
     stats() {
       let maxQueuedFrames = 0
       let droppedFrames = 0
+      let throttledPauses = 0
       for (const conn of connections) {
         maxQueuedFrames = Math.max(maxQueuedFrames, conn.outbox.queuedFrames)
         droppedFrames += conn.outbox.totalDropped
+        throttledPauses += conn.throttled.pauses
       }
       return {
         connections: connections.size,
@@ -214,7 +234,8 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
         monitorConnections: monitors.size,
         activeChannels: channels.size,
         maxQueuedFrames,
-        droppedFrames
+        droppedFrames,
+        throttledPauses
       }
     }
   }

@@ -53,6 +53,7 @@ export function createInbound(deps: InboundDeps): (conn: HubConnection, data: Bu
   function onMessage(conn: HubConnection, data: Buffer, isBinary: boolean): void {
     conn.isAlive = true
     const nowMs = clock.monotonicMs()
+    conn.chargeBytes(data.length, clock)
     if (!conn.limiter.take(nowMs)) {
       const verdict = conn.limiter.strike(nowMs)
       if (verdict === 'report') sendError(conn, 'RATE_LIMITED', `More than ${options.maxMessagesPerS} messages/s (burst ${options.burstMessages}); message dropped`)
@@ -131,6 +132,9 @@ export function createInbound(deps: InboundDeps): (conn: HubConnection, data: Bu
     if (channel.status !== 'recording') {
       return refuse('SESSION_NOT_RECORDING', `The session is ${channel.status}; data is accepted while it is recording`)
     }
+    if (!channel.producers.has(conn) && channel.producers.size >= options.maxProducersPerSession) {
+      return refuse('RATE_LIMITED', `This session already has ${channel.producers.size} producing connections (the limit); send from one of them, or close one first`)
+    }
     if (seq <= conn.lastSeq) return refuse('BAD_REQUEST', `seq ${seq} is not greater than the previous seq ${conn.lastSeq}`)
     if (recorder.storageError) return refuse(recorder.storageError.code, recorder.storageError.message)
     // With a headset connected, a recording session takes EEG from it alone (one sample sequence per session).
@@ -156,14 +160,23 @@ export function createInbound(deps: InboundDeps): (conn: HubConnection, data: Bu
     const channel = admit(conn, msg.type, msg.seq, times, nameOf)
     if (!channel) return
     const seq = msg.seq
-    const write = { origin: conn.id, onCommitted: () => conn.committed(seq) }
+    const write = { origin: conn.id, onCommitted: () => conn.committed(seq), onStorageMs: (ms: number) => conn.chargeBusy(ms, clock) }
+    // An event id that already names a different event refuses the message (nothing queued, no ack).
+    const refusingConflicts = (queue: () => void): void => {
+      try {
+        queue()
+      } catch (err) {
+        if (!isVigilError(err)) throw err
+        sendError(conn, err.code, err.message, { type: msg.type, seq })
+      }
+    }
     switch (msg.type) {
       case 'eeg.samples':
         return recorder.writeEeg(channel.id, sampleBlockOf(msg), write)
       case 'face.events':
-        return recorder.writeFace(channel.id, msg.events.map(faceToTimed), write)
+        return refusingConflicts(() => recorder.writeFace(channel.id, msg.events.map(faceToTimed), write))
       case 'game.events':
-        return recorder.writeGame(channel.id, msg.events.map(gameToTimed), write)
+        return refusingConflicts(() => recorder.writeGame(channel.id, msg.events.map(gameToTimed), write))
       case 'marker.add':
         return recorder.writeMarker(
           channel.id,
@@ -182,7 +195,7 @@ export function createInbound(deps: InboundDeps): (conn: HubConnection, data: Bu
     const channel = admit(conn, 'eeg.samples', frame.seq, frame.tMs, (i) => `tMs[${i}]`)
     if (!channel) return
     const block: SampleBlock = { firstSeq: frame.firstSampleSeq, channelCount: frame.channelCount, timestampsMs: frame.tMs, samplesUv: frame.samplesUv }
-    recorder.writeEeg(channel.id, block, { origin: conn.id, onCommitted: () => conn.committed(frame.seq) })
+    recorder.writeEeg(channel.id, block, { origin: conn.id, onCommitted: () => conn.committed(frame.seq), onStorageMs: (ms) => conn.chargeBusy(ms, clock) })
   }
 
   function refreshAuth(conn: HubConnection, token: string): void {
@@ -232,10 +245,11 @@ function sampleBlockOf(msg: ClientMessageOf<'eeg.samples'>): SampleBlock {
 }
 
 function faceToTimed(event: FaceEvent): TimedEvent {
-  const { kind, tMs, ...data } = event
-  return { kind, tMs, data }
+  const { kind, tMs, id, ...data } = event
+  return id === undefined ? { kind, tMs, data } : { kind, tMs, data, id }
 }
 
 function gameToTimed(envelope: GameEventEnvelope): TimedEvent {
-  return { kind: envelope.event.kind, tMs: envelope.tMs, data: envelope.event }
+  const timed: TimedEvent = { kind: envelope.event.kind, tMs: envelope.tMs, data: envelope.event }
+  return envelope.id === undefined ? timed : { ...timed, id: envelope.id }
 }

@@ -49,3 +49,35 @@ export class RateLimiter {
     return this.strikes.length >= this.limit.strikesToClose ? 'close' : 'report'
   }
 }
+
+/**
+ * A per-connection budget that may go into debt: bytes received, or milliseconds the station spent
+ * handling the connection's messages. Counting messages let one producer of 770 KB frames take 150 MB/s
+ * of parsing and slow every other client; bytes and handling time are what cost. A message is never
+ * dropped against a budget (it is already received): `charge` returns how long the connection must stop
+ * reading until the debt is paid, and TCP backpressure slows the sender.
+ */
+export class Budget {
+  private available: number
+  private lastRefillMs: number
+
+  constructor(
+    private readonly perS: number,
+    private readonly burst: number,
+    nowMs: number
+  ) {
+    this.available = burst
+    this.lastRefillMs = nowMs
+  }
+
+  /** Takes `n`; returns 0, or the milliseconds until the budget is back to zero. */
+  charge(n: number, nowMs: number): number {
+    const elapsedMs = nowMs - this.lastRefillMs
+    if (elapsedMs > 0) {
+      this.available = Math.min(this.burst, this.available + (elapsedMs * this.perS) / 1000)
+      this.lastRefillMs = nowMs
+    }
+    this.available -= n
+    return this.available >= 0 ? 0 : Math.ceil((-this.available * 1000) / this.perS)
+  }
+}

@@ -6,7 +6,7 @@
  * its `onCommitted` callback runs only after the transaction holding it committed, which is what a
  * producer's `ack` waits for. `flush()` commits everything handed in so far (what "stop" waits for).
  */
-import type { VigilError } from '../../shared/errors'
+import { VigilError } from '../../shared/errors'
 import type { SampleBlock } from '../devices/types'
 import type { StationEventBus, TimedEvent } from '../events'
 import type { Logger } from '../logger'
@@ -14,12 +14,15 @@ import type { Marker } from '../sessions/sessions.repository'
 import type { LocalDatabase } from '../storage/database'
 import { createEegSamplesRepository } from '../storage/eeg-samples.repository'
 import { storageErrorOf } from '../storage/storage-errors'
+import { keyEvents, type KeyedEvent } from './event-identity'
 
 export interface WriteOptions {
   /** Id of the producing WebSocket connection, passed on with the event so it is not echoed back. */
   origin?: string
   /** Runs once the write is committed (in write order). */
   onCommitted?: () => void
+  /** Told how many milliseconds inserting this write's rows took (a producer's storage cost is budgeted). */
+  onStorageMs?: (ms: number) => void
 }
 
 export interface Recorder {
@@ -36,6 +39,12 @@ export interface Recorder {
    * sequences already stored for the session are ignored, so a producer may resend after a reconnect.
    */
   writeEeg(sessionId: string, block: SampleBlock, options?: WriteOptions): void
+  /**
+   * Queues face or game events. Each is identified by its producer-chosen `id` (or, without one, by its
+   * content: ./event-identity.ts): an event already stored or queued under the same identity is a
+   * re-send and is skipped; every other event is stored. Throws `CONFLICT`, queuing nothing, when an
+   * id already names a different event.
+   */
   writeFace(sessionId: string, events: TimedEvent[], options?: WriteOptions): void
   writeGame(sessionId: string, events: TimedEvent[], options?: WriteOptions): void
   writeMarker(sessionId: string, marker: Marker, options?: WriteOptions): void
@@ -45,14 +54,23 @@ export interface Recorder {
   stop(): Promise<void>
 }
 
-type PendingWrite = { sessionId: string; onCommitted?: () => void } & (
+type PendingWrite = { sessionId: string; onCommitted?: () => void; onStorageMs?: (ms: number) => void } & (
   | { stream: 'eeg'; block: SampleBlock }
-  | { stream: 'face' | 'game'; events: TimedEvent[] }
+  | { stream: 'face' | 'game'; events: KeyedEvent[] }
   | { stream: 'marker'; marker: Marker }
 )
 
 export interface RecorderOptions {
   flushIntervalMs?: number
+}
+
+function queuedKey(stream: 'face' | 'game', sessionId: string, eventId: string): string {
+  return `${stream}|${sessionId}|${eventId}`
+}
+
+/** What a re-send must repeat exactly for its id to name the same event. */
+function contentOf(tMs: number, kind: string, dataJson: string): string {
+  return `${tMs}|${kind}|${dataJson}`
 }
 
 export function createRecorder(db: LocalDatabase, events: StationEventBus, logger: Logger, options: RecorderOptions = {}): Recorder {
@@ -65,19 +83,48 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
   let timer: NodeJS.Timeout | null = null
   let storageError: VigilError | null = null
   const eegSamples = createEegSamplesRepository(db)
-  // Re-sent events (same session, time and kind) are ignored: see migrations/local/003_event_identity.sql.
-  const insertFace = db.prepare('INSERT OR IGNORE INTO face_events (session_id, t_ms, kind, data_json) VALUES (?, ?, ?, ?)')
-  const insertGame = db.prepare('INSERT OR IGNORE INTO game_events (session_id, t_ms, kind, data_json) VALUES (?, ?, ?, ?)')
+  // Events carry their identity (migrations/local/007_event_ids.sql); writers use INSERT OR IGNORE.
+  const insertFace = db.prepare('INSERT OR IGNORE INTO face_events (session_id, t_ms, kind, data_json, event_id) VALUES (?, ?, ?, ?, ?)')
+  const insertGame = db.prepare('INSERT OR IGNORE INTO game_events (session_id, t_ms, kind, data_json, event_id) VALUES (?, ?, ?, ?, ?)')
   const insertMarker = db.prepare('INSERT OR IGNORE INTO markers (uid, session_id, t_ms, label, value, created_by) VALUES (?, ?, ?, ?, ?, ?)')
-  const faceStored = db.prepare('SELECT 1 FROM face_events WHERE session_id = ? AND t_ms = ? AND kind = ?').pluck()
-  const gameStored = db.prepare('SELECT 1 FROM game_events WHERE session_id = ? AND t_ms = ? AND kind = ?').pluck()
-  /** Drops events already stored (a producer re-sending after a lost ack), so fatigue and viewers see each once. */
-  const unseen = (stored: typeof faceStored, sessionId: string, list: TimedEvent[]) => list.filter((e) => stored.get(sessionId, e.tMs, e.kind) === undefined)
+  const storedEvent = {
+    face: db.prepare('SELECT t_ms, kind, data_json FROM face_events WHERE session_id = ? AND event_id = ?'),
+    game: db.prepare('SELECT t_ms, kind, data_json FROM game_events WHERE session_id = ? AND event_id = ?')
+  }
+  /** Identities queued but not yet committed (`stream|session|event id` → content), so a quick re-send is recognised too. */
+  const queuedIds = new Map<string, string>()
+
+  /**
+   * The events not stored or queued yet (a producer re-sending after a lost ack), so fatigue and viewers
+   * see each once. An id naming a different event refuses the whole message before anything is queued.
+   */
+  function unseen(stream: 'face' | 'game', sessionId: string, all: TimedEvent[]): KeyedEvent[] {
+    const fresh: KeyedEvent[] = []
+    for (const keyed of keyEvents(all)) {
+      const content = contentOf(keyed.event.tMs, keyed.event.kind, keyed.dataJson)
+      const row = storedEvent[stream].get(sessionId, keyed.eventId) as { t_ms: number; kind: string; data_json: string } | undefined
+      const known = row ? contentOf(row.t_ms, row.kind, row.data_json) : queuedIds.get(queuedKey(stream, sessionId, keyed.eventId))
+      if (known === undefined) {
+        fresh.push(keyed)
+        continue
+      }
+      if (known !== content) {
+        throw new VigilError('CONFLICT', `Event id ${JSON.stringify(keyed.eventId)} already names a different ${stream} event of this session; give each event its own id`, {
+          eventId: keyed.eventId
+        })
+      }
+    }
+    return fresh
+  }
+  function forgetQueued(batch: PendingWrite[]): void {
+    for (const w of batch) if (w.stream === 'face' || w.stream === 'game') for (const k of w.events) queuedIds.delete(queuedKey(w.stream, w.sessionId, k.eventId))
+  }
   const sessionExists = db.prepare('SELECT 1 FROM sessions WHERE id = ?').pluck()
 
   const commit = db.transaction((batch: PendingWrite[]) => {
     for (const write of batch) {
       const { sessionId } = write
+      const startedMs = write.onStorageMs ? performance.now() : 0
       if (write.stream === 'eeg') {
         eegSamples.insertBlock(sessionId, write.block)
       } else if (write.stream === 'marker') {
@@ -85,8 +132,9 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
         insertMarker.run(m.uid, sessionId, m.tMs, m.label, m.value, m.createdBy)
       } else {
         const insert = write.stream === 'face' ? insertFace : insertGame
-        for (const e of write.events) insert.run(sessionId, e.tMs, e.kind, JSON.stringify(e.data))
+        for (const k of write.events) insert.run(sessionId, k.event.tMs, k.event.kind, k.dataJson, k.eventId)
       }
+      write.onStorageMs?.(performance.now() - startedMs)
     }
   })
 
@@ -110,6 +158,7 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
       // A session deleted while its rows were queued fails the whole batch on its foreign key: drop
       // those rows (nothing can own them any more) and keep the rest, or one bad row would block all.
       const kept = batch.filter((w) => sessionExists.get(w.sessionId) !== undefined)
+      forgetQueued(batch.filter((w) => !kept.includes(w)))
       if (kept.length < batch.length) logger.warn({ dropped: batch.length - kept.length }, 'dropped queued writes of deleted sessions')
       // Keep the rows: put them back in front and retry on the next tick (e.g. SQLITE_BUSY).
       pending = kept.concat(pending)
@@ -119,7 +168,16 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
     }
     if (storageError) logger.warn('the station database accepts writes again; queued rows are committed')
     storageError = null
+    forgetQueued(batch)
     for (const write of batch) write.onCommitted?.()
+  }
+
+  function queueEvents(stream: 'face' | 'game', sessionId: string, all: TimedEvent[], write: WriteOptions): void {
+    const list = unseen(stream, sessionId, all)
+    for (const k of list) queuedIds.set(queuedKey(stream, sessionId, k.eventId), contentOf(k.event.tMs, k.event.kind, k.dataJson))
+    pending.push({ stream, sessionId, events: list, onCommitted: write.onCommitted, onStorageMs: write.onStorageMs })
+    const name = stream === 'face' ? 'session.face' : 'session.game'
+    for (const k of list) events.emit(name, sessionId, k.event, write.origin)
   }
 
   function onDeviceSamples(block: SampleBlock): void {
@@ -153,21 +211,17 @@ export function createRecorder(db: LocalDatabase, events: StationEventBus, logge
       bound = sessionId
     },
     writeEeg(sessionId, block, write = {}) {
-      pending.push({ stream: 'eeg', sessionId, block, onCommitted: write.onCommitted })
+      pending.push({ stream: 'eeg', sessionId, block, onCommitted: write.onCommitted, onStorageMs: write.onStorageMs })
       events.emit('session.eeg', sessionId, block, write.origin)
     },
     writeFace(sessionId, all, write = {}) {
-      const list = unseen(faceStored, sessionId, all)
-      pending.push({ stream: 'face', sessionId, events: list, onCommitted: write.onCommitted })
-      for (const e of list) events.emit('session.face', sessionId, e, write.origin)
+      queueEvents('face', sessionId, all, write)
     },
     writeGame(sessionId, all, write = {}) {
-      const list = unseen(gameStored, sessionId, all)
-      pending.push({ stream: 'game', sessionId, events: list, onCommitted: write.onCommitted })
-      for (const e of list) events.emit('session.game', sessionId, e, write.origin)
+      queueEvents('game', sessionId, all, write)
     },
     writeMarker(sessionId, marker, write = {}) {
-      pending.push({ stream: 'marker', sessionId, marker, onCommitted: write.onCommitted })
+      pending.push({ stream: 'marker', sessionId, marker, onCommitted: write.onCommitted, onStorageMs: write.onStorageMs })
       events.emit('session.marker', marker, write.origin)
     },
     async flush() {

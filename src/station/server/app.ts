@@ -11,7 +11,7 @@ import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import websocket from '@fastify/websocket'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -21,6 +21,7 @@ import {
 } from 'fastify-type-provider-zod'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import type { WebSocket } from 'ws'
 import type { StationContext } from '../context'
 import { VIGIL_VERSION } from '../paths'
 import { VigilError } from '../../shared/errors'
@@ -137,7 +138,10 @@ export async function buildServer(ctx: StationContext, options: BuildServerOptio
     transformObject: jsonSchemaTransformObject
   })
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } })
-  await app.register(websocket, { options: { maxPayload: ctx.config.server.wsMaxPayloadBytes } })
+  await app.register(websocket, {
+    options: { maxPayload: ctx.config.server.wsMaxPayloadBytes },
+    errorHandler: (error, socket, request) => logWebSocketError(error, socket, request, ctx.config.server.wsMaxPayloadBytes)
+  })
   // After the websocket plugin: its own onRequest hook must run first, or a refused upgrade's socket is never closed.
   app.addHook('onRequest', async (request) => {
     const host = request.headers.host
@@ -153,4 +157,29 @@ export async function buildServer(ctx: StationContext, options: BuildServerOptio
   // wildcard: files are looked up per request, so a rebuilt renderer is served without a restart.
   if (servesRenderer && rendererDir) await app.register(fastifyStatic, { root: rendererDir, prefix: '/', wildcard: true })
   return app
+}
+
+/**
+ * Errors on an open WebSocket. A client that breaks the protocol (a frame over `maxPayload`, invalid
+ * UTF-8, a bad opcode: ws codes `WS_ERR_*`) is the client's problem, not the station's: one warning
+ * without a stack (ws emits the error once and closes the socket itself, with 1009 or 1002, so the
+ * client learns why). A dropped connection is routine (debug). Anything else is a station defect:
+ * error with its stack, and the socket is terminated.
+ */
+function logWebSocketError(error: Error & { code?: string }, socket: WebSocket, request: FastifyRequest, maxPayloadBytes: number): void {
+  const code = error.code ?? null
+  if (code?.startsWith('WS_ERR_')) {
+    const tooBig = code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+    request.log.warn(
+      { code, remoteAddress: request.ip, ...(tooBig ? { maxPayloadBytes } : {}) },
+      tooBig ? `WebSocket frame too big (over ${maxPayloadBytes} bytes); connection closed with 1009` : `WebSocket protocol violation: ${error.message}; connection closed`
+    )
+    return
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
+    request.log.debug({ code }, 'WebSocket connection dropped')
+    return
+  }
+  request.log.error({ err: error }, 'WebSocket error')
+  socket.terminate()
 }

@@ -125,7 +125,9 @@ describe('/api/v1/devices', () => {
   })
 
   it('answers 404 for a missing port and 422 for an unknown kind', async () => {
-    const missing = await api('/devices/connect', { method: 'POST', headers: researcher, body: JSON.stringify({ kind: 'thinkgear', path: '/dev/does-not-exist' }) })
+    // An admin: a researcher is not told why a path cannot be opened (connect-paths.test.ts).
+    const admin = authHeader((await registerAndLogin(ts, { role: 'admin' })).accessToken)
+    const missing = await api('/devices/connect', { method: 'POST', headers: admin, body: JSON.stringify({ kind: 'thinkgear', path: '/dev/does-not-exist' }) })
     expect(missing.status).toBe(404)
     expect(((await missing.json()) as { code: string }).code).toBe('DEVICE_PORT_NOT_FOUND')
     const bad = await api('/devices/connect', { method: 'POST', headers: researcher, body: JSON.stringify({ kind: 'muse' }) })

@@ -3,7 +3,9 @@
  * `game.events`): queued items are batched every `flushIntervalMs` into messages with a per-connection
  * `seq`, kept until the station acks that seq (it acks only after the SQLite commit), and re-sent in
  * order after a reconnect. A batch the station refuses (an `error` naming its seq) is dropped and
- * counted, since re-sending it would be refused again.
+ * counted, since re-sending it would be refused again. Every event gets an `id` (this producer's random
+ * id and its own event counter), so the station recognises a re-sent event and stores each event
+ * exactly once, even two of the same kind at the same millisecond.
  */
 import { MAX_EVENTS_PER_MESSAGE } from '@shared/protocol/common'
 import type { ClientMessageOf } from '@shared/protocol/client-messages'
@@ -42,6 +44,8 @@ export function createSessionProducer<T extends EventMessageType>(options: Sessi
   let queue: EventOf<T>[] = []
   const unacked: Message[] = []
   let seq = 0
+  const producerId = randomProducerId()
+  let eventCount = 0
   const stats = { sent: 0, acked: 0, dropped: 0 }
 
   const socket = new LiveSocket({
@@ -90,7 +94,7 @@ export function createSessionProducer<T extends EventMessageType>(options: Sessi
 
   return {
     send(event) {
-      queue.push(event)
+      queue.push(event.id === undefined ? ({ ...event, id: `${producerId}:${eventCount++}` } as EventOf<T>) : event)
     },
     flush,
     stats,
@@ -101,4 +105,9 @@ export function createSessionProducer<T extends EventMessageType>(options: Sessi
       setTimeout(() => socket.stop(), 300)
     }
   }
+}
+
+/** 128 random bits as hex; `crypto.getRandomValues` works outside secure contexts too (unlike `randomUUID`). */
+export function randomProducerId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
 }

@@ -7,7 +7,7 @@
 import { driveWireEventSchema, type DriveCommand, type DriveWireEvent, type GameEvent } from '@shared/game/events'
 import { gameEventsMessageSchema, sessionStatusMessageSchema } from '@shared/protocol/station-messages'
 import type { ClientMessageOf } from '@shared/protocol/client-messages'
-import { createSessionProducer } from '../api/session-producer'
+import { createSessionProducer, randomProducerId } from '../api/session-producer'
 import type { SocketStatus } from '../api/ws'
 
 export interface GameLinkOptions {
@@ -66,5 +66,5 @@ export function createGameLink(options: GameLinkOptions): GameLink {
 
 /** Sends one operator command to the participant's screen (used by DriveControl). */
 export function driveCommandMessage(command: DriveCommand, seq: number): GameEventsMessage {
-  return { type: 'game.events', v: 1, seq, events: [{ tMs: Date.now(), event: { kind: 'drive_command', command } }] }
+  return { type: 'game.events', v: 1, seq, events: [{ id: randomProducerId(), tMs: Date.now(), event: { kind: 'drive_command', command } }] }
 }

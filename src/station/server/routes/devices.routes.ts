@@ -1,6 +1,9 @@
 /** /devices: serial port discovery, headset status, connect and disconnect (researchers and admins). */
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { stat } from 'node:fs/promises'
+import { VigilError } from '../../../shared/errors'
+import { SERIAL_HEADSET_KINDS, type SerialHeadsetKind } from '../../../shared/headsets'
 import { errorResponseSchema } from '../../../shared/schemas/common'
 import {
   deviceConnectSchema,
@@ -15,9 +18,8 @@ import {
   impedanceCheckSchema,
   impedanceOverrideSchema
 } from '../../../shared/schemas/impedance'
-import { VigilError } from '../../../shared/errors'
 import { createImpedanceStore, type StoredImpedanceCheck } from '../../devices/impedance/impedance-store'
-import { listSerialPorts } from '../../devices/serial/port-discovery'
+import { listSerialPorts, type DiscoveredPort } from '../../devices/serial/port-discovery'
 import { auditRequest } from '../audit-request'
 import { findSession } from '../../sessions/sessions.repository'
 import { bearerSecurity, requireRole } from '../plugins/auth'
@@ -97,6 +99,9 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
       const { kind, path } = request.body
       const baudRate = request.body.baud_rate ?? request.body.baudRate
       request.log.info({ kind, path, user: request.user.id }, 'headset connect requested')
+      if (path !== undefined && request.user.role !== 'admin' && (SERIAL_HEADSET_KINDS as readonly string[]).includes(kind)) {
+        await assertSerialDevicePath(path, await listSerialPorts())
+      }
       const status = await app.ctx.devices.connect({ kind, path, baudRate }).catch((err: unknown) => {
         auditRequest(request, 'device.connect_failed', { type: 'device', id: path ?? kind }, { kind, path, code: (err as { code?: string }).code ?? 'INTERNAL' })
         throw err
@@ -196,4 +201,32 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
       return toDeviceStatusResponse(app.ctx.devices.status())
     }
   )
+}
+
+/**
+ * A researcher may open serial ports, not probe the station's file system. The driver's errors tell
+ * "not found" from "permission denied" from "not a tty", which answered "does /home/alice/.ssh/id_rsa
+ * exist?" for any path. So a non-admin's path must be a discovered serial port or a character device
+ * (a tty or pty, e.g. a headset emulator); everything else (missing, a regular file, a directory, not
+ * readable to the station) gets one answer, before any driver opens it, naming the ports that exist.
+ * Admins get the driver's precise reason.
+ */
+async function assertSerialDevicePath(path: string, ports: readonly DiscoveredPort[]): Promise<void> {
+  if (ports.some((p) => p.path === path)) return
+  const isCharacterDevice = await stat(path).then(
+    (s) => s.isCharacterDevice(),
+    () => false
+  )
+  if (isCharacterDevice) return
+  const known = ports.length > 0 ? `Serial ports on this station: ${ports.map(describePort).join(', ')}.` : 'No serial port was found on this station: is the dongle plugged in?'
+  throw new VigilError(
+    'DEVICE_PORT_NOT_FOUND',
+    `${JSON.stringify(path)} is not a serial port on this station. ${known} An admin sees the exact reason a path cannot be opened.`,
+    { path, ports: ports.map((p) => p.path) }
+  )
+}
+
+function describePort(port: DiscoveredPort): string {
+  const guess = port.guess ? ` (${port.guess.model}, maybe ${port.guess.kind satisfies SerialHeadsetKind})` : ''
+  return `${port.path}${guess}`
 }
