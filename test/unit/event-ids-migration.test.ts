@@ -16,7 +16,7 @@ describe('migration 007: event ids', () => {
     const all = readMigrationFiles(findMigrationsDir('local'))
     const before = makeTempDir('vigil-mig8-')
     mkdirSync(before, { recursive: true })
-    for (const m of all.filter((f) => f.version < 8)) copyFileSync(join(findMigrationsDir('local'), m.name), join(before, m.name))
+    for (const m of all.filter((f) => f.version < 7)) copyFileSync(join(findMigrationsDir('local'), m.name), join(before, m.name))
     const db = new Database(':memory:')
     db.pragma('foreign_keys = ON')
     migrateLocalDatabase(db, before)
@@ -25,7 +25,7 @@ describe('migration 007: event ids', () => {
     db.prepare("INSERT INTO face_events (session_id, t_ms, kind, data_json) VALUES ('s', 1000, 'blink', '{\"durationMs\":100}'), ('s', 2000, 'blink', '{}')").run()
     db.prepare("INSERT INTO game_events (session_id, t_ms, kind, data_json) VALUES ('s', 1000, 'state', '{}')").run()
 
-    expect(migrateLocalDatabase(db, findMigrationsDir('local'))).toContain(8)
+    expect(migrateLocalDatabase(db, findMigrationsDir('local'))).toContain(7)
     const keys = db.prepare('SELECT id, event_id FROM face_events ORDER BY id').all() as { id: number; event_id: string }[]
     expect(keys.map((k) => k.event_id)).toEqual(keys.map((k) => `#${k.id}`))
     expect(db.prepare('SELECT event_id FROM game_events').pluck().all()).toEqual(['#1'])

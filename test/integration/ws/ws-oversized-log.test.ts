@@ -24,7 +24,7 @@ describe('oversized WebSocket frames in the log', () => {
         done()
       }
     })
-    const config = loadConfig({ env: {}, base: { dataDir: makeTempDir(), server: { port: 0, wsMaxPayloadBytes: 64 * 1024 }, device: { kind: 'none' }, log: { level: 'debug' } } })
+    const config = loadConfig({ env: {}, base: { dataDir: makeTempDir(), server: { port: 0, wsMaxPayloadBytes: 64 * 1024 }, device: { kind: 'none' }, log: { level: 'debug' }, consent: { required: false } } })
     station = createStation(config, { logger: createLogger('debug', sink) })
     await station.start()
     owner = await userWith(station.url, 'researcher')

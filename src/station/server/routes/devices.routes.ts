@@ -99,10 +99,14 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
       const { kind, path } = request.body
       const baudRate = request.body.baud_rate ?? request.body.baudRate
       request.log.info({ kind, path, user: request.user.id }, 'headset connect requested')
-      if (path !== undefined && request.user.role !== 'admin' && (SERIAL_HEADSET_KINDS as readonly string[]).includes(kind)) {
-        await assertSerialDevicePath(path, await listSerialPorts())
+      const attempt = async () => {
+        if (path !== undefined && request.user.role !== 'admin' && (SERIAL_HEADSET_KINDS as readonly string[]).includes(kind)) {
+          await assertSerialDevicePath(path, await listSerialPorts())
+        }
+        return app.ctx.devices.connect({ kind, path, baudRate })
       }
-      const status = await app.ctx.devices.connect({ kind, path, baudRate }).catch((err: unknown) => {
+      // A refused path is audited like a failed open: both are attempts on the station's devices.
+      const status = await attempt().catch((err: unknown) => {
         auditRequest(request, 'device.connect_failed', { type: 'device', id: path ?? kind }, { kind, path, code: (err as { code?: string }).code ?? 'INTERNAL' })
         throw err
       })
