@@ -220,7 +220,8 @@ export function openLslInlet(resolved: StreamInfo, options: LslInletOptions): Ls
 
   const recover = async (): Promise<void> => {
     const query = recoveryQuery(info)
-    while (!closing) {
+    for (;;) {
+      if (closing) return
       const found = await resolveStreams({ network: options.network, query, minimum: 1, timeoutMs: options.recoverIntervalMs ?? 500, log })
       if (closing) return
       const candidate = found[0]

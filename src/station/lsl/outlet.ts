@@ -196,7 +196,8 @@ export function createLslOutlet(fields: OutletInfoFields, options: LslOutletOpti
           else socket.end()
           return
         } else if (stage === 'feed110') {
-          const end = buffered.indexOf('\r\n\r\n')
+          // The header block ends at an empty line, which may directly follow the request line.
+          const end = buffered.subarray(0, 2).toString('latin1') === '\r\n' ? 0 : buffered.indexOf('\r\n\r\n')
           if (end < 0) return
           const headerText = buffered.toString('latin1', 0, end)
           stage = 'done'

@@ -53,10 +53,9 @@ export async function resolveStreams(options: ResolveOptions): Promise<StreamInf
     }
   }
   const message = Buffer.from(`LSL:shortinfo\r\n${query}\r\n${socket.address().port} ${queryId}\r\n`, 'utf8')
-  let done: () => void = () => {}
-  const finished = new Promise<void>((resolve) => {
-    done = resolve
-  })
+  const finish: { done?: () => void } = {}
+  const finished = new Promise<void>((resolve) => (finish.done = resolve))
+  const done = (): void => finish.done?.()
   socket.on('message', (msg, remote) => {
     const text = msg.toString('utf8')
     const eol = text.indexOf('\n')

@@ -156,7 +156,7 @@ export function readSample(
   }
   const size = VALUE_BYTES[format]
   if (o + size * channelCount > source.length) return null
-  const values = new Array<number>(channelCount)
+  const values: number[] = Array.from({ length: channelCount }, () => 0)
   for (let k = 0; k < channelCount; k++, o += size) {
     switch (format) {
       case 'float32':
