@@ -85,7 +85,7 @@ describe('stream feed bytes against liblsl', () => {
     const patterns = Buffer.concat([4, 2].map((o) => encodeSample(format, info.channelCount, testPatternSample(format, info.channelCount, o))))
     expect(body.subarray(0, patterns.length).equals(patterns)).toBe(true)
     let offset = patterns.length
-    const samples: { timestamp: number | null; values: unknown[] }[] = []
+    const samples: { timestamp: number | null; values: unknown[]; end: number }[] = []
     for (;;) {
       const s = readSample(body, offset, format, info.channelCount)
       if (!s) break
