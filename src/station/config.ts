@@ -12,6 +12,7 @@ import { z } from 'zod'
 import { VigilError } from '../shared/errors'
 import { HEADSET_KINDS, HEADSETS, headsetOf } from '../shared/headsets'
 import { deepMerge, type DeepPartial } from './deep-merge'
+import { RESOLVE_SCOPES } from './lsl/protocol/lsl-network'
 
 /** Every headset kind, plus `none`: start without a headset. */
 export const DEVICE_KINDS = [...HEADSET_KINDS, 'none'] as const
@@ -105,6 +106,26 @@ const configSchema = z.object({
       pruneSyncedAfterDays: z.number().min(0).default(0)
     })
     .prefault({}),
+  /**
+   * Lab Streaming Layer (docs/lsl.md). Off by default: LSL has no authentication, so anyone on the
+   * network could read the outlets. The network fields mirror liblsl's lsl_api.cfg.
+   */
+  lsl: z
+    .object({
+      /** Publish each recording session's streams as LSL outlets. */
+      enabled: z.boolean().default(false),
+      resolveScope: z.enum(RESOLVE_SCOPES).default('site'),
+      /** Hosts to query by unicast where multicast is blocked (liblsl KnownPeers). */
+      knownPeers: z.array(z.string().min(1)).default([]),
+      /** liblsl SessionID: peers only see streams of the same session id. */
+      sessionId: z.string().min(1).default('default'),
+      /** Address the outlets' services bind to; 127.0.0.1 keeps them on this machine. */
+      listenAddress: z.string().min(1).default('0.0.0.0'),
+      multicastPort: z.number().int().min(1).max(65535).default(16571),
+      basePort: z.number().int().min(1).max(65535).default(16572),
+      portRange: z.number().int().min(1).max(1024).default(32)
+    })
+    .prefault({}),
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
@@ -149,6 +170,9 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   { flag: 'low-disk-gb', env: 'VIGIL_LOW_DISK_GB', path: 'storage.lowDiskWarnGb', kind: 'number', help: "warn operators when the data folder's disk has less free space, in GB (default 2; 0: never)" },
   { flag: 'clock-tolerance-s', env: 'VIGIL_CLOCK_TOLERANCE_S', path: 'ingest.clockToleranceS', kind: 'number', help: "how far clients' timestamps may lie before the session's start or after the station's time, in s (default 120)" },
   { flag: 'mains-hz', env: 'VIGIL_MAINS_HZ', path: 'fatigue.mainsHz', kind: 'int', help: 'mains frequency for the notch filter, 50 or 60 (default 50)' },
+  { flag: 'lsl', env: 'VIGIL_LSL', path: 'lsl.enabled', kind: 'bool', help: 'publish recording sessions as Lab Streaming Layer outlets (default false: LSL has no authentication)' },
+  { flag: 'lsl-known-peers', env: 'VIGIL_LSL_KNOWN_PEERS', path: 'lsl.knownPeers', kind: 'list', help: 'comma-separated hosts to find LSL streams on by unicast, where multicast is blocked' },
+  { flag: 'lsl-scope', env: 'VIGIL_LSL_SCOPE', path: 'lsl.resolveScope', kind: 'string', help: 'machine | link | site (default site, as liblsl): how far LSL discovery reaches' },
   { flag: 'log-level', env: 'VIGIL_LOG_LEVEL', path: 'log.level', kind: 'string', help: 'fatal|error|warn|info|debug|trace|silent (default info)' }
 ]
 

@@ -10,6 +10,7 @@ import type { FatigueService } from './fatigue/fatigue.service'
 import type { Hub } from './hub/hub'
 import type { Recorder } from './ingest/recorder'
 import type { Logger } from './logger'
+import type { LslPublisher } from './lsl/lsl-publisher'
 import type { LocalDatabase } from './storage/database'
 import type { SyncEngine } from './sync/sync-engine'
 
@@ -28,6 +29,8 @@ export interface StationContext {
   hub: Hub
   /** Moves committed rows to the central database; its status (pending rows per table) works without one too. */
   sync: SyncEngine
+  /** LSL outlets of the recording session; null unless `lsl.enabled` (docs/lsl.md). */
+  lsl: LslPublisher | null
   clock: Clock
   logger: Logger
   jwtSecret: Uint8Array

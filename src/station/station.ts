@@ -17,6 +17,7 @@ import { createHub } from './hub/hub'
 import { createRecorder } from './ingest/recorder'
 import { newId } from './ids'
 import { createLogger, type Logger } from './logger'
+import { createLslPublisher } from './lsl/lsl-publisher'
 import { loadOrCreateJwtSecret } from './secrets'
 import { buildServer, type VigilServer } from './server/app'
 import { listeningPort, stationHosts } from './server/origins'
@@ -107,6 +108,15 @@ export function createStation(config: StationConfig, options: StationOptions = {
         clock,
         logger: logger.child({ component: 'sync' })
       })
+      // Off by default: LSL has no authentication (docs/lsl.md). Started before the headset so the
+      // first recording's samples already have an outlet; stopped after it.
+      const lsl = config.lsl.enabled
+        ? createLslPublisher({ events, devices, stationId, stationName: config.stationName, config: config.lsl, clock, logger: logger.child({ component: 'lsl' }) })
+        : null
+      if (lsl) {
+        lsl.start()
+        started.push({ name: 'lsl', stop: () => lsl.stop() })
+      }
       ctx = {
         config,
         db,
@@ -117,6 +127,7 @@ export function createStation(config: StationConfig, options: StationOptions = {
         fatigue,
         hub,
         sync,
+        lsl,
         clock,
         logger,
         jwtSecret: loadOrCreateJwtSecret(config.dataDir),

@@ -23,7 +23,7 @@ import {
   type LslNetworkConfig,
   type LslOutlet,
   type ReceivedSample
-} from '../../../src/station/lsl'
+} from '../../../src/station/lsl/protocol'
 import { waitUntil } from '../../helpers/wait'
 
 const FORMATS = CHANNEL_FORMATS.filter((f) => f !== 'undefined') as ChannelFormat[]
@@ -45,7 +45,7 @@ function network(overrides: Partial<LslNetworkConfig> = {}): LslNetworkConfig {
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
+  for (const c of cleanups.splice(0).toReversed()) await c()
 })
 
 async function startOutlet(...args: Parameters<typeof createLslOutlet>): Promise<LslOutlet> {

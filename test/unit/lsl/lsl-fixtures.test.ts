@@ -18,7 +18,7 @@ import {
   toFullinfoXml,
   toShortinfoXml,
   type ChannelFormat
-} from '../../../src/station/lsl'
+} from '../../../src/station/lsl/protocol'
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/lsl')
 const read = (dir: string, file: string): Buffer => readFileSync(resolve(FIXTURES, dir, file))
