@@ -13,11 +13,15 @@ import { VigilError } from '../shared/errors'
 import { HEADSET_KINDS, HEADSETS, headsetOf } from '../shared/headsets'
 import { deepMerge, type DeepPartial } from './deep-merge'
 import { RESOLVE_SCOPES } from './lsl/protocol/lsl-network'
+import { compileQuery } from './lsl/protocol/query'
 
 /** Every headset kind, plus `none`: start without a headset. */
 export const DEVICE_KINDS = [...HEADSET_KINDS, 'none'] as const
 export type DeviceKind = (typeof DEVICE_KINDS)[number]
-const DEVICE_SPECS = [...HEADSET_KINDS.map((kind) => (HEADSETS[kind].transport === 'serial' ? `${kind}:PATH` : kind)), 'none'].join(' | ')
+const DEVICE_SPECS = [
+  ...HEADSET_KINDS.map((kind) => ({ serial: `${kind}:PATH`, lsl: `${kind}:PREDICATE`, 'built-in': kind })[HEADSETS[kind].transport]),
+  'none'
+].join(' | ')
 
 const simulatedSchema = z.object({
   channelCount: z.number().int().min(1).max(32).default(8),
@@ -321,8 +325,17 @@ export function loadConfig({ argv = {}, env = process.env, base = {} }: LoadConf
   // Cross-field checks run on the merged input too, so they are reported alongside schema problems.
   const device = (merged.device ?? {}) as { kind?: string; path?: string }
   const kind = device.kind ?? 'simulated'
-  if (kind !== 'none' && headsetOf(kind)?.transport !== 'built-in' && !device.path) {
+  if (kind !== 'none' && headsetOf(kind)?.transport === 'lsl' && !device.path?.trim()) {
+    problems.push(`device: "${kind}" needs a stream predicate, e.g. --device "lsl:type='EEG' and name='LiveAmp'"`)
+  } else if (kind !== 'none' && headsetOf(kind)?.transport !== 'built-in' && !device.path) {
     problems.push(`device: "${kind}" needs a serial port path, e.g. --device ${kind}:/dev/ttyUSB0`)
+  }
+  if (headsetOf(kind)?.transport === 'lsl' && device.path?.trim()) {
+    try {
+      compileQuery(device.path)
+    } catch (err) {
+      problems.push(`device: the LSL predicate "${device.path}" is not valid: ${(err as Error).message}`)
+    }
   }
   const url = (merged.central as { url?: unknown } | undefined)?.url
   if (url !== undefined && !/^postgres(ql)?:\/\//.test(String(url))) problems.push('central.url: expected a postgres:// URL')

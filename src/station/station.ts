@@ -138,7 +138,7 @@ export function createStation(config: StationConfig, options: StationOptions = {
 
       if (config.device.kind !== 'none') {
         // A missing or busy port must not keep the operator out of the UI: the station starts and keeps trying it.
-        await devices.connectConfigured({ kind: config.device.kind, path: config.device.path, baudRate: config.device.baudRate })
+        await devices.connectConfigured({ kind: config.device.kind, path: config.device.path, baudRate: config.device.baudRate, lsl: config.lsl })
       }
       // disconnect() also ends that background wait.
       started.push({ name: 'device', stop: () => devices.disconnect() })
