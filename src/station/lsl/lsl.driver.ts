@@ -86,6 +86,16 @@ export function createDriftFit(maxPoints = 24): { add(tc: TimeCorrection): void;
   }
 }
 
+/**
+ * LSL has no sample counter: loss shows only as a timestamp later than the stream's own timeline
+ * predicts. Outlets stamp chunks at push time, so stamps jitter by up to a push interval; a gap
+ * must exceed this many seconds (and at least 5 sample periods) to count. Shorter losses are
+ * indistinguishable from jitter (docs/lsl.md).
+ */
+export const GAP_TOLERANCE_S = 0.05
+/** Per-sample weight of a timestamp's residual in the predicted timeline (a slow PLL). */
+const TRACKING_GAIN = 0.002
+
 export function createLslDriver(options: LslDriverOptions): HeadsetDriver {
   return new LslHeadsetDriver(options)
 }
@@ -98,12 +108,14 @@ class LslHeadsetDriver extends EventEmitter<HeadsetDriverEvents> implements Head
   private scales: number[] = []
   private readonly fit = createDriftFit()
   private tcTimer: NodeJS.Timeout | null = null
-  private lastRemoteS: number | null = null
+  /** Where the next sample's timestamp should fall (remote LSL seconds) if none is lost. */
+  private predictedNextS: number | null = null
   private nextSeq = 0
   private lostAtMonoMs = 0
   private readonly lslClock: LslClock
   /** LSL seconds minus station monotonic seconds: both clocks are monotonic at the same rate. */
   private readonly lslMinusMonoS: number
+  private gapToleranceS = GAP_TOLERANCE_S
 
   constructor(private readonly options: LslDriverOptions) {
     super()
@@ -175,6 +187,7 @@ class LslHeadsetDriver extends EventEmitter<HeadsetDriverEvents> implements Head
       return scale ?? 1
     })
     const unitNote = unknownUnits.size > 0 ? `; unknown unit ${[...unknownUnits].join(', ')} taken as µV` : ''
+    this.gapToleranceS = Math.max(GAP_TOLERANCE_S, 5 / info.nominalSrateHz)
     this.descriptor = {
       kind: 'lsl',
       model: `${info.name} (LSL ${info.type || 'stream'} from ${info.hostname || 'unknown host'}${unitNote})`,
@@ -227,24 +240,27 @@ class LslHeadsetDriver extends EventEmitter<HeadsetDriverEvents> implements Head
     }
     for (let i = 0; i < n; i++) {
       const t = samples[i]!.timestamp
-      const prev = this.lastRemoteS
-      this.lastRemoteS = t
-      if (prev !== null) {
-        const elapsed = t - prev
-        // Jittery push-time stamps vary by a fraction of a period; more than 1.5 periods is loss.
-        const missing = elapsed > 1.5 * periodS ? Math.round(elapsed / periodS) - 1 : 0
-        if (missing > 0) {
-          flush(i)
-          blockStart = i
-          this.counters.gaps++
-          this.counters.samplesDropped += missing
-          this.emitEvent('gap', { afterSeq: this.nextSeq - 1, size: missing, durationMs: Math.round(missing * periodS * 1000) }, this.toWallMs(prev))
-          this.nextSeq += missing
-          blockFirstSeq = this.nextSeq
-        } else if (elapsed < -periodS) {
-          this.emitEvent('clock', { reason: 'LSL timestamps went backwards', stepS: elapsed })
-        }
+      const predicted = this.predictedNextS ?? t
+      const residual = t - predicted
+      if (residual > this.gapToleranceS) {
+        const missing = Math.round(residual / periodS)
+        flush(i)
+        blockStart = i
+        this.counters.gaps++
+        this.counters.samplesDropped += missing
+        this.emitEvent('gap', { afterSeq: this.nextSeq - 1, size: missing, durationMs: Math.round(missing * periodS * 1000) }, this.toWallMs(predicted - periodS))
+        this.nextSeq += missing
+        blockFirstSeq = this.nextSeq
+        this.predictedNextS = t
+      } else if (residual < -Math.max(1, 100 * periodS)) {
+        // The outlet's clock stepped back (a restart on another host): follow it, report it.
+        this.emitEvent('clock', { reason: 'LSL timestamps went backwards', stepS: residual })
+        this.predictedNextS = t
+      } else {
+        // Follow slow drift of the amplifier's rate without letting push jitter move the line.
+        this.predictedNextS = predicted + TRACKING_GAIN * residual
       }
+      this.predictedNextS += periodS
       this.nextSeq++
     }
     flush(n)
