@@ -138,7 +138,16 @@ async function main(): Promise<void> {
   const here = fileURLToPath(import.meta.url)
   const child = spawn(process.execPath, ['--import', 'tsx', here, '--station'], { stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
-  const { pid } = JSON.parse((await lines.next()).value as string) as { pid: number }
+  // The station logs to stdout too; its own reports are the lines with our keys.
+  const nextReport = async <T>(key: string): Promise<T> => {
+    for (;;) {
+      const { value, done } = await lines.next()
+      if (done) throw new Error('the station child exited')
+      const parsed = JSON.parse(value as string) as Record<string, unknown>
+      if (key in parsed) return parsed as T
+    }
+  }
+  const { pid } = await nextReport<{ pid: number }>('pid')
   if (LIBLSL) {
     // Started once the session records: the station's headset wait picks it up, and every
     // sample it pushes (it waits for its consumer) belongs in the session.
@@ -164,7 +173,7 @@ async function main(): Promise<void> {
     const wallS = (performance.now() - wall0) / 1000
     const cpuPct = ((cpuSecondsOf(pid) - cpu0) / wallS) * 100
     child.stdin!.write('stop\n')
-    const result = JSON.parse((await lines.next()).value as string) as { rows: number; firstSeq: number; lastSeq: number; stats: { samplesDropped: number; gaps: number } }
+    const result = await nextReport<{ rows: number; firstSeq: number; lastSeq: number; stats: { samplesDropped: number; gaps: number } }>('rows')
     const missing = pushed - result.rows
     console.log(`  pushed ${pushed}, stored ${result.rows} rows (seq ${result.firstSeq}..${result.lastSeq}); samples missing ${missing}; gaps reported ${result.stats.gaps} (${result.stats.samplesDropped} samples)`)
     console.log(`  station CPU ${f(cpuPct, 1)} % of one core; SQLite ${f(result.rows / SECONDS, 0)} rows/s (target ${RATE_HZ})`)
