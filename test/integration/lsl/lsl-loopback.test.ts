@@ -105,6 +105,13 @@ describe('LSL on loopback', () => {
     expect(found.map((s) => s.name)).toEqual(['Peer'])
   })
 
+  it('sees only streams of its own SessionID, as liblsl peers do', async () => {
+    const net1 = network({ sessionId: 'lab-a' })
+    await startOutlet({ name: 'A', type: 'EEG', channelCount: 1, channelFormat: 'float32' }, { network: net1 })
+    expect(await resolveStreams({ network: { ...net1, sessionId: 'default' }, timeoutMs: 300 })).toEqual([])
+    expect((await resolveStreams({ network: net1, query: "type='EEG'", minimum: 1, timeoutMs: 5000 })).map((s) => s.sessionId)).toEqual(['lab-a'])
+  })
+
   it('rejects a malformed predicate instead of finding nothing', async () => {
     await expect(resolveStreams({ network: network(), query: "type='EEG' and" })).rejects.toThrow(/ends too early/)
   })
@@ -142,6 +149,39 @@ describe('LSL on loopback', () => {
     await waitUntil(() => Buffer.concat(chunks).length >= liblslReply.length)
     const ours = Buffer.concat(chunks)
     expect(ours.toString('latin1').replace(outlet.info.uid, liblslUid)).toBe(liblslReply.toString('latin1'))
+  })
+
+  it('answers a liblsl inlet’s own requests (captured from liblsl 1.17.7): discovery, fullinfo, feed, time probe', async () => {
+    const dir = resolve(import.meta.dirname, '../../fixtures/lsl/liblsl-inlet')
+    const fixture = (name: string): string => readFileSync(resolve(dir, name)).toString('latin1')
+    const net1 = network()
+    const outlet = await startOutlet({ name: 'VigilTest', type: 'EEG', channelCount: 3, channelFormat: 'float32', nominalSrateHz: 100, sourceId: 'vigil-test' }, { network: net1 })
+    // Discovery: liblsl scopes every query to its SessionID; the reply goes to the port it names.
+    const dgram = await import('node:dgram')
+    const replyTo = dgram.createSocket('udp4')
+    await new Promise<void>((r) => replyTo.bind(0, '127.0.0.1', () => r()))
+    cleanups.push(async () => void replyTo.close())
+    const replies: string[] = []
+    replyTo.on('message', (m) => replies.push(m.toString('utf8')))
+    const query = fixture('discovery-query.bin').replace(/\r\n\d+ (\d+)\r\n$/, `\r\n${replyTo.address().port} $1\r\n`)
+    replyTo.send(query, net1.multicastPort, '127.0.0.1')
+    await waitUntil(() => replies.length > 0)
+    expect(replies[0]!.startsWith('17571344594231582832\r\n<?xml version="1.0"?>\n<info>\n\t<name>VigilTest</name>')).toBe(true)
+    // The feed request, as the inlet wrote it (its Endian-Performance, 360 s buffer), for our uid.
+    const liblslUid = /streamfeed\/110 (\S+)/.exec(fixture('streamfeed-request.bin'))![1]!
+    const chunks: Buffer[] = []
+    const socket = net.connect(outlet.info.v4dataPort, '127.0.0.1', () => socket.write(fixture('streamfeed-request.bin').replace(liblslUid, outlet.info.uid)))
+    cleanups.push(async () => void socket.destroy())
+    socket.on('data', (d) => chunks.push(d))
+    await waitUntil(() => outlet.consumerCount === 1)
+    expect(Buffer.concat(chunks).toString('latin1')).toMatch(/^LSL\/110 200 OK\r\nUID: \S+\r\nByte-Order: 1234\r\nSuppress-Subnormals: 0\r\nData-Protocol-Version: 110\r\n\r\n/)
+    // Its time probe gets the four-number reply its time_receiver parses.
+    const probeReplies: string[] = []
+    replyTo.removeAllListeners('message')
+    replyTo.on('message', (m) => probeReplies.push(m.toString('latin1')))
+    replyTo.send(fixture('timedata-request.bin'), outlet.info.v4servicePort, '127.0.0.1')
+    await waitUntil(() => probeReplies.length > 0)
+    expect(probeReplies[0]).toMatch(/^ 1804289383 6377\.839979087 \d+(\.\d+)? \d+(\.\d+)?$/)
   })
 
   it('refuses a feed for another uid and a too-new protocol with liblsl’s status lines', async () => {

@@ -52,7 +52,9 @@ export async function resolveStreams(options: ResolveOptions): Promise<StreamInf
       options.log?.(`LSL: cannot resolve KnownPeer ${peer}`)
     }
   }
-  const message = Buffer.from(`LSL:shortinfo\r\n${query}\r\n${socket.address().port} ${queryId}\r\n`, 'utf8')
+  // As liblsl's resolver does: peers only see streams of their own SessionID.
+  const scoped = `session_id='${network.sessionId}'${query ? ` and (${query})` : ''}`
+  const message = Buffer.from(`LSL:shortinfo\r\n${scoped}\r\n${socket.address().port} ${queryId}\r\n`, 'utf8')
   const finish: { done?: () => void } = {}
   const finished = new Promise<void>((resolve) => (finish.done = resolve))
   const done = (): void => finish.done?.()
