@@ -71,8 +71,27 @@ describe('Vigil publishes a recording session over LSL', () => {
     await waitUntil(() => markers.some((m) => m.values[0] === 'stop-drive'))
     expect(t.station.ctx.lsl!.outlets().map((o) => o.role).sort()).toEqual(['eeg', 'fatigue', 'markers', 'quality'].filter((r) => t.station.ctx.lsl!.outlets().some((o) => o.role === r)))
 
+    // The operator's view: live outlets with their consumers, and what the network offers.
+    const get = async (url: string): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const res = await t.station.server.inject({ method: 'GET', url: `/api/v1${url}`, headers: authHeader(admin.accessToken) })
+      return { status: res.statusCode, body: JSON.parse(res.body) as Record<string, unknown> }
+    }
+    const outlets = await get('/lsl/outlets')
+    expect(outlets.body).toMatchObject({ enabled: true })
+    expect(outlets.body.data).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ session_id: created.body.id, role: 'eeg', name: 'lab-a EEG', consumers: 1 }),
+        expect.objectContaining({ role: 'markers', consumers: 1 }),
+        expect.objectContaining({ role: 'fatigue', consumers: 1 })
+      ])
+    )
+    const streams = await get(`/lsl/streams?query=${encodeURIComponent("type='EEG'")}&timeout_ms=1500`)
+    expect(streams.body.data).toEqual([expect.objectContaining({ name: 'lab-a EEG', channel_format: 'float32', nominal_srate_hz: 250, is_recordable: true, address: '127.0.0.1' })])
+    expect((await get(`/lsl/streams?query=${encodeURIComponent("type='EEG' and")}`)).status).toBe(400)
+
     expect((await api(t, admin, 'PATCH', `/sessions/${created.body.id}`, { status: 'completed' })).status).toBe(200)
     await waitUntil(() => t.station.ctx.lsl!.outlets().length === 0 && inlets.every((i) => !i.isConnected), { what: 'outlets closed' })
     expect(await resolveStreams({ network, timeoutMs: 300 })).toEqual([])
+    expect((await get('/lsl/outlets')).body).toMatchObject({ enabled: true, data: [], count: 0 })
   })
 })

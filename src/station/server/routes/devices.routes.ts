@@ -73,7 +73,7 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
       const { kind, path } = request.body
       const baudRate = request.body.baud_rate ?? request.body.baudRate
       request.log.info({ kind, path, user: request.user.id }, 'headset connect requested')
-      return toDeviceStatusResponse(await app.ctx.devices.connect({ kind, path, baudRate }))
+      return toDeviceStatusResponse(await app.ctx.devices.connect({ kind, path, baudRate, lsl: app.ctx.config.lsl }))
     }
   )
 

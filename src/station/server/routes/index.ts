@@ -7,6 +7,7 @@ import { deviceRoutes } from './devices.routes'
 import { exportRoutes } from './export.routes'
 import { faceModelRoutes } from './face-models.routes'
 import { healthRoutes } from './health.routes'
+import { lslRoutes } from './lsl.routes'
 import { sessionRoutes } from './sessions.routes'
 import { syncRoutes } from './sync.routes'
 import { userRoutes } from './users.routes'
@@ -24,5 +25,6 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(syncRoutes)
   await app.register(exportRoutes)
   await app.register(faceModelRoutes)
+  await app.register(lslRoutes)
   await app.register(wsRoutes)
 }
