@@ -3,12 +3,15 @@ import { api, request } from './http'
 import type { TokenResponse } from '@shared/schemas/auth'
 import type { DeviceConnectBody, devicePortListSchema, DeviceStatusResponse } from '@shared/schemas/devices'
 import type { ExportLink, ExportQuery } from '@shared/schemas/export'
+import type { lslOutletListSchema, lslStreamListSchema } from '@shared/schemas/lsl'
 import type { sessionCreateSchema } from '@shared/schemas/sessions'
 import type { SyncStatus } from '@shared/schemas/sync'
 import type { z } from 'zod'
 import type { Alert, Marker, Page, Role, Session, SessionDetail, SessionStatus, SessionUpdate, User } from './types'
 
 type DevicePortList = z.infer<typeof devicePortListSchema>
+export type LslStreamList = z.infer<typeof lslStreamListSchema>
+export type LslOutletList = z.infer<typeof lslOutletListSchema>
 
 export const authApi = {
   login: (username: string, password: string) =>
@@ -48,6 +51,12 @@ export const devicesApi = {
   status: () => api.get<DeviceStatusResponse>('/devices/status'),
   connect: (body: DeviceConnectBody) => api.post<DeviceStatusResponse>('/devices/connect', body),
   disconnect: () => api.post<DeviceStatusResponse>('/devices/disconnect', {})
+}
+
+export const lslApi = {
+  /** Streams answering an LSL discovery query now (the network is asked, so it takes about a second). */
+  streams: (query = '') => api.get<LslStreamList>(`/lsl/streams?query=${encodeURIComponent(query)}`),
+  outlets: () => api.get<LslOutletList>('/lsl/outlets')
 }
 
 export const syncApi = {
