@@ -115,6 +115,7 @@ class LslHeadsetDriver extends EventEmitter<HeadsetDriverEvents> implements Head
   private readonly lslClock: LslClock
   /** LSL seconds minus station monotonic seconds: both clocks are monotonic at the same rate. */
   private readonly lslMinusMonoS: number
+  private readonly wallMinusMonoMs: number
   private gapToleranceS = GAP_TOLERANCE_S
 
   constructor(private readonly options: LslDriverOptions) {
@@ -122,6 +123,7 @@ class LslHeadsetDriver extends EventEmitter<HeadsetDriverEvents> implements Head
     compileQuery(options.predicate)
     this.lslClock = options.lslClock ?? lslLocalClock
     this.lslMinusMonoS = this.lslClock() - options.clock.monotonicMs() / 1000
+    this.wallMinusMonoMs = options.clock.wallMs() - options.clock.monotonicMs()
     this.descriptor = { kind: 'lsl', model: `LSL stream (${options.predicate})`, channelNames: [], sampleRateHz: 0, fullScaleUv: 0, unit: 'uV', port: `lsl:${options.predicate}` }
   }
 
@@ -209,12 +211,14 @@ class LslHeadsetDriver extends EventEmitter<HeadsetDriverEvents> implements Head
     }
   }
 
-  /** Remote LSL seconds -> station wall ms, through time correction and the monotonic clock. */
+  /**
+   * Remote LSL seconds -> station wall ms, through time correction and the monotonic clock, with
+   * the wall clock anchored once (as the serial drivers' timeline does): reading `Date.now()` per
+   * sample would add its millisecond steps and NTP slews to every stamp.
+   */
   private toWallMs(remoteS: number): number {
     const localLslS = remoteS + (this.fit.correctionAt(remoteS) ?? 0)
-    const monoMs = (localLslS - this.lslMinusMonoS) * 1000
-    const { clock } = this.options
-    return clock.wallMs() + (monoMs - clock.monotonicMs())
+    return this.wallMinusMonoMs + (localLslS - this.lslMinusMonoS) * 1000
   }
 
   private onSamples(samples: ReceivedSample[]): void {

@@ -9,6 +9,7 @@ import { createDriftFit, createLslDriver, microvoltsPer } from '../../../src/sta
 import { systemClock } from '../../../src/station/clock'
 import type { DeviceEvent, SampleBlock } from '../../../src/station/devices/types'
 import { authHeader, forgetStation, registerAndLogin } from '../../helpers/auth'
+import { parseEdf } from '../../helpers/edf-reader'
 import { startTestStation } from '../../helpers/station'
 import { waitUntil } from '../../helpers/wait'
 
@@ -142,7 +143,13 @@ describe('an LSL stream as the headset', () => {
     const t0 = lslLocalClock()
     for (let i = 0; i < 250; i++) outlet.pushSample([i, 0, 0], t0 + i / 500)
     const count = (): number => (t.station.ctx.db.prepare('SELECT COUNT(*) AS n FROM eeg_samples WHERE session_id = ?').get(created.id) as { n: number }).n
+    await waitUntil(() => count() === 250, { what: 'all 250 EEG rows stored' })
     expect((await inject('PATCH', `/sessions/${created.id}`, { status: 'completed' })).statusCode).toBe(200)
-    await waitUntil(() => count() > 0, { what: 'EEG rows stored' })
+    // BDF+ export carries the stream's channel labels and µV values.
+    const res = await t.fetch(`${t.baseUrl}/api/v1/sessions/${created.id}/export?format=bdf`, { headers: authHeader(admin.accessToken) })
+    expect(res.status).toBe(200)
+    const bdf = parseEdf(Buffer.from(await res.arrayBuffer()))
+    expect(bdf.header.signals.slice(0, 3).every((sig, k) => sig.label.includes(['Fz', 'Cz', 'Pz'][k]!))).toBe(true)
+    expect(bdf.header.signals[0]!.physicalDimension).toBe('uV')
   })
 })
