@@ -105,6 +105,7 @@ class LslHeadsetDriver extends EventEmitter<HeadsetDriverEvents> implements Head
   private currentState: DeviceState = 'disconnected'
   private readonly counters: DriverStats = emptyStats()
   private inlet: LslInlet | null = null
+  private connecting: Promise<void> | null = null
   private scales: number[] = []
   private readonly fit = createDriftFit()
   private tcTimer: NodeJS.Timeout | null = null
@@ -135,8 +136,16 @@ class LslHeadsetDriver extends EventEmitter<HeadsetDriverEvents> implements Head
     return { ...this.counters }
   }
 
-  async connect(): Promise<void> {
-    if (this.inlet) return
+  connect(): Promise<void> {
+    if (this.inlet) return Promise.resolve()
+    // Concurrent calls share one attempt: connect() is idempotent like every driver's.
+    this.connecting ??= this.open().finally(() => {
+      this.connecting = null
+    })
+    return this.connecting
+  }
+
+  private async open(): Promise<void> {
     this.setState('connecting', `looking for an LSL stream matching ${this.options.predicate}`)
     const found = await resolveStreams({ network: this.options.network, query: this.options.predicate, minimum: 1, timeoutMs: this.options.resolveTimeoutMs ?? 3000 })
     const numeric = found.filter((s) => s.channelFormat !== 'string' && s.nominalSrateHz > 0)
