@@ -5,7 +5,7 @@ export interface ParsedArgs {
   flags: Record<string, string | boolean>
 }
 
-export function parseArgs(argv: string[], booleanFlags: ReadonlySet<string> = new Set(['help', 'h', 'version', 'json', 'yes', 'debug'])): ParsedArgs {
+export function parseArgs(argv: string[], booleanFlags: ReadonlySet<string> = new Set(['help', 'h', 'version', 'json', 'yes', 'debug', 'lsl'])): ParsedArgs {
   const positionals: string[] = []
   const flags: Record<string, string | boolean> = {}
   for (let i = 0; i < argv.length; i++) {

@@ -45,8 +45,11 @@ export interface HeadsetModel {
   fullScaleUv: number
   /** Amplifier gain the µV scale assumes; null when the headset has none to set. */
   gain: number | null
-  /** `built-in` runs inside the station; `serial` reads a (USB or Bluetooth) serial port. */
-  transport: 'built-in' | 'serial'
+  /**
+   * `built-in` runs inside the station; `serial` reads a (USB or Bluetooth) serial port; `lsl` is
+   * a Lab Streaming Layer stream found by an XPath predicate (docs/lsl.md).
+   */
+  transport: 'built-in' | 'serial' | 'lsl'
   baudRate: number | null
   /** Tried in table order; the first match across all rows is the port's guess. */
   usb: readonly UsbMatch[]
@@ -154,6 +157,22 @@ export const HEADSETS = {
     ],
     bluetooth: null,
     emulator: true
+  },
+  lsl: {
+    label: 'LSL stream (any amplifier with an LSL app)',
+    manufacturer: null,
+    model: 'Lab Streaming Layer stream',
+    shortModel: null,
+    // From the stream's desc/channels once connected.
+    channelNames: [],
+    sampleRateHz: 500,
+    fullScaleUv: 0,
+    gain: null,
+    transport: 'lsl',
+    baudRate: null,
+    usb: [],
+    bluetooth: null,
+    emulator: false
   }
 } as const satisfies Record<string, HeadsetModel>
 

@@ -12,11 +12,16 @@ import { z } from 'zod'
 import { VigilError } from '../shared/errors'
 import { HEADSET_KINDS, HEADSETS, headsetOf } from '../shared/headsets'
 import { deepMerge, type DeepPartial } from './deep-merge'
+import { RESOLVE_SCOPES } from './lsl/protocol/lsl-network'
+import { compileQuery } from './lsl/protocol/query'
 
 /** Every headset kind, plus `none`: start without a headset. */
 export const DEVICE_KINDS = [...HEADSET_KINDS, 'none'] as const
 export type DeviceKind = (typeof DEVICE_KINDS)[number]
-const DEVICE_SPECS = [...HEADSET_KINDS.map((kind) => (HEADSETS[kind].transport === 'serial' ? `${kind}:PATH` : kind)), 'none'].join(' | ')
+const DEVICE_SPECS = [
+  ...HEADSET_KINDS.map((kind) => ({ serial: `${kind}:PATH`, lsl: `${kind}:PREDICATE`, 'built-in': kind })[HEADSETS[kind].transport]),
+  'none'
+].join(' | ')
 
 const simulatedSchema = z.object({
   channelCount: z.number().int().min(1).max(32).default(8),
@@ -136,6 +141,26 @@ const configSchema = z.object({
       pruneSyncedAfterDays: z.number().min(0).default(0)
     })
     .prefault({}),
+  /**
+   * Lab Streaming Layer (docs/lsl.md). Off by default: LSL has no authentication, so anyone on the
+   * network could read the outlets. The network fields mirror liblsl's lsl_api.cfg.
+   */
+  lsl: z
+    .object({
+      /** Publish each recording session's streams as LSL outlets. */
+      enabled: z.boolean().default(false),
+      resolveScope: z.enum(RESOLVE_SCOPES).default('site'),
+      /** Hosts to query by unicast where multicast is blocked (liblsl KnownPeers). */
+      knownPeers: z.array(z.string().min(1)).default([]),
+      /** liblsl SessionID: peers only see streams of the same session id. */
+      sessionId: z.string().min(1).default('default'),
+      /** Address the outlets' services bind to; 127.0.0.1 keeps them on this machine. */
+      listenAddress: z.string().min(1).default('0.0.0.0'),
+      multicastPort: z.number().int().min(1).max(65535).default(16571),
+      basePort: z.number().int().min(1).max(65535).default(16572),
+      portRange: z.number().int().min(1).max(1024).default(32)
+    })
+    .prefault({}),
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
@@ -182,6 +207,9 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
   { flag: 'clock-tolerance-s', env: 'VIGIL_CLOCK_TOLERANCE_S', path: 'ingest.clockToleranceS', kind: 'number', help: "how far clients' timestamps may lie before the session's start or after the station's time, in s (default 120)" },
   { flag: 'require-consent', env: 'VIGIL_REQUIRE_CONSENT', path: 'consent.required', kind: 'bool', help: "refuse to record, sync or export a session without the participant's consent for it (default true; false only for bench tests without participants)" },
   { flag: 'mains-hz', env: 'VIGIL_MAINS_HZ', path: 'fatigue.mainsHz', kind: 'int', help: 'mains frequency for the notch filter, 50 or 60 (default 50)' },
+  { flag: 'lsl', env: 'VIGIL_LSL', path: 'lsl.enabled', kind: 'bool', help: 'publish recording sessions as Lab Streaming Layer outlets (default false: LSL has no authentication)' },
+  { flag: 'lsl-known-peers', env: 'VIGIL_LSL_KNOWN_PEERS', path: 'lsl.knownPeers', kind: 'list', help: 'comma-separated hosts to find LSL streams on by unicast, where multicast is blocked' },
+  { flag: 'lsl-scope', env: 'VIGIL_LSL_SCOPE', path: 'lsl.resolveScope', kind: 'string', help: 'machine | link | site (default site, as liblsl): how far LSL discovery reaches' },
   { flag: 'log-level', env: 'VIGIL_LOG_LEVEL', path: 'log.level', kind: 'string', help: 'fatal|error|warn|info|debug|trace|silent (default info)' }
 ]
 
@@ -330,8 +358,17 @@ export function loadConfig({ argv = {}, env = process.env, base = {} }: LoadConf
   // Cross-field checks run on the merged input too, so they are reported alongside schema problems.
   const device = (merged.device ?? {}) as { kind?: string; path?: string }
   const kind = device.kind ?? 'simulated'
-  if (kind !== 'none' && headsetOf(kind)?.transport !== 'built-in' && !device.path) {
+  if (kind !== 'none' && headsetOf(kind)?.transport === 'lsl' && !device.path?.trim()) {
+    problems.push(`device: "${kind}" needs a stream predicate, e.g. --device "lsl:type='EEG' and name='LiveAmp'"`)
+  } else if (kind !== 'none' && headsetOf(kind)?.transport !== 'built-in' && !device.path) {
     problems.push(`device: "${kind}" needs a serial port path, e.g. --device ${kind}:/dev/ttyUSB0`)
+  }
+  if (headsetOf(kind)?.transport === 'lsl' && device.path?.trim()) {
+    try {
+      compileQuery(device.path)
+    } catch (err) {
+      problems.push(`device: the LSL predicate "${device.path}" is not valid: ${(err as Error).message}`)
+    }
   }
   const url = (merged.central as { url?: unknown } | undefined)?.url
   if (url !== undefined && !/^postgres(ql)?:\/\//.test(String(url))) problems.push('central.url: expected a postgres:// URL')

@@ -11,6 +11,7 @@ import type { FatigueService } from './fatigue/fatigue.service'
 import type { Hub } from './hub/hub'
 import type { Recorder } from './ingest/recorder'
 import type { Logger } from './logger'
+import type { LslPublisher } from './lsl/lsl-publisher'
 import type { LocalDatabase } from './storage/database'
 import type { SyncEngine } from './sync/sync-engine'
 
@@ -31,6 +32,8 @@ export interface StationContext {
   sync: SyncEngine
   /** The audit trail's one writer (docs/security.md "Audit trail"). */
   audit: AuditLog
+  /** LSL outlets of the recording session; null unless `lsl.enabled` (docs/lsl.md). */
+  lsl: LslPublisher | null
   clock: Clock
   logger: Logger
   jwtSecret: Uint8Array

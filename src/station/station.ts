@@ -17,6 +17,7 @@ import { createFatigueService } from './fatigue/fatigue.service'
 import { createHub } from './hub/hub'
 import { createRecorder } from './ingest/recorder'
 import { createLogger, type Logger } from './logger'
+import { createLslPublisher } from './lsl/lsl-publisher'
 import { loadOrCreateJwtSecret } from './secrets'
 import { buildServer, type VigilServer } from './server/app'
 import { listeningPort, stationHosts } from './server/origins'
@@ -103,6 +104,15 @@ export function createStation(config: StationConfig, options: StationOptions = {
         clock,
         logger: logger.child({ component: 'sync' })
       })
+      // Off by default: LSL has no authentication (docs/lsl.md). Started before the headset so the
+      // first recording's samples already have an outlet; stopped after it.
+      const lsl = config.lsl.enabled
+        ? createLslPublisher({ events, devices, stationId, stationName: config.stationName, config: config.lsl, clock, logger: logger.child({ component: 'lsl' }) })
+        : null
+      if (lsl) {
+        lsl.start()
+        started.push({ name: 'lsl', stop: () => lsl.stop() })
+      }
       ctx = {
         config,
         db,
@@ -114,6 +124,7 @@ export function createStation(config: StationConfig, options: StationOptions = {
         hub,
         sync,
         audit,
+        lsl,
         clock,
         logger,
         jwtSecret: loadOrCreateJwtSecret(config.dataDir),
@@ -124,7 +135,7 @@ export function createStation(config: StationConfig, options: StationOptions = {
 
       if (config.device.kind !== 'none') {
         // A missing or busy port must not keep the operator out of the UI: the station starts and keeps trying it.
-        await devices.connectConfigured({ kind: config.device.kind, path: config.device.path, baudRate: config.device.baudRate })
+        await devices.connectConfigured({ kind: config.device.kind, path: config.device.path, baudRate: config.device.baudRate, lsl: config.lsl })
       }
       // disconnect() also ends that background wait.
       started.push({ name: 'device', stop: () => devices.disconnect() })

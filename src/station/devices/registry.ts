@@ -11,11 +11,15 @@ import { createLinesDriver } from './lines/lines.driver'
 import { SimulatedHeadsetDriver } from './simulated/simulated.driver'
 import { createThinkGearDriver } from './thinkgear/thinkgear.driver'
 import type { HeadsetDriver } from './types'
+import { createLslDriver } from '../lsl/lsl.driver'
+import { lslNetworkOf } from '../lsl/lsl-publisher'
 
 export interface DeviceSpec {
   kind: DeviceKind
   path?: string
   baudRate?: number
+  /** LSL network settings for `lsl:` devices (the station passes its `lsl` config section). */
+  lsl?: StationConfig['lsl']
 }
 
 type DriverFactory = (spec: DeviceSpec, config: StationConfig['device'], clock: Clock) => HeadsetDriver
@@ -25,8 +29,20 @@ const factories = {
   cyton: (spec, _config, clock) => createCytonDriver({ path: spec.path, baudRate: spec.baudRate, clock }),
   'cyton-daisy': (spec, _config, clock) => createCytonDriver({ path: spec.path, baudRate: spec.baudRate, clock, daisy: true }),
   thinkgear: (spec, _config, clock) => createThinkGearDriver({ path: spec.path, baudRate: spec.baudRate, clock }),
-  lines: (spec, _config, clock) => createLinesDriver({ path: spec.path, baudRate: spec.baudRate, clock })
+  lines: (spec, _config, clock) => createLinesDriver({ path: spec.path, baudRate: spec.baudRate, clock }),
+  lsl: (spec, _config, clock) => createLslDriver({ predicate: spec.path ?? '', network: lslNetworkOf(spec.lsl ?? DEFAULT_LSL_CONFIG), clock })
 } satisfies Record<HeadsetKind, DriverFactory>
+
+const DEFAULT_LSL_CONFIG: StationConfig['lsl'] = {
+  enabled: false,
+  resolveScope: 'site',
+  knownPeers: [],
+  sessionId: 'default',
+  listenAddress: '0.0.0.0',
+  multicastPort: 16571,
+  basePort: 16572,
+  portRange: 32
+}
 
 export function createDriver(spec: DeviceSpec, config: StationConfig['device'], clock: Clock): HeadsetDriver {
   if (!isHeadsetKind(spec.kind)) throw new VigilError('BAD_REQUEST', `No driver for device kind "${spec.kind}"`)

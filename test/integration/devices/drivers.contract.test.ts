@@ -9,6 +9,8 @@ import { createLinesDriver } from '../../../src/station/devices/lines/lines.driv
 import { SimulatedHeadsetDriver } from '../../../src/station/devices/simulated/simulated.driver'
 import { createThinkGearDriver } from '../../../src/station/devices/thinkgear/thinkgear.driver'
 import type { HeadsetDriver } from '../../../src/station/devices/types'
+import { createLslDriver } from '../../../src/station/lsl/lsl.driver'
+import { createLslOutlet, defaultLslNetworkConfig, lslLocalClock } from '../../../src/station/lsl/protocol'
 import { describeDriverContract, type ContractSubject } from './driver-contract'
 
 async function overPty(makeEmulator: (pair: PtyPair) => SerialEmulator, makeDriver: (path: string) => HeadsetDriver): Promise<ContractSubject> {
@@ -56,3 +58,21 @@ describeDriverContract('lines', () =>
     (path) => createLinesDriver({ path, clock: systemClock })
   )
 )
+
+// An LSL stream (Vigil's outlet standing in for an amplifier app) pushing 250 Hz in 40 ms chunks
+// stamped at push, as amplifier apps do; loopback only, private ports.
+describeDriverContract('lsl', async () => {
+  const base = 36000 + (process.pid % 1000) * 4
+  const network = defaultLslNetworkConfig({ resolveScope: 'machine', listenAddress: '127.0.0.1', multicastPort: base, basePort: base + 1, portRange: 3 })
+  const outlet = createLslOutlet({ name: 'ContractAmp', type: 'EEG', channelCount: 2, channelFormat: 'float32', nominalSrateHz: 250, sourceId: 'contract-amp' }, { network })
+  await outlet.start()
+  let i = 0
+  const timer = setInterval(() => outlet.pushChunk(Array.from({ length: 10 }, () => [i++, -i]), lslLocalClock()), 40)
+  return {
+    driver: createLslDriver({ predicate: "name='ContractAmp'", network, clock: systemClock, resolveTimeoutMs: 5000 }),
+    async cleanup() {
+      clearInterval(timer)
+      await outlet.stop()
+    }
+  }
+})

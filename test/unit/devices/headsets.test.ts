@@ -47,7 +47,7 @@ describe('the headset table', () => {
   })
 
   it('gives config every kind plus none, in table order', () => {
-    expect(DEVICE_KINDS).toEqual(['simulated', 'cyton', 'cyton-daisy', 'thinkgear', 'lines', 'none'])
+    expect(DEVICE_KINDS).toEqual(['simulated', 'cyton', 'cyton-daisy', 'thinkgear', 'lines', 'lsl', 'none'])
     expect(HEADSET_KINDS).toEqual(DEVICE_KINDS.slice(0, -1))
   })
 

@@ -6,12 +6,15 @@ import type { AuditCsvQuery, AuditPage } from '@shared/schemas/audit'
 import type { ExportLink, ExportQuery } from '@shared/schemas/export'
 import type { ParticipantCreate, ParticipantResponse, ParticipantUpdate } from '@shared/schemas/participants'
 import type { ImpedanceCheckRequest, ImpedanceCheckResponse, ImpedanceOverrideResponse } from '@shared/schemas/impedance'
+import type { lslOutletListSchema, lslStreamListSchema } from '@shared/schemas/lsl'
 import type { sessionCreateSchema } from '@shared/schemas/sessions'
 import type { SyncStatus } from '@shared/schemas/sync'
 import type { z } from 'zod'
 import type { Alert, Marker, Page, Role, Session, SessionDetail, SessionStatus, SessionUpdate, User } from './types'
 
 type DevicePortList = z.infer<typeof devicePortListSchema>
+export type LslStreamList = z.infer<typeof lslStreamListSchema>
+export type LslOutletList = z.infer<typeof lslOutletListSchema>
 
 export type AuditFilter = AuditCsvQuery
 
@@ -63,6 +66,12 @@ export const devicesApi = {
   checkImpedance: (body: ImpedanceCheckRequest) => api.post<ImpedanceCheckResponse>('/devices/impedance-check', body),
   impedanceChecks: (sessionId: string) => api.get<{ data: ImpedanceCheckResponse[]; count: number }>('/devices/impedance-checks', { session_id: sessionId }),
   overrideImpedance: (checkId: number) => api.post<ImpedanceOverrideResponse>(`/devices/impedance-checks/${checkId}/override`, {})
+}
+
+export const lslApi = {
+  /** Streams answering an LSL discovery query now (the network is asked, so it takes about a second). */
+  streams: (query = '') => api.get<LslStreamList>(`/lsl/streams?query=${encodeURIComponent(query)}`),
+  outlets: () => api.get<LslOutletList>('/lsl/outlets')
 }
 
 export const syncApi = {

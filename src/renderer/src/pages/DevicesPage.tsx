@@ -4,6 +4,7 @@ import { devicesApi, sessionsApi } from '../api/endpoints'
 import { ApiError } from '../api/http'
 import { Badge, ConfirmDialog, EmptyState, ErrorNote, Skeleton } from '../components/ui/ui'
 import { useQuery } from '../hooks/use-query'
+import { LslOutletsPanel, LslStreamsFieldset } from '../components/LslPanels'
 
 /** Serial ports (with the station's guess of what is plugged in), protocol choice, connect/disconnect, status. */
 export function DevicesPage() {
@@ -18,6 +19,7 @@ export function DevicesPage() {
   const [isBusy, setIsBusy] = useState(false)
   const [error, setError] = useState<Error | null>(null)
   const needsPort = HEADSETS[kind].transport === 'serial'
+  const isLsl = HEADSETS[kind].transport === 'lsl'
 
   const act = async (fn: () => Promise<unknown>) => {
     setIsBusy(true)
@@ -99,7 +101,7 @@ export function DevicesPage() {
             className="stack"
             onSubmit={(event) => {
               event.preventDefault()
-              void act(() => devicesApi.connect(needsPort && path ? { kind, path } : { kind }))
+              void act(() => devicesApi.connect((needsPort || isLsl) && path ? { kind, path } : { kind }))
             }}
           >
             <label>
@@ -156,12 +158,14 @@ export function DevicesPage() {
                 </label>
               </fieldset>
             )}
+            {isLsl && <LslStreamsFieldset predicate={path} onPredicate={setPath} />}
             <ErrorNote error={error} />
             <button type="submit" className="btn btn-primary" disabled={isBusy} data-testid="device-connect">
               {isBusy ? 'Working…' : 'Connect'}
             </button>
           </form>
         </section>
+        <LslOutletsPanel />
       </div>
       {isConfirmingDisconnect && recordingSession && (
         <ConfirmDialog

@@ -103,7 +103,7 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
         if (path !== undefined && request.user.role !== 'admin' && (SERIAL_HEADSET_KINDS as readonly string[]).includes(kind)) {
           await assertSerialDevicePath(path, await listSerialPorts())
         }
-        return app.ctx.devices.connect({ kind, path, baudRate })
+        return app.ctx.devices.connect({ kind, path, baudRate, lsl: app.ctx.config.lsl })
       }
       // A refused path is audited like a failed open: both are attempts on the station's devices.
       const status = await attempt().catch((err: unknown) => {

@@ -9,6 +9,7 @@ import { exportRoutes } from './export.routes'
 import { faceModelRoutes } from './face-models.routes'
 import { healthRoutes } from './health.routes'
 import { participantRoutes } from './participants.routes'
+import { lslRoutes } from './lsl.routes'
 import { sessionRoutes } from './sessions.routes'
 import { syncRoutes } from './sync.routes'
 import { userRoutes } from './users.routes'
@@ -28,5 +29,6 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(exportRoutes)
   await app.register(faceModelRoutes)
   await app.register(auditRoutes)
+  await app.register(lslRoutes)
   await app.register(wsRoutes)
 }
