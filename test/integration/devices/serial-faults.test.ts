@@ -20,6 +20,9 @@ import { closeRigsAfterEach, expectValues, expectValuesNear, lastSeq, rig } from
 
 closeRigsAfterEach()
 
+/** How far a gap sized from the clock may be off: 100 ms of arrival jitter at 250 Hz (a counter-sized one after a restart is off by up to 128). */
+const CLOCK_GAP_TOLERANCE_ROWS = 25
+
 describe('serial drivers under faults (socat pty, real serialport)', () => {
   it('Cyton: sends "d" (channel defaults, gain 24) then "b", survives drops and garbage, and numbers every sample by its true position', async () => {
     const { driver, emulator, rec, events } = await rig(
@@ -58,9 +61,10 @@ describe('serial drivers under faults (socat pty, real serialport)', () => {
     const gap = events.find((e) => e.kind === 'gap')!
     expect(gap.data.size as number).toBeGreaterThan(300)
     // The emulator, like the firmware, answered the second 'b' with counter 0: a gap sized from the
-    // counter is off by up to ±128 samples; from the clock it is off by the arrival jitter only.
+    // counter is off by up to ±128 samples; from the clock it is off by the arrival jitter only, which
+    // on a loaded 2-core machine reaches tens of ms (a full-suite run once saw more than 6 rows).
     expect(emulator.startTimesMs).toHaveLength(2)
-    expectValuesNear(rec.blocks, emulatedCytonUv, 6)
+    expectValuesNear(rec.blocks, emulatedCytonUv, CLOCK_GAP_TOLERANCE_ROWS)
     // Channel defaults again before the stream restarts: the board may have been power-cycled meanwhile.
     expect(emulator.commands.match(/db/g)).toHaveLength(2)
   })
@@ -82,7 +86,7 @@ describe('serial drivers under faults (socat pty, real serialport)', () => {
     expect(rec.states).toEqual(expect.arrayContaining(['no_data', 'streaming']))
     const gapSize = events.filter((e) => e.kind === 'gap').reduce((n, e) => n + (e.data.size as number), 0)
     expect(gapSize).toBeGreaterThan(300)
-    expectValuesNear(rec.blocks, emulatedCytonUv, 6)
+    expectValuesNear(rec.blocks, emulatedCytonUv, CLOCK_GAP_TOLERANCE_ROWS)
   })
 
   it('Cyton + Daisy: 16 channels at 125 Hz with the right values', async () => {
