@@ -12,7 +12,7 @@ import { SimulatedHeadsetDriver } from './simulated/simulated.driver'
 import { createThinkGearDriver } from './thinkgear/thinkgear.driver'
 import type { HeadsetDriver } from './types'
 import { createLslDriver } from '../lsl/lsl.driver'
-import { lslNetworkOf } from '../lsl/lsl-publisher'
+import { lslNetworkOf } from '../lsl/lsl-network'
 
 export interface DeviceSpec {
   kind: DeviceKind

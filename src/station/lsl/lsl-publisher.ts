@@ -9,6 +9,7 @@
  * (monotonic seconds). See `createWallToLslMapper`.
  */
 import type { Clock } from '../clock'
+import { lslNetworkOf } from './lsl-network'
 import type { StationConfig } from '../config'
 import type { DeviceManager } from '../devices/device-manager'
 import type { SampleBlock } from '../devices/types'
@@ -24,11 +25,9 @@ import {
   createElement,
   createLslOutlet,
   createTextElement,
-  defaultLslNetworkConfig,
   IRREGULAR_RATE,
   lslLocalClock,
   type LslClock,
-  type LslNetworkConfig,
   type LslOutlet,
   type OutletInfoFields
 } from './protocol'
@@ -77,18 +76,6 @@ export interface LslPublisher {
 export function createWallToLslMapper(clock: Pick<Clock, 'wallMs' | 'monotonicMs'>, lslClock: LslClock): (tMs: number) => number {
   const offsetS = lslClock() - clock.monotonicMs() / 1000
   return (tMs) => offsetS + (clock.monotonicMs() + (tMs - clock.wallMs())) / 1000
-}
-
-export function lslNetworkOf(config: StationConfig['lsl']): LslNetworkConfig {
-  return defaultLslNetworkConfig({
-    resolveScope: config.resolveScope,
-    knownPeers: [...config.knownPeers],
-    sessionId: config.sessionId,
-    listenAddress: config.listenAddress,
-    multicastPort: config.multicastPort,
-    basePort: config.basePort,
-    portRange: config.portRange
-  })
 }
 
 export function createLslPublisher(deps: LslPublisherDeps): LslPublisher {

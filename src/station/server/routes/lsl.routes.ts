@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { VigilError } from '../../../shared/errors'
 import { errorResponseSchema } from '../../../shared/schemas/common'
 import { lslOutletListSchema, lslStreamListSchema, lslStreamQuerySchema } from '../../../shared/schemas/lsl'
-import { lslNetworkOf } from '../../lsl/lsl-publisher'
+import { lslNetworkOf } from '../../lsl/lsl-network'
 import { LslQueryError, resolveStreams } from '../../lsl/protocol'
 import { bearerSecurity, requireRole } from '../plugins/auth'
 
