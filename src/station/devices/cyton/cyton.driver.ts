@@ -1,7 +1,8 @@
 /** OpenBCI Cyton / Cyton + Daisy over the USB dongle: 115200 baud, 'd' + 'b' start and 's' stops streaming. */
 import { serialHeadsetDescriptor } from '../../../shared/headsets'
 import type { ParserStats } from '../protocol'
-import { SerialHeadsetDriver, type SerialDriverOptions, type SerialProtocol } from '../serial/serial.driver'
+import type { SerialDriverOptions, SerialProtocol } from '../serial/serial-protocol'
+import { SerialHeadsetDriver } from '../serial/serial.driver'
 import { createCytonParser, decodeCyton, resetCytonParser } from './cyton.parser'
 
 export const CYTON_START_STREAM = 'b'

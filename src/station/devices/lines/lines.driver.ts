@@ -4,7 +4,8 @@
  */
 import { ReadlineParser } from '@serialport/parser-readline'
 import { serialHeadsetDescriptor, STANDARD_CHANNEL_NAMES } from '../../../shared/headsets'
-import { SerialHeadsetDriver, type SerialDriverOptions, type SerialProtocol } from '../serial/serial.driver'
+import type { SerialDriverOptions, SerialProtocol } from '../serial/serial-protocol'
+import { SerialHeadsetDriver } from '../serial/serial.driver'
 import { createLinesParser, decodeLines, type LinesParserState } from './lines.parser'
 
 export function createLinesProtocol(): SerialProtocol {

@@ -105,3 +105,13 @@ export function findReplacementPort(ports: readonly DiscoveredPort[], identity: 
   if (identity.serialNumber) return sameModel.find((p) => p.serialNumber === identity.serialNumber)?.path ?? null
   return sameModel.length === 1 ? sameModel[0].path : null
 }
+
+/** The port an adapter with `identity` came back under, when it is not `currentPath`; null if none (or listing failed). */
+export async function findMovedPort(identity: PortIdentity, currentPath: string | null): Promise<string | null> {
+  try {
+    const moved = findReplacementPort(await listSerialPorts(), identity)
+    return moved && moved !== currentPath ? moved : null
+  } catch {
+    return null
+  }
+}

@@ -13,66 +13,21 @@
  * stalled loop has not read what is waiting in the port yet. Nothing throws out once connected.
  */
 import { EventEmitter } from 'node:events'
-import { stat } from 'node:fs/promises'
 import type { Transform } from 'node:stream'
 import { SerialPort } from 'serialport'
-import type { Clock } from '../../clock'
-import { VigilError, isVigilError } from '../../../shared/errors'
-import { parseErrorCount, type DecodedBatch, type DecodedEvent, type ParserStats } from '../protocol'
+import { VigilError } from '../../../shared/errors'
+import { parseErrorCount, type DecodedBatch, type DecodedEvent } from '../protocol'
 import { createStreamTimeline, type StreamTimeline } from '../timing/stream-timeline'
 import { emptyStats, type DeviceEvent, type DeviceState, type DriverStats, type HeadsetDescriptor, type HeadsetDriver, type HeadsetDriverEvents, type ImpedanceCheckOptions, type SampleBlock } from '../types'
-import { DEFAULT_IMPEDANCE_THRESHOLDS, leadOffImpedanceOhm, rateImpedance, summarise, type ElectrodeImpedance, type ImpedanceMeasurement } from '../impedance/impedance'
-import type { SerialHeadsetKind } from '../../../shared/headsets'
-import { findPortFor, findReplacementPort, identityOf, listSerialPorts, type PortIdentity } from './port-discovery'
-
-export interface SerialProtocol {
-  readonly kind: SerialHeadsetKind
-  readonly descriptor: HeadsetDescriptor
-  readonly defaultBaudRate: number
-  /** Modulus of the device's sample counter; null when it has none. */
-  readonly counterModulus: number | null
-  /** The counter's modulus is unknown (line protocol): infer it when the counter goes back. */
-  readonly inferCounterModulus?: boolean
-  /** Written after every open (Cyton: 'b' starts streaming). */
-  readonly startCommand?: string
-  /** Written before an intentional close (Cyton: 's'). */
-  readonly stopCommand?: string
-  /** What to check when the port is open but silent, shown in the status detail. */
-  readonly silenceHint?: string
-  /** Splits the byte stream before decoding (the line protocol's readline). */
-  createFramer?(): Transform
-  decode(chunks: Array<Buffer | string>): DecodedBatch
-  /** Forgets partial frames after the port was reopened. */
-  reset(): void
-  parserStats(): ParserStats
-  /** Applies in-band metadata (a line-protocol header); returns true when the descriptor changed. */
-  applyEvents?(events: DecodedEvent[]): boolean
-  /** The parser's counters are its own count of samples seen and lost (see `TimelineOptions`). */
-  readonly isCounterVirtual?: boolean
-  /** The start command restarts the device's sample counter (Cyton firmware: 0 on every `b`). */
-  readonly restartsCounterOnStart?: boolean
-  /** The command that switches a channel's lead-off current on or off (Cyton: `z CH P N Z`). */
-  leadOffCommand?(channel: number, pin: 'n' | 'p', isOn: boolean): string
-}
-
-export interface SerialDriverOptions {
-  clock: Clock
-  /** Port path; when missing, the one port whose USB ids match the kind is used. */
-  path?: string
-  baudRate?: number
-  /** No samples for this long (while the event loop runs) makes an open port `no_data` (default 2000 ms). */
-  stallTimeoutMs?: number
-  reconnectInitialDelayMs?: number
-  reconnectMaxDelayMs?: number
-  /** First re-send of the start command in `no_data`, doubling up to the maximum (defaults 1 s, 30 s). */
-  noDataRetryInitialMs?: number
-  noDataRetryMaxMs?: number
-}
+import type { ImpedanceMeasurement } from '../impedance/impedance'
+import { measureLeadOffImpedance } from './lead-off-impedance'
+import type { SerialDriverOptions, SerialProtocol } from './serial-protocol'
+import { closeSerialPort, openSerialPort, rejectNonDevice, requestLowLatency, toDeviceError } from './serial-port-io'
+import { findMovedPort, findPortFor, identityOf, listSerialPorts, type PortIdentity } from './port-discovery'
 
 const PARSE_ERROR_REPORT_MS = 1000
 /** Like LabRecorder's clock-offset chunks: often enough to correct stamps afterwards, rare enough to be free. */
 const CLOCK_REPORT_MS = 10_000
-const CLOSE_STEP_TIMEOUT_MS = 1000
 const WATCHDOG_MS = 250
 /** A watchdog tick this much later than due means the event loop itself stalled. */
 const LOOP_STALL_MS = 250
@@ -153,75 +108,33 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     this.emitEvent('disconnected', {})
   }
 
-  /**
-   * Switches each channel's lead-off current on in turn (N pin, P pin or both), measures the test
-   * tone for `measureSamples` after `settleSamples`, and switches it off again. Samples keep flowing
-   * to listeners meanwhile (they carry the tone: run it before recording or during a pause).
-   */
+  /** Lead-off impedance of every electrode (serial/lead-off-impedance.ts); the samples keep flowing meanwhile. */
   async measureImpedance(options: ImpedanceCheckOptions = {}): Promise<ImpedanceMeasurement> {
     const command = this.protocol.leadOffCommand
     if (!command) throw new VigilError('DEVICE_IMPEDANCE_UNSUPPORTED', `${this.descriptor.model} cannot measure electrode impedance`)
     if (this.currentState !== 'streaming' || !this.port) throw new VigilError('DEVICE_NOT_CONNECTED', `The headset is ${this.currentState}, not streaming: no impedance check now`)
     if (this.isMeasuringImpedance) throw new VigilError('DEVICE_NOT_CONNECTED', 'An impedance check is already running')
     this.isMeasuringImpedance = true
-    const rate = this.descriptor.sampleRateHz
-    const settle = options.settleSamples ?? Math.round(rate / 4)
-    const measure = options.measureSamples ?? Math.round(rate)
-    const thresholds = options.thresholds ?? DEFAULT_IMPEDANCE_THRESHOLDS
-    const pins: Array<'n' | 'p'> = options.pins === 'both' ? ['n', 'p'] : [options.pins ?? 'n']
-    const electrodes: ElectrodeImpedance[] = []
     try {
-      for (let channel = 0; channel < this.descriptor.channelNames.length; channel++) {
-        for (const pin of pins) {
-          this.writeCommand(command(channel, pin, true))
-          try {
-            const values = await this.collectChannel(channel, settle + measure)
-            const impedanceKohm = Math.round(leadOffImpedanceOhm(values.subarray(settle), rate) / 100) / 10
-            electrodes.push({ channel, label: this.descriptor.channelNames[channel], pin, impedanceKohm, rating: rateImpedance(impedanceKohm, thresholds) })
-          } finally {
-            this.writeCommand(command(channel, pin, false))
-          }
-        }
-      }
+      return await measureLeadOffImpedance(
+        {
+          descriptor: this.descriptor,
+          leadOffCommand: command,
+          write: (text) => {
+            if (!this.port) throw new VigilError('DEVICE_NOT_CONNECTED', 'The headset went away during the impedance check')
+            this.port.write(text)
+          },
+          stream: this,
+          nowMs: () => this.options.clock.wallMs()
+        },
+        options
+      )
     } finally {
       this.isMeasuringImpedance = false
     }
-    return summarise(electrodes, thresholds, this.options.clock.wallMs(), 'lead-off')
   }
 
   private isMeasuringImpedance = false
-
-  private writeCommand(text: string): void {
-    if (!this.port) throw new VigilError('DEVICE_NOT_CONNECTED', 'The headset went away during the impedance check')
-    this.port.write(text)
-  }
-
-  /** The next `count` values of one channel, as they arrive; rejects if the stream stops. */
-  private collectChannel(channel: number, count: number): Promise<Float32Array> {
-    return new Promise((resolve, reject) => {
-      const values = new Float32Array(count)
-      let filled = 0
-      const onSamples = (block: SampleBlock): void => {
-        const n = block.timestampsMs.length
-        for (let k = 0; k < n && filled < count; k++) values[filled++] = block.samplesUv[k * block.channelCount + channel]
-        if (filled === count) finish(null)
-      }
-      const onState = (state: DeviceState): void => {
-        if (state !== 'streaming') finish(new VigilError('DEVICE_NOT_CONNECTED', `The headset became ${state} during the impedance check`))
-      }
-      // A stream that stops is reported by the state; this only bounds a stream that trickles.
-      const timer = setTimeout(() => finish(new VigilError('DEVICE_NOT_CONNECTED', 'Too few samples arrived for the impedance check')), (count / this.descriptor.sampleRateHz) * 1000 * 3 + 5000)
-      const finish = (err: Error | null): void => {
-        clearTimeout(timer)
-        this.off('samples', onSamples)
-        this.off('state', onState)
-        if (err) reject(err)
-        else resolve(values)
-      }
-      this.on('samples', onSamples)
-      this.on('state', onState)
-    })
-  }
 
   private async openFirst(): Promise<void> {
     this.setState('connecting')
@@ -231,8 +144,8 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
       await rejectNonDevice(path)
       this.path = path
       this.protocol.descriptor.port = path
-      const port = await this.openPort(path)
-      await this.requestLowLatency(port)
+      const port = await this.openAt(path)
+      this.lowLatency = await requestLowLatency(port)
       if (this.currentState !== 'connecting') {
         // disconnect() ran while the port was opening.
         await this.closePort(port, false)
@@ -264,11 +177,8 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     this.settleFirstData = null
   }
 
-  private openPort(path: string): Promise<SerialPort> {
-    const port = new SerialPort({ path, baudRate: this.options.baudRate ?? this.protocol.defaultBaudRate, autoOpen: false })
-    return new Promise((resolve, reject) => {
-      port.open((err) => (err ? reject(err) : resolve(port)))
-    })
+  private openAt(path: string): Promise<SerialPort> {
+    return openSerialPort(path, this.options.baudRate ?? this.protocol.defaultBaudRate)
   }
 
   /** Wires an open port: data → batcher, loss → reconnect, start command, low-latency request. */
@@ -284,18 +194,6 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     port.on('close', () => this.onPortLost(port, 'port closed'))
     this.aliveMonoMs = this.options.clock.monotonicMs()
     if (this.protocol.startCommand) port.write(this.protocol.startCommand)
-  }
-
-  private async requestLowLatency(port: SerialPort): Promise<void> {
-    if (process.platform !== 'linux') return
-    // ASYNC_LOW_LATENCY makes ftdi_sio use a 1 ms latency timer instead of 16 ms (no root needed).
-    await new Promise<void>((resolve) => {
-      // lowLatency is a Linux-binding extension of the set options.
-      port.set({ lowLatency: true } as Parameters<SerialPort['set']>[0], (err) => {
-        this.lowLatency = !err
-        resolve()
-      })
-    })
   }
 
   private onData(chunk: Buffer | string): void {
@@ -487,12 +385,12 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     const previousPath = this.path
     let port: SerialPort
     try {
-      port = await this.openPort(this.path)
+      port = await this.openAt(this.path)
     } catch {
-      const moved = await this.findMovedPort()
+      const moved = this.identity ? await findMovedPort(this.identity, this.path) : null
       try {
         if (!moved) throw new Error('not back yet')
-        port = await this.openPort(moved)
+        port = await this.openAt(moved)
         this.path = moved
         this.protocol.descriptor.port = moved
       } catch {
@@ -506,7 +404,7 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
       await this.closePort(port, false)
       return
     }
-    await this.requestLowLatency(port)
+    this.lowLatency = await requestLowLatency(port)
     if (this.currentState !== 'reconnecting') {
       await this.closePort(port, false)
       return
@@ -520,36 +418,13 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
     this.emitEvent('reconnected', { downMs: Math.round(this.options.clock.monotonicMs() - this.lostAtMonoMs), port: this.path, previousPort: previousPath })
   }
 
-  private async findMovedPort(): Promise<string | null> {
-    if (!this.identity) return null
-    try {
-      const moved = findReplacementPort(await listSerialPorts(), this.identity)
-      return moved && moved !== this.path ? moved : null
-    } catch {
-      return null
-    }
-  }
-
   private async closePort(port: SerialPort, sendStop: boolean): Promise<void> {
     if (this.framer) {
       port.unpipe(this.framer)
       this.framer.removeAllListeners('data')
       this.framer = null
     }
-    port.removeAllListeners('data')
-    port.removeAllListeners('close')
-    port.removeAllListeners('error')
-    // A late error from a closing port must not become an unhandled 'error' event.
-    port.on('error', () => {})
-    if (!port.isOpen) return
-    if (sendStop && this.protocol.stopCommand) {
-      await withTimeout(
-        new Promise<void>((resolve) => {
-          port.write(this.protocol.stopCommand!, () => port.drain(() => resolve()))
-        })
-      )
-    }
-    await withTimeout(new Promise<void>((resolve) => port.close(() => resolve())))
+    await closeSerialPort(port, sendStop ? this.protocol.stopCommand : undefined)
   }
 
   private stopTimers(): void {
@@ -567,37 +442,4 @@ export class SerialHeadsetDriver extends EventEmitter<HeadsetDriverEvents> imple
   private emitEvent(kind: DeviceEvent['kind'], data: Record<string, unknown>, tMs = this.options.clock.wallMs()): void {
     this.emit('event', { kind, tMs, data })
   }
-}
-
-/** A wedged port must not wedge disconnect(): give each close step a bounded time. */
-function withTimeout(work: Promise<void>, ms = CLOSE_STEP_TIMEOUT_MS): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    void work.then(() => {
-      clearTimeout(timer)
-      resolve()
-    })
-  })
-}
-
-/** A directory or a regular file exists but will never become a serial port: say so instead of waiting for it. */
-async function rejectNonDevice(path: string): Promise<void> {
-  if (process.platform === 'win32') return
-  let info
-  try {
-    info = await stat(path)
-  } catch {
-    return // missing: the open reports DEVICE_PORT_NOT_FOUND
-  }
-  if (info.isDirectory()) throw new VigilError('DEVICE_PROTOCOL_ERROR', `${path} is a directory, not a serial port`, { path })
-  if (info.isFile()) throw new VigilError('DEVICE_PROTOCOL_ERROR', `${path} is a regular file, not a serial port`, { path })
-}
-
-function toDeviceError(err: unknown, path: string | undefined): VigilError {
-  if (isVigilError(err)) return err
-  const message = err instanceof Error ? err.message : String(err)
-  if (/EISDIR|Is a directory/i.test(message)) return new VigilError('DEVICE_PROTOCOL_ERROR', `${path ?? ''} is a directory, not a serial port`, { path })
-  if (/ENOENT|No such file|File not found/i.test(message)) return new VigilError('DEVICE_PORT_NOT_FOUND', `Serial port ${path ?? ''} not found`, { path })
-  if (/EBUSY|lock|EACCES|Permission denied/i.test(message)) return new VigilError('DEVICE_PORT_BUSY', `Serial port ${path ?? ''} is busy or not permitted: ${message}`, { path })
-  return new VigilError('DEVICE_PROTOCOL_ERROR', `Could not open ${path ?? 'the serial port'}: ${message}`, { path })
 }

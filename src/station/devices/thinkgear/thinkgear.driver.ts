@@ -1,6 +1,7 @@
 /** NeuroSky ThinkGear headsets (MindWave Mobile over Bluetooth SPP, TGAM modules): 57600 baud, no commands. */
 import { serialHeadsetDescriptor } from '../../../shared/headsets'
-import { SerialHeadsetDriver, type SerialDriverOptions, type SerialProtocol } from '../serial/serial.driver'
+import type { SerialDriverOptions, SerialProtocol } from '../serial/serial-protocol'
+import { SerialHeadsetDriver } from '../serial/serial.driver'
 import { createThinkGearParser, decodeThinkGear, resetThinkGearParser } from './thinkgear.parser'
 
 export function createThinkGearProtocol(): SerialProtocol {
