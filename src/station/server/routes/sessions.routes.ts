@@ -163,6 +163,7 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
         description:
           'planned→recording (start), recording→paused (pause), paused→recording (resume), recording|paused→completed (stop), ' +
           'planned|recording|paused→aborted. Other changes are 409. Only one session records at a time (409). ' +
+          'Start and resume are 409 `IMPEDANCE_CHECK_FAILED` when the session\'s latest impedance check failed and no override is stored for it. ' +
           '`completed` is reported only after every buffered sample is committed.',
         security: bearerSecurity,
         params: sessionIdParamsSchema,
