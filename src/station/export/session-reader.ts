@@ -9,7 +9,9 @@ import { MICROSLEEP_CANDIDATE_MS } from '../../shared/eye-closure'
 import { VigilError } from '../../shared/errors'
 import { findSession, type SessionDevice } from '../sessions/sessions.repository'
 import type { LocalDatabase } from '../storage/database'
+import { createImpedanceStore } from '../devices/impedance/impedance-store'
 import { createEegSamplesRepository } from '../storage/eeg-samples.repository'
+import { impedanceEvents, type ExportImpedanceCheck } from './impedance-export'
 import type { SampleBatch } from './timeline'
 
 export interface ExportDevice {
@@ -47,7 +49,7 @@ export interface ExportParticipant {
   handedness: string | null
 }
 
-export type ExportEventSource = 'marker' | 'game' | 'face' | 'alert' | 'gap'
+export type ExportEventSource = 'marker' | 'game' | 'face' | 'alert' | 'gap' | 'impedance'
 
 /** An annotation-worthy event on the wall clock, before it is placed on a file's time axis. */
 export interface SessionEvent {
@@ -61,6 +63,12 @@ export interface SessionEvent {
   text: string
   /** A PVT response's reaction time in seconds (BIDS `response_time`); absent for other events. */
   responseTimeS?: number
+  /**
+   * Placed at the file's start when it happened before the first sample, its text saying how long
+   * before (an impedance check before the recording): readers such as MNE-Python drop annotations
+   * outside the data.
+   */
+  isKeptAtStart?: boolean
 }
 
 /** One stored fatigue engine update (~1 Hz); `data` is the full FatigueMetrics object. */
@@ -94,6 +102,8 @@ export interface SessionReader {
   faceFrames(throughId: number | null, pageSize?: number): Generator<FaceFrameRow>
   /** The tracker's `calibrated` events (open and, after the eyes-closed step, closed EAR), in time order. */
   faceCalibrations(): FaceFrameRow[]
+  /** The session's electrode impedance checks with their overrides, in time order. */
+  impedanceChecks(): ExportImpedanceCheck[]
 }
 
 /** Game event kinds left out of annotations: `state` is the ~10 Hz driving telemetry, not an event. */
@@ -177,7 +187,23 @@ export function openSessionReader(db: LocalDatabase, sessionId: string): Session
     for (const f of faces) out.push(faceEvent(f.t_ms, f.kind, parseData(f.data_json)))
     const alerts = db.prepare('SELECT t_ms, type, severity, message FROM alerts WHERE session_id = ? ORDER BY t_ms, id').all(sessionId) as { t_ms: number; type: string; severity: string; message: string }[]
     for (const a of alerts) out.push(alertEvent(a.t_ms, a.type, a.severity, a.message))
+    out.push(...impedanceEvents(impedanceChecks()))
     return out.sort((a, b) => a.timestampMs - b.timestampMs)
+  }
+
+  const impedanceStore = createImpedanceStore(db)
+
+  function impedanceChecks(): ExportImpedanceCheck[] {
+    const overrides = impedanceStore.listOverridesForSession(sessionId)
+    return impedanceStore.listForSession(sessionId).map((c) => ({
+      id: c.id,
+      tMs: c.tMs,
+      method: c.method,
+      passed: c.passed,
+      thresholds: { goodBelowKohm: c.thresholds.goodBelowKohm, acceptableBelowKohm: c.thresholds.acceptableBelowKohm },
+      electrodes: c.electrodes.map((e) => ({ channel: e.channel, label: e.label, pin: e.pin, impedanceKohm: e.impedanceKohm, rating: e.rating })),
+      overrides: overrides.filter((o) => o.checkId === c.id).map((o) => ({ tMs: o.tMs, badElectrodes: o.badElectrodes }))
+    }))
   }
 
   const maxFatigueId = db.prepare('SELECT max(id) FROM fatigue_metrics WHERE session_id = ?').pluck()
@@ -234,7 +260,8 @@ export function openSessionReader(db: LocalDatabase, sessionId: string): Session
     fatigueRows,
     lastFaceFrameId: () => (maxFrameId.get(sessionId) as number | null) ?? null,
     faceFrames,
-    faceCalibrations
+    faceCalibrations,
+    impedanceChecks
   }
 }
 
