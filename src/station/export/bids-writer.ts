@@ -130,7 +130,7 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
     RecordingDuration: Math.round(input.recordingDurationS * 1000) / 1000,
     RecordingType: input.isDiscontinuous ? 'discontinuous' : 'continuous'
   }
-  if (channels.every((c) => TEN_TWENTY.test(c))) eegJson.EEGPlacementScheme = '10-20'
+  if ((device.positions ?? channels).every((c) => c !== null && TEN_TWENTY.test(c))) eegJson.EEGPlacementScheme = '10-20'
   const lab = input.lab ?? {}
   const recommended: [string, string | undefined][] = [
     ['InstitutionName', lab.institutionName],
@@ -138,7 +138,7 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
     ['InstitutionalDepartmentName', lab.institutionalDepartmentName],
     ['CapManufacturer', lab.capManufacturer],
     ['CapManufacturersModelName', lab.capModel],
-    ['EEGGround', lab.eegGround]
+    ['EEGGround', device.ground ?? lab.eegGround]
   ]
   for (const [key, value] of recommended) if (value) eegJson[key] = value
 
@@ -251,7 +251,7 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
       })
     }
   ]
-  const electrodes = electrodePositionsFor(channels)
+  const electrodes = electrodePositionsFor(device.positions ?? channels)
   if (electrodes) {
     // No task entity: positions belong to the session's cap, whatever the task.
     const electrodeStem = `${eegDir}/${sub}_${ses}`

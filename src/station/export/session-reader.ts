@@ -10,6 +10,7 @@ import { VigilError } from '../../shared/errors'
 import { findSession, type SessionDevice } from '../sessions/sessions.repository'
 import type { LocalDatabase } from '../storage/database'
 import { createImpedanceStore } from '../devices/impedance/impedance-store'
+import { createMontageStore, type StoredMontage } from '../sessions/montage.repository'
 import { createEegSamplesRepository } from '../storage/eeg-samples.repository'
 import { impedanceEvents, type ExportImpedanceCheck } from './impedance-export'
 import type { SampleBatch } from './timeline'
@@ -23,6 +24,10 @@ export interface ExportDevice {
   reference: string | null
   prefiltering: string | null
   model: string | null
+  /** 10-20/10-10 site per channel from the session's montage (null: off the head); absent: sites by label. */
+  positions?: (string | null)[]
+  /** EEG ground from the session's montage (BIDS `EEGGround`); absent: the lab config's. */
+  ground?: string | null
 }
 
 export interface ExportSessionInfo {
@@ -132,6 +137,22 @@ function exportDeviceOf(device: SessionDevice | null): ExportDevice | null {
   }
 }
 
+/**
+ * The montage's labels, sites, reference and ground over the headset's: one label source for every
+ * file. A montage naming another number of channels than were recorded (stored before another headset
+ * was connected) is not applied: labels shifted against the data would be worse than the defaults.
+ */
+function withMontage(device: ExportDevice, montage: StoredMontage | null): ExportDevice {
+  if (!montage || montage.electrodes.length !== device.channelNames.length) return device
+  return {
+    ...device,
+    channelNames: montage.electrodes.map((e) => e.label),
+    positions: montage.electrodes.map((e) => e.position),
+    reference: montage.reference,
+    ground: montage.ground
+  }
+}
+
 function text(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value : null
 }
@@ -139,8 +160,9 @@ function text(value: unknown): string | null {
 export function openSessionReader(db: LocalDatabase, sessionId: string): SessionReader {
   const session = findSession(db, sessionId)
   if (!session) throw new VigilError('NOT_FOUND', 'Session not found')
-  const device = exportDeviceOf(session.device)
-  if (!device) throw new VigilError('EXPORT_EMPTY_SESSION', 'the session has no recorded EEG (no headset description)')
+  const recorded = exportDeviceOf(session.device)
+  if (!recorded) throw new VigilError('EXPORT_EMPTY_SESSION', 'the session has no recorded EEG (no headset description)')
+  const device = withMontage(recorded, createMontageStore(db).latest(sessionId))
   const { n: participantSessionNumber } = db
     .prepare('SELECT count(*) AS n FROM sessions WHERE participant_code = ? AND (created_at < ? OR (created_at = ? AND id <= ?))')
     .get(session.participantCode, session.createdAt, session.createdAt, session.id) as { n: number }

@@ -14,6 +14,7 @@ import type { AuthUser } from '../auth/types'
 import type { StationContext } from '../context'
 import { createImpedanceStore } from '../devices/impedance/impedance-store'
 import { newId, nowIso } from '../ids'
+import { createMontageStore } from './montage.repository'
 import { checkInWindow, sessionTimeWindow } from '../ingest/time-window'
 import { assertConsent } from '../participants/consent'
 import { assertSessionAction, canReadSession } from './permissions'
@@ -54,6 +55,19 @@ function assertElectrodesChecked(ctx: StationContext, sessionId: string): void {
   throw new VigilError('IMPEDANCE_CHECK_FAILED', `The latest electrode check rated ${bad.join(', ')} bad; store an override for check ${latest.id} to record anyway`, {
     check_id: latest.id,
     bad_electrodes: bad
+  })
+}
+
+/**
+ * A montage stored for another headset (other channel count) would label the data wrongly: refused at
+ * start, so the operator fixes it while nothing is recorded yet.
+ */
+function assertMontageFits(ctx: StationContext, sessionId: string, device: Session['device']): void {
+  const montage = createMontageStore(ctx.db).latest(sessionId)
+  if (!montage || !device || montage.electrodes.length === device.channelNames.length) return
+  throw new VigilError('CONFLICT', `The session's montage names ${montage.electrodes.length} electrodes but the headset has ${device.channelNames.length} channels; edit the montage first`, {
+    montage_electrodes: montage.electrodes.length,
+    channels: device.channelNames.length
   })
 }
 
@@ -151,6 +165,7 @@ export function updateVisibleSession(ctx: StationContext, user: AuthUser, sessio
       assertElectrodesChecked(ctx, session.id)
       if (!session.startedAt) patch.startedAt = nowIso(nowMs)
       if (!session.device && patch.device === undefined) patch.device = currentDevice(ctx)
+      assertMontageFits(ctx, session.id, patch.device ?? session.device)
       // Store the status before binding: a failed write must not leave the headset bound.
       const updated = updateSession(ctx.db, session.id, { ...patch, status: 'recording' }, nowIso(nowMs))
       ctx.recorder.bind(session.id)
