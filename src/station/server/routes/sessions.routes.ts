@@ -86,6 +86,10 @@ function toDetail(ctx: StationContext, user: AuthUser, session: Session) {
 const SESSION_BODY_LIMIT_BYTES = 64 * 1024
 const errors = { 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 422: errorResponseSchema }
 
+function toMontageResponse(m: SessionMontage) {
+  return { session_id: m.sessionId, preset: m.preset, electrodes: m.electrodes, reference: m.reference, ground: m.ground, is_stored: m.isStored, t_ms: m.tMs }
+}
+
 export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
   // onRequest: anonymous callers are refused before their body is even parsed or validated.
@@ -180,16 +184,6 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
       return toDetail(app.ctx, request.user, session)
     }
   )
-
-  const toMontageResponse = (m: SessionMontage) => ({
-    session_id: m.sessionId,
-    preset: m.preset,
-    electrodes: m.electrodes,
-    reference: m.reference,
-    ground: m.ground,
-    is_stored: m.isStored,
-    t_ms: m.tMs
-  })
 
   app.get(
     '/sessions/:id/montage',
