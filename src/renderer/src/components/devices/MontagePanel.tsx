@@ -32,7 +32,8 @@ export function MontagePanel({ sessionId, canEdit }: { sessionId: string; canEdi
     setIsSaving(true)
     setError(null)
     try {
-      await sessionsApi.setMontage(sessionId, shown)
+      // Only the montage's own fields: the input schema is strict, and `shown` may be the whole response.
+      await sessionsApi.setMontage(sessionId, { preset: shown.preset, electrodes: shown.electrodes.map((e) => ({ label: e.label, position: e.position })), reference: shown.reference, ground: shown.ground })
       setDraft(null)
       await montage.reload()
     } catch (err) {
