@@ -54,6 +54,11 @@ describe('/api/v1/sessions/:id/montage', () => {
     expect(stored.electrodes.map((e) => e.position)).toEqual(['Fp1', 'Fp2', 'C3', 'C4', null, 'P8', 'O1', 'Oz'])
     const rows = ts.station.ctx.db.prepare("SELECT count(*) FROM device_events WHERE session_id = ? AND kind = 'montage'").pluck().get(sessionId)
     expect(rows).toBe(1)
+
+    // An impedance check for the session names the electrodes by the montage.
+    const check = await api('/devices/impedance-check', { method: 'POST', body: JSON.stringify({ session_id: sessionId }) })
+    expect(check.status).toBe(200)
+    expect(((await check.json()) as { electrodes: { label: string }[] }).electrodes.map((e) => e.label)).toEqual(LABELS)
   })
 
   it('refuses a montage for another channel count, unknown sites, duplicate or over-long labels, and keeps the stored one', async () => {
