@@ -41,6 +41,11 @@ export const ERROR_CODES = {
   DEVICE_PROTOCOL_ERROR: { httpStatus: 502 },
   /** The connected headset cannot measure electrode impedance (ThinkGear, line protocol). */
   DEVICE_IMPEDANCE_UNSUPPORTED: { httpStatus: 409 },
+  /**
+   * Starting or resuming a recording after the session's latest impedance check failed, with no override
+   * stored for that check (details: check_id, bad_electrodes). POST /devices/impedance-checks/:id/override, then retry.
+   */
+  IMPEDANCE_CHECK_FAILED: { httpStatus: 409 },
   // storage / sync
   STORAGE_DISK_FULL: { httpStatus: 507 },
   STORAGE_READ_ONLY: { httpStatus: 507 },

@@ -23,6 +23,7 @@ import { buildServer, type VigilServer } from './server/app'
 import { listeningPort, stationHosts } from './server/origins'
 import { isLoopbackHost, loadTls, watchLabCertificate, type TlsMaterial } from './server/tls'
 import { pauseInterruptedSessions } from './sessions/sessions.service'
+import { createMontageStore } from './sessions/montage.repository'
 import { LOCAL_DB_FILE, openLocalDatabase } from './storage/database'
 import { stationIdOf } from './storage/station-id'
 import { createSyncEngine } from './sync/sync-engine'
@@ -74,6 +75,7 @@ export function createStation(config: StationConfig, options: StationOptions = {
       started.push({ name: 'database', stop: () => void db.close() })
       const events = new StationEventBus()
       const devices = new DeviceManager(config.device, events, clock, logger.child({ component: 'device' }))
+      const montages = createMontageStore(db)
       const recorder = createRecorder(db, events, logger.child({ component: 'recorder' }))
       recorder.start()
       // Stopped after the device and the server, so every row they handed in is committed before the database closes.
@@ -107,7 +109,16 @@ export function createStation(config: StationConfig, options: StationOptions = {
       // Off by default: LSL has no authentication (docs/lsl.md). Started before the headset so the
       // first recording's samples already have an outlet; stopped after it.
       const lsl = config.lsl.enabled
-        ? createLslPublisher({ events, devices, stationId, stationName: config.stationName, config: config.lsl, clock, logger: logger.child({ component: 'lsl' }) })
+        ? createLslPublisher({
+            events,
+            devices,
+            stationId,
+            stationName: config.stationName,
+            config: config.lsl,
+            clock,
+            logger: logger.child({ component: 'lsl' }),
+            montageOf: (sessionId) => montages.latest(sessionId)
+          })
         : null
       if (lsl) {
         lsl.start()

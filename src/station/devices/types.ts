@@ -79,6 +79,8 @@ export interface DeviceEvent {
     | 'layout'
     | 'impedance'
     | 'impedance_override'
+    /** A session's montage edit (sessions/montage.repository.ts); stored rows only, never emitted by a driver. */
+    | 'montage'
   tMs: number
   data: Record<string, unknown>
 }

@@ -18,6 +18,7 @@ import { formatDecimal, type PlacedEvent } from './csv-writer'
 import { electrodePositionsFor, TEMPLATE_FIDUCIALS_M } from './electrode-positions'
 import { HED_BY_TRIAL_TYPE, HED_VERSION } from './hed-tags'
 import { fatigueTsvSidecar } from './fatigue-table'
+import { electrodeImpedanceDescription, type ElectrodeImpedanceColumn } from './impedance-export'
 import type { ExportSessionInfo } from './session-reader'
 
 export const BIDS_VERSION = '1.10.0'
@@ -40,6 +41,8 @@ export interface BidsInput {
   lab?: LabInfo
   /** Dates shifted, ages binned, free text dropped (deidentify.ts): said in the README and dataset description. */
   isDeidentified?: boolean
+  /** The impedance check for electrodes.tsv (impedance-export.ts); null or absent: no column. */
+  electrodeImpedance?: ElectrodeImpedanceColumn | null
 }
 
 /** Station config `lab`: recommended `_eeg.json` fields; unset ones are left out. */
@@ -127,7 +130,7 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
     RecordingDuration: Math.round(input.recordingDurationS * 1000) / 1000,
     RecordingType: input.isDiscontinuous ? 'discontinuous' : 'continuous'
   }
-  if (channels.every((c) => TEN_TWENTY.test(c))) eegJson.EEGPlacementScheme = '10-20'
+  if ((device.positions ?? channels).every((c) => c !== null && TEN_TWENTY.test(c))) eegJson.EEGPlacementScheme = '10-20'
   const lab = input.lab ?? {}
   const recommended: [string, string | undefined][] = [
     ['InstitutionName', lab.institutionName],
@@ -135,7 +138,7 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
     ['InstitutionalDepartmentName', lab.institutionalDepartmentName],
     ['CapManufacturer', lab.capManufacturer],
     ['CapManufacturersModelName', lab.capModel],
-    ['EEGGround', lab.eegGround]
+    ['EEGGround', device.ground ?? lab.eegGround]
   ]
   for (const [key, value] of recommended) if (value) eegJson[key] = value
 
@@ -241,27 +244,39 @@ export function buildBidsLayout(input: BidsInput): BidsLayout {
             face: 'camera face tracking',
             alert: 'fatigue alert',
             gap: 'stretch without EEG samples',
+            impedance: 'electrode impedance check, or recording despite a failed one',
             padding: 'end of the data file after the last sample'
           }
         }
       })
     }
   ]
-  const electrodes = electrodePositionsFor(channels)
+  const electrodes = electrodePositionsFor(device.positions ?? channels)
   if (electrodes) {
     // No task entity: positions belong to the session's cap, whatever the task.
     const electrodeStem = `${eegDir}/${sub}_${ses}`
+    const impedance = input.electrodeImpedance ?? null
     files.push(
       {
         path: `${electrodeStem}_electrodes.tsv`,
         text: tsv(
-          ['name', 'x', 'y', 'z'],
+          ['name', 'x', 'y', 'z', ...(impedance ? ['impedance'] : [])],
           channels.map((c, i) => {
             const xyz = electrodes.positions[i]
-            return [c, ...(xyz ? xyz.map((v) => formatDecimal(v, 4)) : ['', '', ''])]
+            const row = [c, ...(xyz ? xyz.map((v) => formatDecimal(v, 4)) : ['', '', ''])]
+            if (impedance) row.push(impedance.kohmByChannel[i] === null ? '' : formatDecimal(impedance.kohmByChannel[i], 1))
+            return row
           })
         )
       },
+      ...(impedance
+        ? [
+            {
+              path: `${electrodeStem}_electrodes.json`,
+              text: json({ impedance: { Description: electrodeImpedanceDescription(impedance), Units: 'kOhm' } })
+            }
+          ]
+        : []),
       {
         path: `${electrodeStem}_coordsystem.json`,
         text: json({

@@ -89,6 +89,7 @@ export function deidentifySession(session: ScannedSession, plan: Deidentificatio
     // Face frames carry absolute times too (the physio file's onsets are relative, but its sidecar is not).
     faceFrames: () => shiftFaceFrames(session.faceFrames(), shiftMs),
     faceCalibrations: session.faceCalibrations.map((row) => ({ ...row, timestampMs: row.timestampMs + shiftMs })),
+    impedanceChecks: session.impedanceChecks.map((c) => ({ ...c, tMs: c.tMs + shiftMs, overrides: c.overrides.map((o) => ({ ...o, tMs: o.tMs + shiftMs })) })),
     deidentified: true
   }
 }

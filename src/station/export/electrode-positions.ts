@@ -116,6 +116,12 @@ export const STANDARD_1020_M: Readonly<Record<string, Xyz>> = {
 
 /** 10-20 names are matched case-insensitively (FP1 = Fp1), as MNE's `match_case=False` does. */
 const BY_LOWER_NAME = new Map(Object.entries(STANDARD_1020_M).map(([name, xyz]) => [name.toLowerCase(), xyz]))
+const CANONICAL_NAME = new Map(Object.keys(STANDARD_1020_M).map((name) => [name.toLowerCase(), name]))
+
+/** The template's spelling of a 10-20/10-10 site (`FP1` → `Fp1`), or null when it has no such site. */
+export function standardPositionName(name: string): string | null {
+  return CANONICAL_NAME.get(name.toLowerCase()) ?? null
+}
 
 export interface ElectrodePositions {
   /** BIDS `EEGCoordinateSystem`. */
@@ -127,9 +133,12 @@ export interface ElectrodePositions {
   positions: (Xyz | null)[]
 }
 
-/** Template positions for the session's channels; null when none of them is a 10-20 site. */
-export function electrodePositionsFor(channelNames: readonly string[]): ElectrodePositions | null {
-  const positions = channelNames.map((name) => BY_LOWER_NAME.get(name.toLowerCase()) ?? null)
+/**
+ * Template positions for the session's channels (by their montage site, else their label; null: off
+ * the head); null when none of them is a 10-20 site.
+ */
+export function electrodePositionsFor(channelNames: readonly (string | null)[]): ElectrodePositions | null {
+  const positions = channelNames.map((name) => (name === null ? null : (BY_LOWER_NAME.get(name.toLowerCase()) ?? null)))
   if (positions.every((p) => p === null)) return null
   return {
     coordinateSystem: 'CapTrak',

@@ -8,6 +8,7 @@ import { type PlacedEvent, writeEventsCsv, writeSamplesCsv } from './csv-writer'
 import { edfPaddingAnnotation, encodeEdf, PADDING_ANNOTATION, planEdf, type EdfFlavour, type EdfGapMode, type EdfInput, type EdfPlan } from './edf-writer'
 import { writeFatigueCsv, writeFatigueTsv } from './fatigue-table'
 import { planFacePhysio, writeFacePhysio } from './face-physio'
+import { electrodeImpedanceColumn, writeImpedanceCsv, type ExportImpedanceCheck } from './impedance-export'
 import type { ExportSessionInfo, FaceFrameRow, FatigueRow } from './session-reader'
 import type { SampleBatch, SampleTimeline } from './timeline'
 import { zipStream, type ZipEntry } from './zip-stream'
@@ -55,6 +56,8 @@ export interface ScannedSession {
   /** Exactly the face frames present at the first pass, in time order. */
   faceFrames(): Iterable<FaceFrameRow>
   faceCalibrations: FaceFrameRow[]
+  /** The session's electrode impedance checks (with their overrides), in time order. */
+  impedanceChecks: ExportImpedanceCheck[]
   /** Set by deidentify.ts: dates shifted, ages binned, free text dropped (writers say so where they can). */
   deidentified?: boolean
 }
@@ -91,7 +94,11 @@ const writeCsv: ExportWriter = (session) => {
   return [
     { name: `${baseName}_samples.csv`, contentType: CSV_CONTENT_TYPE, sizeBytes: null, chunks: () => writeSamplesCsv(session.info.device.channelNames, timeline, session.samples()) },
     { name: `${baseName}_events.csv`, contentType: CSV_CONTENT_TYPE, sizeBytes: null, chunks: () => writeEventsCsv(session.events) },
-    { name: `${baseName}_fatigue.csv`, contentType: CSV_CONTENT_TYPE, sizeBytes: null, chunks: () => writeFatigueCsv(session.fatigueRows(), timeline) }
+    { name: `${baseName}_fatigue.csv`, contentType: CSV_CONTENT_TYPE, sizeBytes: null, chunks: () => writeFatigueCsv(session.fatigueRows(), timeline) },
+    // Only for sessions whose electrodes were checked: most headsets cannot measure impedance.
+    ...(session.impedanceChecks.length > 0
+      ? [{ name: `${baseName}_impedance.csv`, contentType: CSV_CONTENT_TYPE, sizeBytes: null, chunks: () => writeImpedanceCsv(session.impedanceChecks, timeline) }]
+      : [])
   ]
 }
 
@@ -125,7 +132,8 @@ const writeBids: ExportWriter = (session, options) => {
     powerLineHz: options.powerLineHz,
     vigilVersion: options.vigilVersion,
     lab: options.lab,
-    isDeidentified: session.deidentified ?? false
+    isDeidentified: session.deidentified ?? false,
+    electrodeImpedance: electrodeImpedanceColumn(session.impedanceChecks, firstTimestampMs, info.device.channelNames.length)
   })
   const encoder = new TextEncoder()
   const mtime = new Date(firstTimestampMs)

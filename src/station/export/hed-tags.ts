@@ -38,6 +38,9 @@ export const HED_BY_TRIAL_TYPE: Readonly<Record<string, string>> = {
   // Fatigue alerts: the engine's estimate, not a stimulus.
   ...Object.fromEntries(ALERT_TYPES.map((type) => [`alert_${type}`, 'Data-feature, Computed-prediction, Drowsy'])),
   // Stretches of the data file that hold no recorded samples.
+  // An instrument's measurement; recording despite bad electrodes is a decision about the experiment.
+  impedance_check: 'Measurement-event',
+  impedance_override: CONTROL,
   BAD_data_gap: GAP,
   BAD_padding: GAP
 }

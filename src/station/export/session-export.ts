@@ -10,7 +10,7 @@ import { VigilError } from '../../shared/errors'
 import { isExportFormat, type ExportFormat } from '../../shared/export-formats'
 import type { LocalDatabase } from '../storage/database'
 import { bidsLabel } from './bids-writer'
-import type { PlacedEvent } from './csv-writer'
+import { formatDecimal, type PlacedEvent } from './csv-writer'
 import { findParticipantByCode } from '../participants/participants.repository'
 import { binAge, deidentifySession, randomDateShiftDays } from './deidentify'
 import { EXPORT_WRITERS, type ExportFile, type ExportWriterOptions, type ScannedSession } from './export-writers'
@@ -49,16 +49,20 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 /** Places wall-clock events and the timeline's gaps on the file's time axis, sorted by onset. */
 export function placeEvents(events: SessionEvent[], timeline: SampleTimeline): PlacedEvent[] {
   const rate = timeline.sampleRateHz
-  const placed: PlacedEvent[] = events.map((e) => ({
-    onsetS: timeline.fileTimeOf(e.timestampMs),
-    durationS: e.durationMs / 1000,
-    timestampMs: e.timestampMs,
-    source: e.source,
-    trialType: e.trialType,
-    value: e.value,
-    text: e.text,
-    ...(e.responseTimeS !== undefined ? { responseTimeS: e.responseTimeS } : {})
-  }))
+  const placed: PlacedEvent[] = events.map((e) => {
+    const onsetS = timeline.fileTimeOf(e.timestampMs)
+    const isMovedToStart = e.isKeptAtStart === true && onsetS < 0
+    return {
+      onsetS: isMovedToStart ? 0 : onsetS,
+      durationS: e.durationMs / 1000,
+      timestampMs: e.timestampMs,
+      source: e.source,
+      trialType: e.trialType,
+      value: e.value,
+      text: isMovedToStart ? `${e.text} [${formatDecimal(-onsetS, 1)} s before the first sample]` : e.text,
+      ...(e.responseTimeS !== undefined ? { responseTimeS: e.responseTimeS } : {})
+    }
+  })
   for (const gap of timeline.gaps) {
     // "BAD_" descriptions mark the span as bad in MNE-Python, so epochs across it are rejected.
     // A seq jump is a headset drop or a pause in recording (the headset kept counting meanwhile).
@@ -102,6 +106,7 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
   const lastFaceFrameId = reader.lastFaceFrameId()
   const faceFrames = () => reader.faceFrames(lastFaceFrameId)
   const faceCalibrations = reader.faceCalibrations()
+  const impedanceChecks = reader.impedanceChecks()
 
   /** The second pass: exactly the rows of the first (a recording still under way keeps appending). */
   function* samples(): Generator<SampleBatch> {
@@ -126,7 +131,8 @@ export async function prepareSessionExport(db: LocalDatabase, sessionId: string,
     samples,
     fatigueRows,
     faceFrames,
-    faceCalibrations
+    faceCalibrations,
+    impedanceChecks
   }
   // A transform of what the writers get, so no writer has to know about it.
   const isDeidentified = options.deidentify ?? format === 'bids'

@@ -9,7 +9,10 @@ import { MICROSLEEP_CANDIDATE_MS } from '../../shared/eye-closure'
 import { VigilError } from '../../shared/errors'
 import { findSession, type SessionDevice } from '../sessions/sessions.repository'
 import type { LocalDatabase } from '../storage/database'
+import { createImpedanceStore } from '../devices/impedance/impedance-store'
+import { createMontageStore, type StoredMontage } from '../sessions/montage.repository'
 import { createEegSamplesRepository } from '../storage/eeg-samples.repository'
+import { impedanceEvents, type ExportImpedanceCheck } from './impedance-export'
 import type { SampleBatch } from './timeline'
 
 export interface ExportDevice {
@@ -21,6 +24,10 @@ export interface ExportDevice {
   reference: string | null
   prefiltering: string | null
   model: string | null
+  /** 10-20/10-10 site per channel from the session's montage (null: off the head); absent: sites by label. */
+  positions?: (string | null)[]
+  /** EEG ground from the session's montage (BIDS `EEGGround`); absent: the lab config's. */
+  ground?: string | null
 }
 
 export interface ExportSessionInfo {
@@ -47,7 +54,7 @@ export interface ExportParticipant {
   handedness: string | null
 }
 
-export type ExportEventSource = 'marker' | 'game' | 'face' | 'alert' | 'gap'
+export type ExportEventSource = 'marker' | 'game' | 'face' | 'alert' | 'gap' | 'impedance'
 
 /** An annotation-worthy event on the wall clock, before it is placed on a file's time axis. */
 export interface SessionEvent {
@@ -61,6 +68,12 @@ export interface SessionEvent {
   text: string
   /** A PVT response's reaction time in seconds (BIDS `response_time`); absent for other events. */
   responseTimeS?: number
+  /**
+   * Placed at the file's start when it happened before the first sample, its text saying how long
+   * before (an impedance check before the recording): readers such as MNE-Python drop annotations
+   * outside the data.
+   */
+  isKeptAtStart?: boolean
 }
 
 /** One stored fatigue engine update (~1 Hz); `data` is the full FatigueMetrics object. */
@@ -94,6 +107,8 @@ export interface SessionReader {
   faceFrames(throughId: number | null, pageSize?: number): Generator<FaceFrameRow>
   /** The tracker's `calibrated` events (open and, after the eyes-closed step, closed EAR), in time order. */
   faceCalibrations(): FaceFrameRow[]
+  /** The session's electrode impedance checks with their overrides, in time order. */
+  impedanceChecks(): ExportImpedanceCheck[]
 }
 
 /** Game event kinds left out of annotations: `state` is the ~10 Hz driving telemetry, not an event. */
@@ -122,6 +137,22 @@ function exportDeviceOf(device: SessionDevice | null): ExportDevice | null {
   }
 }
 
+/**
+ * The montage's labels, sites, reference and ground over the headset's: one label source for every
+ * file. A montage naming another number of channels than were recorded (stored before another headset
+ * was connected) is not applied: labels shifted against the data would be worse than the defaults.
+ */
+function withMontage(device: ExportDevice, montage: StoredMontage | null): ExportDevice {
+  if (!montage || montage.electrodes.length !== device.channelNames.length) return device
+  return {
+    ...device,
+    channelNames: montage.electrodes.map((e) => e.label),
+    positions: montage.electrodes.map((e) => e.position),
+    reference: montage.reference,
+    ground: montage.ground
+  }
+}
+
 function text(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value : null
 }
@@ -129,8 +160,9 @@ function text(value: unknown): string | null {
 export function openSessionReader(db: LocalDatabase, sessionId: string): SessionReader {
   const session = findSession(db, sessionId)
   if (!session) throw new VigilError('NOT_FOUND', 'Session not found')
-  const device = exportDeviceOf(session.device)
-  if (!device) throw new VigilError('EXPORT_EMPTY_SESSION', 'the session has no recorded EEG (no headset description)')
+  const recorded = exportDeviceOf(session.device)
+  if (!recorded) throw new VigilError('EXPORT_EMPTY_SESSION', 'the session has no recorded EEG (no headset description)')
+  const device = withMontage(recorded, createMontageStore(db).latest(sessionId))
   const { n: participantSessionNumber } = db
     .prepare('SELECT count(*) AS n FROM sessions WHERE participant_code = ? AND (created_at < ? OR (created_at = ? AND id <= ?))')
     .get(session.participantCode, session.createdAt, session.createdAt, session.id) as { n: number }
@@ -177,7 +209,23 @@ export function openSessionReader(db: LocalDatabase, sessionId: string): Session
     for (const f of faces) out.push(faceEvent(f.t_ms, f.kind, parseData(f.data_json)))
     const alerts = db.prepare('SELECT t_ms, type, severity, message FROM alerts WHERE session_id = ? ORDER BY t_ms, id').all(sessionId) as { t_ms: number; type: string; severity: string; message: string }[]
     for (const a of alerts) out.push(alertEvent(a.t_ms, a.type, a.severity, a.message))
+    out.push(...impedanceEvents(impedanceChecks()))
     return out.sort((a, b) => a.timestampMs - b.timestampMs)
+  }
+
+  const impedanceStore = createImpedanceStore(db)
+
+  function impedanceChecks(): ExportImpedanceCheck[] {
+    const overrides = impedanceStore.listOverridesForSession(sessionId)
+    return impedanceStore.listForSession(sessionId).map((c) => ({
+      id: c.id,
+      tMs: c.tMs,
+      method: c.method,
+      passed: c.passed,
+      thresholds: { goodBelowKohm: c.thresholds.goodBelowKohm, acceptableBelowKohm: c.thresholds.acceptableBelowKohm },
+      electrodes: c.electrodes.map((e) => ({ channel: e.channel, label: e.label, pin: e.pin, impedanceKohm: e.impedanceKohm, rating: e.rating })),
+      overrides: overrides.filter((o) => o.checkId === c.id).map((o) => ({ tMs: o.tMs, badElectrodes: o.badElectrodes }))
+    }))
   }
 
   const maxFatigueId = db.prepare('SELECT max(id) FROM fatigue_metrics WHERE session_id = ?').pluck()
@@ -234,7 +282,8 @@ export function openSessionReader(db: LocalDatabase, sessionId: string): Session
     fatigueRows,
     lastFaceFrameId: () => (maxFrameId.get(sessionId) as number | null) ?? null,
     faceFrames,
-    faceCalibrations
+    faceCalibrations,
+    impedanceChecks
   }
 }
 

@@ -15,6 +15,7 @@ import type { DeviceManager } from '../devices/device-manager'
 import type { SampleBlock } from '../devices/types'
 import type { StationEventBus, TimedEvent } from '../events'
 import type { Logger } from '../logger'
+import type { StoredMontage } from '../sessions/montage.repository'
 import type { Marker } from '../sessions/sessions.repository'
 import type { FatigueMetrics } from '../../shared/schemas/fatigue'
 import type { SessionStatus } from '../../shared/schemas/sessions'
@@ -58,6 +59,8 @@ export interface LslPublisherDeps {
   logger: Logger
   /** The LSL clock; injectable so tests can give the station a known offset. */
   lslClock?: LslClock
+  /** The session's stored montage (labels, sites, reference, ground), for the EEG outlet's desc. */
+  montageOf?: (sessionId: string) => StoredMontage | null
 }
 
 export interface LslPublisher {
@@ -131,7 +134,22 @@ export function createLslPublisher(deps: LslPublisherDeps): LslPublisher {
     activeSessionId = sessionId
     void outlet(sessionId, 'eeg', () => {
       const descriptor = deps.devices.status().descriptor
-      const names = descriptor && descriptor.channelNames.length === block.channelCount ? descriptor.channelNames : Array.from({ length: block.channelCount }, (_, k) => `Ch${k + 1}`)
+      // The montage's labels, as in every export, when it fits the stream (docs/devices.md).
+      const montage = deps.montageOf?.(sessionId) ?? null
+      const fits = montage !== null && montage.electrodes.length === block.channelCount
+      const names = fits
+        ? montage.electrodes.map((e) => e.label)
+        : descriptor && descriptor.channelNames.length === block.channelCount
+          ? descriptor.channelNames
+          : Array.from({ length: block.channelCount }, (_, k) => `Ch${k + 1}`)
+      // XDF meta-data conventions: desc/reference/label, desc/cap/labelscheme, ground in desc/ground/label.
+      const montageDesc = fits
+        ? [
+            createElement('reference', '', [createTextElement('label', montage.reference)]),
+            createElement('ground', '', [createTextElement('label', montage.ground)]),
+            createElement('cap', '', [createTextElement('labelscheme', '10-20')])
+          ]
+        : []
       return {
         name: `${deps.stationName} EEG`,
         type: 'EEG',
@@ -139,7 +157,7 @@ export function createLslPublisher(deps: LslPublisherDeps): LslPublisher {
         channelFormat: 'float32',
         nominalSrateHz: descriptor?.sampleRateHz ?? IRREGULAR_RATE,
         sourceId: sourceId('eeg', descriptor ? `${descriptor.kind}${descriptor.port ? `@${descriptor.port}` : ''}` : 'producer'),
-        desc: sessionDesc(sessionId, [channelsDesc(names.map((label) => ({ label, type: 'EEG', unit: 'microvolts' })))])
+        desc: sessionDesc(sessionId, [channelsDesc(names.map((label) => ({ label, type: 'EEG', unit: 'microvolts' }))), ...montageDesc])
       }
     }).then((o) => {
       if (!o || o.consumerCount === 0) return

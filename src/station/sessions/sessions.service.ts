@@ -12,7 +12,9 @@ import { VigilError } from '../../shared/errors'
 import type { SessionAction, SessionCreate, SessionStatus, SessionUpdate } from '../../shared/schemas/sessions'
 import type { AuthUser } from '../auth/types'
 import type { StationContext } from '../context'
+import { createImpedanceStore } from '../devices/impedance/impedance-store'
 import { newId, nowIso } from '../ids'
+import { createMontageStore } from './montage.repository'
 import { checkInWindow, sessionTimeWindow } from '../ingest/time-window'
 import { assertConsent } from '../participants/consent'
 import { assertSessionAction, canReadSession } from './permissions'
@@ -37,6 +39,36 @@ const TRANSITIONS: Record<SessionStatus, readonly SessionStatus[]> = {
   paused: ['recording', 'completed', 'aborted'],
   completed: [],
   aborted: []
+}
+
+/**
+ * The server side of the pre-recording gate: the UI asks before recording on bad electrodes, but a
+ * script or a second client must not skip the question. Only the latest check counts (a re-check
+ * during a pause that passes clears the gate, one that fails needs its own override); a session never
+ * checked is not gated, since not every headset can measure impedance.
+ */
+function assertElectrodesChecked(ctx: StationContext, sessionId: string): void {
+  const store = createImpedanceStore(ctx.db)
+  const latest = store.latestForSession(sessionId)
+  if (!latest || latest.passed || store.hasOverride(latest.id)) return
+  const bad = latest.electrodes.filter((e) => e.rating === 'bad').map((e) => e.label)
+  throw new VigilError('IMPEDANCE_CHECK_FAILED', `The latest electrode check rated ${bad.join(', ')} bad; store an override for check ${latest.id} to record anyway`, {
+    check_id: latest.id,
+    bad_electrodes: bad
+  })
+}
+
+/**
+ * A montage stored for another headset (other channel count) would label the data wrongly: refused at
+ * start, so the operator fixes it while nothing is recorded yet.
+ */
+function assertMontageFits(ctx: StationContext, sessionId: string, device: Session['device']): void {
+  const montage = createMontageStore(ctx.db).latest(sessionId)
+  if (!montage || !device || montage.electrodes.length === device.channelNames.length) return
+  throw new VigilError('CONFLICT', `The session's montage names ${montage.electrodes.length} electrodes but the headset has ${device.channelNames.length} channels; edit the montage first`, {
+    montage_electrodes: montage.electrodes.length,
+    channels: device.channelNames.length
+  })
 }
 
 /** The session if `user` may see it; NOT_FOUND for unknown and forbidden ids alike, so ids cannot be probed. */
@@ -130,8 +162,10 @@ export function updateVisibleSession(ctx: StationContext, user: AuthUser, sessio
       }
       // Checked at every start and resume: consent withdrawn during a pause stops the recording too.
       assertConsent(ctx, patch.participantCode ?? session.participantCode, 'local_recording')
+      assertElectrodesChecked(ctx, session.id)
       if (!session.startedAt) patch.startedAt = nowIso(nowMs)
       if (!session.device && patch.device === undefined) patch.device = currentDevice(ctx)
+      assertMontageFits(ctx, session.id, patch.device ?? session.device)
       // Store the status before binding: a failed write must not leave the headset bound.
       const updated = updateSession(ctx.db, session.id, { ...patch, status: 'recording' }, nowIso(nowMs))
       ctx.recorder.bind(session.id)

@@ -64,6 +64,48 @@ describe('/api/v1/devices/impedance-check', () => {
     expect((await api('/devices/impedance-checks/999999/override', { method: 'POST' })).status).toBe(404)
   })
 
+  it('refuses to start or resume a recording after a failed check until that check is overridden', async () => {
+    const setStatus = (id: string, status: string) => api(`/sessions/${id}`, { method: 'PATCH', body: JSON.stringify({ status }) })
+    const newSession = async (name: string) =>
+      ((await (await api('/sessions', { method: 'POST', body: JSON.stringify({ name, participant_code: 'P-002' }) })).json()) as { id: string }).id
+    const check = async (sessionId: string, thresholds?: { good_below_kohm: number; acceptable_below_kohm: number }) => {
+      const res = await api('/devices/impedance-check', { method: 'POST', body: JSON.stringify({ session_id: sessionId, thresholds }) })
+      expect(res.status).toBe(200)
+      return (await res.json()) as ImpedanceCheckResponse
+    }
+
+    // A session never checked records as before (not every headset can measure).
+    const unchecked = await newSession('Unchecked')
+    expect((await setStatus(unchecked, 'recording')).status).toBe(200)
+    expect((await setStatus(unchecked, 'completed')).status).toBe(200)
+
+    const sessionId = await newSession('Gated')
+    const failed = await check(sessionId)
+    expect(failed.passed).toBe(false)
+    const refused = await setStatus(sessionId, 'recording')
+    expect(refused.status).toBe(409)
+    const error = (await refused.json()) as { code: string; context: { check_id: number; bad_electrodes: string[] } }
+    expect(error.code).toBe('IMPEDANCE_CHECK_FAILED')
+    expect(error.context).toEqual({ check_id: failed.id, bad_electrodes: [failed.electrodes[3].label] })
+    const status = ts.station.ctx.db.prepare('SELECT status, started_at FROM sessions WHERE id = ?').get(sessionId)
+    expect(status).toEqual({ status: 'planned', started_at: null })
+
+    expect((await api(`/devices/impedance-checks/${failed.id}/override`, { method: 'POST' })).status).toBe(201)
+    expect((await setStatus(sessionId, 'recording')).status).toBe(200)
+    expect((await setStatus(sessionId, 'paused')).status).toBe(200)
+
+    // A re-check during the pause that fails again needs its own override: the old one was for another check.
+    const again = await check(sessionId)
+    expect(again.passed).toBe(false)
+    const resume = await setStatus(sessionId, 'recording')
+    expect(resume.status).toBe(409)
+    expect(((await resume.json()) as { context: { check_id: number } }).context.check_id).toBe(again.id)
+    // A passing re-check clears the gate.
+    expect((await check(sessionId, { good_below_kohm: 10, acceptable_below_kohm: 500 })).passed).toBe(true)
+    expect((await setStatus(sessionId, 'recording')).status).toBe(200)
+    expect((await setStatus(sessionId, 'completed')).status).toBe(200)
+  })
+
   it('answers 404 for an unknown session and 422 for bands in the wrong order', async () => {
     const unknown = await api('/devices/impedance-check', { method: 'POST', body: JSON.stringify({ session_id: 'no-such-session' }) })
     expect(unknown.status).toBe(404)

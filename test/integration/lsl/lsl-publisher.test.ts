@@ -9,7 +9,7 @@ import { createManualClock } from '../../helpers/clock'
 import { startTestStation, type TestStation } from '../../helpers/station'
 import { waitUntil } from '../../helpers/wait'
 
-async function api<T>(t: TestStation, user: LoggedInUser, method: 'POST' | 'PATCH', path: string, body: object): Promise<{ status: number; body: T }> {
+async function api<T>(t: TestStation, user: LoggedInUser, method: 'POST' | 'PATCH' | 'PUT', path: string, body: object): Promise<{ status: number; body: T }> {
   const res = await t.station.server.inject({ method, url: `/api/v1${path}`, headers: authHeader(user.accessToken), payload: body })
   return { status: res.statusCode, body: JSON.parse(res.body) as T }
 }
@@ -32,6 +32,10 @@ describe('Vigil publishes a recording session over LSL', () => {
     })
     const admin = await registerAndLogin(t, { role: 'admin' })
     const created = await api<{ id: string }>(t, admin, 'POST', '/sessions', { name: 'lsl drive', participant_code: 'P07' })
+    // The session's montage names the EEG outlet's channels and its reference, as in every export.
+    const labels = ['Fp1', 'Fp2', 'C3', 'C4', 'EOG-L', 'P8', 'O1', 'O2']
+    const montage = { preset: null, electrodes: labels.map((label, i) => ({ label, position: i === 4 ? null : label })), reference: 'Cz', ground: 'AFz' }
+    expect((await api(t, admin, 'PUT', `/sessions/${created.body.id}/montage`, montage)).status).toBe(200)
     expect((await api(t, admin, 'PATCH', `/sessions/${created.body.id}`, { status: 'recording' })).status).toBe(200)
     clock.advance(100)
     expect((await api(t, admin, 'POST', `/sessions/${created.body.id}/markers`, { label: 'start-drive', value: 'lap1' })).status).toBe(201)
@@ -52,7 +56,9 @@ describe('Vigil publishes a recording session over LSL', () => {
       return inlet
     }
     const eegInlet = await open("type='EEG'", eeg)
-    expect(readChannelsDesc(eegInlet.info)).toEqual(['Fp1', 'Fp2', 'C3', 'C4', 'P7', 'P8', 'O1', 'O2'].map((label) => ({ label, type: 'EEG', unit: 'microvolts' })))
+    expect(readChannelsDesc(eegInlet.info)).toEqual(labels.map((label) => ({ label, type: 'EEG', unit: 'microvolts' })))
+    const reference = eegInlet.info.desc.children.find((c) => c.name === 'reference')
+    expect(reference?.children.find((c) => c.name === 'label')?.text).toBe('Cz')
     const fatigue: ReceivedSample[] = []
     const markers: ReceivedSample[] = []
     await open("type='Markers'", markers)

@@ -38,7 +38,18 @@ function scanned(): ScannedSession {
     fatigueRows: () => [{ timestampMs: t0 + 12, score: 40, level: 'moderate', data: {} }],
     hasFaceFrames: true,
     faceFrames: () => [{ timestampMs: t0 + 4, data: { facePresent: true } }],
-    faceCalibrations: [{ timestampMs: t0, data: { baselineEarLeft: 0.3, baselineEarRight: 0.3 } }]
+    faceCalibrations: [{ timestampMs: t0, data: { baselineEarLeft: 0.3, baselineEarRight: 0.3 } }],
+    impedanceChecks: [
+      {
+        id: 7,
+        tMs: t0 - 30_000,
+        method: 'simulated',
+        passed: false,
+        thresholds: { goodBelowKohm: 10, acceptableBelowKohm: 50 },
+        electrodes: [{ channel: 0, label: 'Fp1', pin: 'n', impedanceKohm: 250, rating: 'bad' }],
+        overrides: [{ tMs: t0 - 10_000, badElectrodes: ['Fp1'] }]
+      }
+    ]
   }
 }
 
@@ -70,6 +81,8 @@ describe('de-identification', () => {
     expect([...out.fatigueRows()][0].timestampMs).toBe(original.firstTimestampMs + 12 + shiftMs)
     expect([...out.faceFrames()][0].timestampMs).toBe(original.firstTimestampMs + 4 + shiftMs)
     expect(out.faceCalibrations[0].timestampMs).toBe(original.firstTimestampMs + shiftMs)
+    expect(out.impedanceChecks[0]).toMatchObject({ tMs: original.firstTimestampMs - 30_000 + shiftMs, overrides: [{ tMs: original.firstTimestampMs - 10_000 + shiftMs }] })
+    expect(out.impedanceChecks[0].electrodes).toEqual(original.impedanceChecks[0].electrodes)
     expect(out.info).toMatchObject({ notes: '', name: 'de-identified session', createdBy: '', participant: { age: 89, sex: 'female', handedness: 'left' } })
     expect(out.info.startedAt).toBe(new Date(Date.parse(original.info.startedAt!) + shiftMs).toISOString())
     expect(out.info.id).not.toBe(original.info.id)

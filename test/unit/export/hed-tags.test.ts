@@ -10,13 +10,13 @@ import { HED_BY_TRIAL_TYPE } from '../../../src/station/export/hed-tags'
 const CHECKED_HED_8_3_0_TAGS = new Set([
   'Agent-action', 'Participant-response', 'Incorrect-action', 'Correct-action', 'Miss', 'Sensory-event', 'Experimental-stimulus',
   'Visual-presentation', 'Instructional', 'Incidental', 'Lane', 'Car', 'Experiment-structure', 'Experiment-control', 'Blink',
-  'Close-eyes', 'Yawn', 'Data-feature', 'Computed-prediction', 'Drowsy', 'Data-break-marker'
+  'Close-eyes', 'Yawn', 'Data-feature', 'Computed-prediction', 'Drowsy', 'Data-break-marker', 'Measurement-event'
 ])
 
 describe('HED annotations of events.tsv trial types', () => {
   it('annotates every trial type Vigil writes: game events but the telemetry, face events, alerts, gaps and padding', () => {
     const gameKinds = [...gameEventSchema.options, ...driveWireEventSchema.options].map((o) => o.shape.kind.value as string).filter((k) => k !== 'state')
-    const written = [...gameKinds, 'blink', 'eye_closure', 'yawn', ...ALERT_TYPES.map((t) => `alert_${t}`), 'BAD_data_gap', 'BAD_padding']
+    const written = [...gameKinds, 'blink', 'eye_closure', 'yawn', ...ALERT_TYPES.map((t) => `alert_${t}`), 'impedance_check', 'impedance_override', 'BAD_data_gap', 'BAD_padding']
     expect(written.filter((t) => !(t in HED_BY_TRIAL_TYPE))).toEqual([])
   })
 

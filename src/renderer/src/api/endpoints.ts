@@ -7,6 +7,7 @@ import type { ExportLink, ExportQuery } from '@shared/schemas/export'
 import type { ParticipantCreate, ParticipantResponse, ParticipantUpdate } from '@shared/schemas/participants'
 import type { ImpedanceCheckRequest, ImpedanceCheckResponse, ImpedanceOverrideResponse } from '@shared/schemas/impedance'
 import type { lslOutletListSchema, lslStreamListSchema } from '@shared/schemas/lsl'
+import type { MontageInput, MontageResponse } from '@shared/schemas/montage'
 import type { sessionCreateSchema } from '@shared/schemas/sessions'
 import type { SyncStatus } from '@shared/schemas/sync'
 import type { z } from 'zod'
@@ -48,7 +49,9 @@ export const sessionsApi = {
   addMarker: (id: string, label: string, value: string | null = null) => api.post<Marker>(`/sessions/${id}/markers`, { label, value }),
   alerts: (id: string) => api.get<Page<Alert>>(`/sessions/${id}/alerts`, { limit: 200 }),
   ackAlert: (id: string, alertId: string) => api.post<Alert>(`/sessions/${id}/alerts/${alertId}/ack`, {}),
-  exportLink: (id: string, options: Partial<ExportQuery>) => api.post<ExportLink>(`/sessions/${id}/export/link`, options)
+  exportLink: (id: string, options: Partial<ExportQuery>) => api.post<ExportLink>(`/sessions/${id}/export/link`, options),
+  montage: (id: string) => api.get<MontageResponse>(`/sessions/${id}/montage`),
+  setMontage: (id: string, body: MontageInput) => request<MontageResponse>(`/sessions/${id}/montage`, { method: 'PUT', body })
 }
 
 export const participantsApi = {

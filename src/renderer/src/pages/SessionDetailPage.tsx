@@ -6,6 +6,7 @@ import type { Alert } from '../api/types'
 import { useAuth } from '../auth/auth-context'
 import { ExportPanel } from '../components/ExportPanel'
 import { ImpedancePanel } from '../components/devices/ImpedancePanel'
+import { MontagePanel } from '../components/devices/MontagePanel'
 import { openParticipantScreen } from '../game/participant-screen'
 import { SessionActions } from '../components/SessionActions'
 import { PauseReasonText } from '../components/PauseReasonText'
@@ -150,6 +151,7 @@ export function SessionDetailPage({ sessionId }: { sessionId: string }) {
           {alerts.isLoading && !alerts.data ? <Skeleton lines={2} label="Loading alerts" /> : <AlertList alerts={alerts.data?.data ?? []} />}
         </section>
       </div>
+      {can('admin', 'researcher') && <MontagePanel sessionId={s.id} canEdit={s.status === 'planned' && s.allowed_actions.includes('edit')} />}
       {can('admin', 'researcher') && <ImpedancePanel sessionId={s.id} canCheck={s.status === 'planned' || s.status === 'paused'} />}
       <ExportPanel sessionId={s.id} hasSamples={s.counters.samples > 0} />
       {allowed.has('delete') && (

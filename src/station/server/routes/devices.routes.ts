@@ -19,6 +19,7 @@ import {
   impedanceOverrideSchema
 } from '../../../shared/schemas/impedance'
 import { createImpedanceStore, type StoredImpedanceCheck } from '../../devices/impedance/impedance-store'
+import { createMontageStore } from '../../sessions/montage.repository'
 import { listSerialPorts, type DiscoveredPort } from '../../devices/serial/port-discovery'
 import { auditRequest } from '../audit-request'
 import { findSession } from '../../sessions/sessions.repository'
@@ -116,6 +117,7 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
   )
 
   const impedanceStore = createImpedanceStore(app.ctx.db)
+  const montageStore = createMontageStore(app.ctx.db)
   const requireSession = (id: string): void => {
     if (!findSession(app.ctx.db, id)) throw new VigilError('NOT_FOUND', `No session ${id}`)
   }
@@ -141,7 +143,13 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
         pins: request.body.pins,
         thresholds: t ? { goodBelowKohm: t.good_below_kohm, acceptableBelowKohm: t.acceptable_below_kohm } : undefined
       })
-      const stored = impedanceStore.record(sessionId, measurement)
+      // With the session's montage the check names electrodes as every file of the session will.
+      const montage = sessionId ? montageStore.latest(sessionId) : null
+      const labelled =
+        montage && measurement.electrodes.every((e) => e.channel < montage.electrodes.length)
+          ? { ...measurement, electrodes: measurement.electrodes.map((e) => ({ ...e, label: montage.electrodes[e.channel].label })) }
+          : measurement
+      const stored = impedanceStore.record(sessionId, labelled)
       request.log.info({ session: sessionId, passed: stored.passed, user: request.user.id }, 'impedance check')
       return toImpedanceCheckResponse(stored)
     }

@@ -16,7 +16,9 @@ import {
   type PauseReason,
   type SessionResponse
 } from '../../../shared/schemas/sessions'
+import { montageInputSchema, montageSchema } from '../../../shared/schemas/montage'
 import { sessionAuditAction } from '../../audit'
+import { getSessionMontage, setSessionMontage, type SessionMontage } from '../../sessions/montage.service'
 import type { AuthUser } from '../../auth/types'
 import type { StationContext } from '../../context'
 import { allowedSessionActions } from '../../sessions/permissions'
@@ -83,6 +85,10 @@ function toDetail(ctx: StationContext, user: AuthUser, session: Session) {
 
 const SESSION_BODY_LIMIT_BYTES = 64 * 1024
 const errors = { 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema, 409: errorResponseSchema, 422: errorResponseSchema }
+
+function toMontageResponse(m: SessionMontage) {
+  return { session_id: m.sessionId, preset: m.preset, electrodes: m.electrodes, reference: m.reference, ground: m.ground, is_stored: m.isStored, t_ms: m.tMs }
+}
 
 export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
@@ -163,6 +169,7 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
         description:
           'planned→recording (start), recording→paused (pause), paused→recording (resume), recording|paused→completed (stop), ' +
           'planned|recording|paused→aborted. Other changes are 409. Only one session records at a time (409). ' +
+          'Start and resume are 409 `IMPEDANCE_CHECK_FAILED` when the session\'s latest impedance check failed and no override is stored for it. ' +
           '`completed` is reported only after every buffered sample is committed.',
         security: bearerSecurity,
         params: sessionIdParamsSchema,
@@ -175,6 +182,42 @@ export async function sessionRoutes(fastify: FastifyInstance): Promise<void> {
       const session = await updateVisibleSession(app.ctx, request.user, request.params.id, request.body)
       auditRequest(request, sessionAuditAction(from, session.status), { type: 'session', id: session.id }, { from, to: session.status, fields: Object.keys(request.body).sort().join(',') })
       return toDetail(app.ctx, request.user, session)
+    }
+  )
+
+  app.get(
+    '/sessions/:id/montage',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'The session’s montage: stored, or the preset for its (or the connected) headset',
+        security: bearerSecurity,
+        params: sessionIdParamsSchema,
+        response: { 200: montageSchema, ...errors }
+      }
+    },
+    async (request) => toMontageResponse(getSessionMontage(app.ctx, request.user, request.params.id))
+  )
+
+  app.put(
+    '/sessions/:id/montage',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Set the session’s electrode labels, 10-20/10-10 sites, reference and ground (before recording)',
+        description:
+          'One electrode per channel in the headset’s order (422 when the count differs from the session’s or the connected headset, or a site is not a 10-20/10-10 name). ' +
+          '409 SESSION_ILLEGAL_TRANSITION once the session has left `planned`: the labels of a recording are fixed.',
+        security: bearerSecurity,
+        params: sessionIdParamsSchema,
+        body: montageInputSchema,
+        response: { 200: montageSchema, ...errors }
+      }
+    },
+    async (request) => {
+      const montage = setSessionMontage(app.ctx, request.user, request.params.id, request.body)
+      auditRequest(request, 'session.updated', { type: 'session', id: montage.sessionId }, { fields: 'montage' })
+      return toMontageResponse(montage)
     }
   )
 

@@ -80,6 +80,8 @@ export function ImpedancePanel({ sessionId, canCheck }: { sessionId: string; can
   const latest = checks.data?.data.at(-1) ?? null
   const quality = status.data?.quality ?? []
   const channelNames = status.data?.descriptor?.channel_names ?? []
+  // Live quality belongs beside a check of the same layout; labels may differ (the session's montage renames channels).
+  const isSameLayout = latest !== null && new Set(latest.electrodes.map((e) => e.channel)).size === channelNames.length
 
   const run = async () => {
     setIsChecking(true)
@@ -126,7 +128,7 @@ export function ImpedancePanel({ sessionId, canCheck }: { sessionId: string; can
                     <td>
                       <Badge tone={e.rating === 'good' ? 'ok' : e.rating === 'acceptable' ? 'warn' : 'bad'}>{e.rating}</Badge>
                     </td>
-                    <td>{channelNames[e.channel] === e.label && quality[e.channel] ? <Badge tone={QUALITY_TONES[quality[e.channel]]}>{quality[e.channel]}</Badge> : '—'}</td>
+                    <td>{isSameLayout && quality[e.channel] ? <Badge tone={QUALITY_TONES[quality[e.channel]]}>{quality[e.channel]}</Badge> : '—'}</td>
                   </tr>
                 ))}
               </tbody>
