@@ -9,7 +9,7 @@
  * annotations and the CSV carry every check, so nothing measured is lost to that choice.
  */
 import { formatDecimal, csvField } from './csv-writer'
-import type { SessionEvent } from './session-reader'
+import type { SessionEvent } from './session-event'
 import type { SampleTimeline } from './timeline'
 
 export interface ExportImpedanceElectrode {

@@ -14,6 +14,7 @@ import { createMontageStore, type StoredMontage } from '../sessions/montage.repo
 import { createEegSamplesRepository } from '../storage/eeg-samples.repository'
 import { impedanceEvents, type ExportImpedanceCheck } from './impedance-export'
 import type { SampleBatch } from './timeline'
+import type { SessionEvent } from './session-event'
 
 export interface ExportDevice {
   kind: string
@@ -52,28 +53,6 @@ export interface ExportParticipant {
   age: number | null
   sex: string | null
   handedness: string | null
-}
-
-export type ExportEventSource = 'marker' | 'game' | 'face' | 'alert' | 'gap' | 'impedance'
-
-/** An annotation-worthy event on the wall clock, before it is placed on a file's time axis. */
-export interface SessionEvent {
-  source: ExportEventSource
-  timestampMs: number
-  durationMs: number
-  /** Short category: the BIDS trial_type (marker label, game event kind, alert type). */
-  trialType: string
-  value: string | null
-  /** Human-readable text: the EDF+ annotation. */
-  text: string
-  /** A PVT response's reaction time in seconds (BIDS `response_time`); absent for other events. */
-  responseTimeS?: number
-  /**
-   * Placed at the file's start when it happened before the first sample, its text saying how long
-   * before (an impedance check before the recording): readers such as MNE-Python drop annotations
-   * outside the data.
-   */
-  isKeptAtStart?: boolean
 }
 
 /** One stored fatigue engine update (~1 Hz); `data` is the full FatigueMetrics object. */
