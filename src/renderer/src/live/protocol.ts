@@ -66,7 +66,7 @@ function decodeEeg(m: StationMessageOf<'eeg.samples'>): LiveMessage {
 }
 
 /** Relative band powers averaged over the channels that had clean data in the window. */
-function relativeBands(metrics: FatigueMetrics): BandPowers | null {
+export function relativeBands(metrics: FatigueMetrics): BandPowers | null {
   const channels = (metrics.eeg?.channels ?? []).filter((c) => c.absoluteUv2 && c.relative)
   if (channels.length === 0) return null
   const sums: BandPowers = { delta: 0, theta: 0, alpha: 0, beta: 0 }
@@ -79,7 +79,7 @@ function relativeBands(metrics: FatigueMetrics): BandPowers | null {
 /** JSON carries a non-finite metric (a ratio over zero power) as null; anything else passes. */
 const finite = (value: number | null | undefined): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null)
 
-function tilesOf(metrics: FatigueMetrics): LiveTiles {
+export function tilesOf(metrics: FatigueMetrics): LiveTiles {
   return {
     perclos: finite(metrics.face?.perclosP80),
     blinkRatePerMin: finite(metrics.face?.blinksPerMin),

@@ -6,7 +6,8 @@
 import type { ChannelQuality } from '@shared/schemas/devices'
 import type { BandPowers, FatigueLevel } from '@shared/schemas/fatigue'
 import type { SessionStatus } from '@shared/schemas/sessions'
-import type { LiveAlert, LiveDevice, LiveMessage, LiveTiles } from './protocol'
+import type { LiveHistory } from '@shared/schemas/live-history'
+import { relativeBands, tilesOf, type LiveAlert, type LiveDevice, type LiveMessage, type LiveTiles } from './protocol'
 import { PointRing, TraceBuffer } from './trace-buffer'
 
 export const TRACE_WINDOW_S = 10
@@ -41,6 +42,8 @@ export interface LiveSnapshot {
   /** Spans this view saw the headset not streaming after it had streamed: EEG is missing there. */
   headsetOutages: { fromMs: number; toMs: number }[]
   lastMessageAtMs: number
+  /** What the station's history filled in on open (null until it answered): for the "filled from" note. */
+  history: { eegSamples: number; fatiguePoints: number } | null
 }
 
 export interface LiveRefusal {
@@ -72,10 +75,13 @@ export class SessionLive {
     refusal: null,
     headsetDownSinceMs: null,
     headsetOutages: [],
-    lastMessageAtMs: 0
+    lastMessageAtMs: 0,
+    history: null
   }
   /** Next expected EEG sample sequence; a jump past it is a gap. */
   nextSeq: number | null = null
+  /** True from seeding stored EEG until the first live batch. */
+  private seededFromHistory = false
   private readonly listeners = new Set<() => void>()
   private notifyTimer: ReturnType<typeof setTimeout> | undefined
 
@@ -126,8 +132,13 @@ export class SessionLive {
         // A batch wholly before what we have is a duplicate (a producer re-sending after a reconnect).
         if (this.nextSeq !== null && message.firstSeq + message.sampleCount <= this.nextSeq) return
         const traces = this.tracesFor(message.channelCount, message.sampleRateHz)
-        const isGap = this.nextSeq !== null && message.firstSeq > this.nextSeq
-        traces.push(message.samplesUv, message.sampleCount)
+        // The join between stored history and the stream is not a gap in the stream: samples still in
+        // the recorder's commit when history was read are simply not shown.
+        const isGap = this.nextSeq !== null && message.firstSeq > this.nextSeq && !this.seededFromHistory
+        this.seededFromHistory = false
+        // A batch overlapping what history already filled in: only its new tail goes on the traces.
+        const skip = this.nextSeq !== null && message.firstSeq < this.nextSeq ? this.nextSeq - message.firstSeq : 0
+        traces.push(message.samplesUv.subarray(skip * message.channelCount), message.sampleCount - skip)
         this.nextSeq = message.firstSeq + message.sampleCount
         this.snapshot.samplesSeen += message.sampleCount
         this.snapshot.lastMessageAtMs = now
@@ -193,6 +204,47 @@ export class SessionLive {
 
   acknowledge(alertId: string, tMs: number): void {
     this.changed({ alerts: this.snapshot.alerts.map((alert) => (alert.id === alertId ? { ...alert, acknowledgedAtMs: alert.acknowledgedAtMs ?? tMs } : alert)) })
+  }
+
+  /**
+   * Fills the view from the station's stored history (GET /sessions/:id/live-history) so a viewer
+   * joining late sees the last window and the trend. Live data wins: EEG is seeded only while the
+   * stream has delivered none (seeding older samples after newer ones would scramble the ring), and
+   * fatigue points only older than the first live one; the tiles only while no live update came.
+   */
+  seedHistory(history: LiveHistory): void {
+    const patch: Partial<LiveSnapshot> = {}
+    let eegSamples = 0
+    const eeg = history.eeg
+    if (eeg && this.nextSeq === null && eeg.samples_uv.length > 0) {
+      this.setStreamInfo(eeg.channel_names, eeg.sample_rate_hz)
+      const channels = eeg.channel_names.length
+      const traces = this.tracesFor(channels, eeg.sample_rate_hz)
+      const values = new Float32Array(eeg.samples_uv.length * channels)
+      eeg.samples_uv.forEach((row, i) => values.set(row.slice(0, channels), i * channels))
+      traces.push(values, eeg.samples_uv.length)
+      this.nextSeq = eeg.next_seq
+      this.seededFromHistory = true
+      eegSamples = eeg.samples_uv.length
+    }
+    const firstLive = this.fatigue.size ? this.fatigue.point(0)[0] : Infinity
+    const older = history.fatigue.filter((p) => p.score !== null && p.t_ms < firstLive)
+    if (older.length) {
+      // The ring is written in time order: replay the stored curve first, then the live points again.
+      const live = Array.from({ length: this.fatigue.size }, (_, i) => this.fatigue.point(i))
+      this.fatigue.written = 0
+      for (const p of older) this.fatigue.push(p.t_ms, p.score as number)
+      for (const [t, v] of live) this.fatigue.push(t, v)
+    }
+    const m = history.latest_metrics
+    if (m && this.snapshot.fatigueScore === null && this.snapshot.fatigueLevel === null) {
+      patch.fatigueScore = m.score
+      patch.fatigueLevel = m.level
+      patch.tiles = tilesOf(m)
+      patch.bandPowers = relativeBands(m) ?? this.snapshot.bandPowers
+    }
+    patch.history = { eegSamples, fatiguePoints: older.length }
+    this.changed(patch)
   }
 
   /** Alerts known before the socket opened (from REST), merged without duplicates. */

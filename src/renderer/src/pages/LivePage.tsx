@@ -37,6 +37,13 @@ export function LivePage({ sessionId }: { sessionId: string }) {
     if (seeded.length) live.seedAlerts(seeded)
   }, [initialAlerts.data, live])
 
+  // The last EEG window, the fatigue curve and the tiles from the station, so a viewer joining late
+  // (or reloading) sees the trend at once; the stream carries on from there. Once per open.
+  const history = useQuery(() => sessionsApi.liveHistory(sessionId), [sessionId])
+  useEffect(() => {
+    if (history.data) live.seedHistory(history.data)
+  }, [history.data, live])
+
   const addMarker = async () => {
     setActionError(null)
     try {
@@ -197,6 +204,17 @@ export function LivePage({ sessionId }: { sessionId: string }) {
             {snapshot.sampleRateHz ? `${snapshot.channelNames.length} channels @ ${snapshot.sampleRateHz} Hz · 10 s window` : ''}
             {snapshot.gaps > 0 && ` · ${snapshot.gaps} gaps`}
           </p>
+          {snapshot.history && (snapshot.history.eegSamples > 0 || snapshot.history.fatiguePoints > 0) && (
+            <p className="muted small" data-testid="history-note">
+              Filled from the station on open: {snapshot.history.eegSamples > 0 ? `the last ${formatSeconds(snapshot.history.eegSamples / (snapshot.sampleRateHz || 1))} of EEG` : 'no stored EEG'}
+              {snapshot.history.fatiguePoints > 0 ? `, ${snapshot.history.fatiguePoints} fatigue points` : ''}.
+            </p>
+          )}
+          {history.error && (
+            <p className="muted small" data-testid="history-error">
+              The stored history could not be loaded ({history.error.message}); the view shows live data only.
+            </p>
+          )}
           {snapshot.headsetOutages.length > 0 && (
             <p className="text-bad small" data-testid="headset-outages">
               The headset stopped streaming {snapshot.headsetOutages.length === 1 ? 'once' : `${snapshot.headsetOutages.length} times`} while this view was open, for{' '}
@@ -238,6 +256,10 @@ export function LivePage({ sessionId }: { sessionId: string }) {
       </div>
     </div>
   )
+}
+
+function formatSeconds(s: number): string {
+  return `${s >= 10 ? Math.round(s) : s.toFixed(1)} s`
 }
 
 /** Where a stopped clock stands: the session's last change (a pause, a stop) if known, else now. */
