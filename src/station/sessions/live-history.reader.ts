@@ -29,8 +29,7 @@ export function createLiveHistoryReader(db: LocalDatabase, fatigue: Pick<Fatigue
     if (!page) return null
     const channels = device.channelNames.length
     const n = page.seqs.length
-    const samples: number[][] = new Array(n)
-    for (let i = 0; i < n; i++) samples[i] = Array.from(page.valuesUv.subarray(i * channels, (i + 1) * channels))
+    const samples = Array.from({ length: n }, (_, i) => Array.from(page.valuesUv.subarray(i * channels, (i + 1) * channels)))
     return {
       channel_names: device.channelNames,
       sample_rate_hz: device.sampleRateHz,
@@ -46,7 +45,7 @@ export function createLiveHistoryReader(db: LocalDatabase, fatigue: Pick<Fatigue
     read(sessionId, eegWindowS) {
       const rows = curve.all(sessionId, LIVE_HISTORY_MAX_FATIGUE_POINTS + 1) as LiveHistory['fatigue']
       const truncated = rows.length > LIVE_HISTORY_MAX_FATIGUE_POINTS
-      const points = rows.slice(0, LIVE_HISTORY_MAX_FATIGUE_POINTS).reverse()
+      const points = rows.slice(0, LIVE_HISTORY_MAX_FATIGUE_POINTS).toReversed()
       const json = newest.get(sessionId) as string | undefined
       return {
         session_id: sessionId,
