@@ -42,8 +42,26 @@ export interface LiveSnapshot {
   /** Spans this view saw the headset not streaming after it had streamed: EEG is missing there. */
   headsetOutages: { fromMs: number; toMs: number }[]
   lastMessageAtMs: number
+  strip: LiveStrip
   /** What the station's history filled in on open (null until it answered): for the "filled from" note. */
   history: { eegSamples: number; fatiguePoints: number } | null
+}
+
+/**
+ * What the operator status strip shows, each value with the time this view last heard it (this
+ * browser's clock), so a value that stopped coming can be greyed with its age instead of looking current.
+ */
+export interface LiveStrip {
+  /** EEG samples per second as they arrived here, measured over ~2 s. */
+  eegRateHz: number | null
+  eegAtMs: number | null
+  /** The face tracker's newest status (`tracking`, `no_camera`, `no_face`, …) and its frame rate. */
+  face: { status: string; achievedHz: number | null; detail: string | null; atMs: number } | null
+  /** When anything last came from the participant screen (face or game events): it is connected while it talks. */
+  screenAtMs: number | null
+  /** The driving game's state as the participant screen last reported it (`ready`, `running`, `paused`, `ended`). */
+  drive: { status: string; atMs: number } | null
+  sync: { state: string; pendingTotal: number; lastError: string | null; atMs: number } | null
 }
 
 export interface LiveRefusal {
@@ -76,10 +94,12 @@ export class SessionLive {
     headsetDownSinceMs: null,
     headsetOutages: [],
     lastMessageAtMs: 0,
-    history: null
+    history: null,
+    strip: { eegRateHz: null, eegAtMs: null, face: null, screenAtMs: null, drive: null, sync: null }
   }
   /** Next expected EEG sample sequence; a jump past it is a gap. */
   nextSeq: number | null = null
+  private rateWindow = { startMs: 0, samples: 0 }
   /** True from seeding stored EEG until the first live batch. */
   private seededFromHistory = false
   private readonly listeners = new Set<() => void>()
@@ -143,8 +163,26 @@ export class SessionLive {
         this.snapshot.samplesSeen += message.sampleCount
         this.snapshot.lastMessageAtMs = now
         if (isGap) this.changed({ gaps: this.snapshot.gaps + 1 })
+        this.measureRate(now, message.sampleCount - skip)
         return
       }
+      case 'face': {
+        const strip = { ...this.snapshot.strip, screenAtMs: now }
+        if (message.status) strip.face = { ...message.status, atMs: now }
+        else if (strip.face) strip.face = { ...strip.face, atMs: now } // frames keep the last status current
+        this.changed({ strip, lastMessageAtMs: now })
+        return
+      }
+      case 'game': {
+        const strip = { ...this.snapshot.strip, screenAtMs: now }
+        if (message.driveStatus) strip.drive = { status: message.driveStatus, atMs: now }
+        else if (strip.drive) strip.drive = { ...strip.drive, atMs: now }
+        this.changed({ strip, lastMessageAtMs: now })
+        return
+      }
+      case 'sync':
+        this.changed({ strip: { ...this.snapshot.strip, sync: { state: message.state, pendingTotal: message.pendingTotal, lastError: message.lastError, atMs: now } } })
+        return
       case 'device': {
         if (message.channelNames.length) this.setStreamInfo(message.channelNames, message.sampleRateHz)
         const wasStreaming = this.snapshot.device?.state === 'streaming'
@@ -196,6 +234,20 @@ export class SessionLive {
       case 'ignored':
         return
     }
+  }
+
+  /** The arrival rate of EEG here, over windows of at least 2 s (a batch's own timestamps say what the headset sent, not what arrived). */
+  private measureRate(now: number, samples: number): void {
+    const w = this.rateWindow
+    if (w.startMs === 0) {
+      this.rateWindow = { startMs: now, samples: 0 }
+      return
+    }
+    w.samples += samples
+    if (now - w.startMs < 2000) return
+    const eegRateHz = (w.samples * 1000) / (now - w.startMs)
+    this.rateWindow = { startMs: now, samples: 0 }
+    this.changed({ strip: { ...this.snapshot.strip, eegRateHz, eegAtMs: now } })
   }
 
   dismissRefusal(): void {

@@ -6,6 +6,7 @@ import { PauseReasonText } from '../components/PauseReasonText'
 import { SessionActions } from '../components/SessionActions'
 import { EegTraces } from '../components/live/EegTraces'
 import { FatigueChart } from '../components/live/FatigueChart'
+import { StatusStrip } from '../components/live/StatusStrip'
 import { AlertTimeline, BandBars, DeviceBox, FatigueValue, FeatureTiles, QualityBadges } from '../components/live/LivePanels'
 import { ConnectionBanner } from '../components/ConnectionBanner'
 import { ErrorNote, Skeleton, StatusBadge, formatDuration } from '../components/ui/ui'
@@ -134,6 +135,15 @@ export function LivePage({ sessionId }: { sessionId: string }) {
         )}
         <SessionActions session={{ id: s.id, status: status === 'deleted' ? s.status : status, allowed_actions: s.allowed_actions }} onChanged={() => void session.reload()} onError={setActionError} />
       </div>
+      <StatusStrip
+        strip={snapshot.strip}
+        device={snapshot.device}
+        isReachable={isReachable}
+        nowMs={nowMs}
+        statusText={isReachable || socketStatus === 'connecting' ? status : 'unknown (station unreachable)'}
+        clockText={formatDuration(elapsedMs)}
+        hasScenario={Boolean(s.scenario)}
+      />
       {!mayChange && (status === 'planned' || isLive) && (
         <p className="muted small view-only" data-testid="view-only-note">
           View only: this session belongs to another user. You can watch it, acknowledge its alerts and export it; only its creator or an admin can add markers, pause, stop,
