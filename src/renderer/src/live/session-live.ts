@@ -236,6 +236,11 @@ export class SessionLive {
     }
   }
 
+  /** Sync status read over REST (the stream sends it only when it changes, so a quiet station may never have). */
+  noteSyncStatus(status: { state: string; pending_total: number; last_error: { message: string } | null }): void {
+    this.changed({ strip: { ...this.snapshot.strip, sync: { state: status.state, pendingTotal: status.pending_total, lastError: status.last_error?.message ?? null, atMs: Date.now() } } })
+  }
+
   /** The arrival rate of EEG here, over windows of at least 2 s (a batch's own timestamps say what the headset sent, not what arrived). */
   private measureRate(now: number, samples: number): void {
     const w = this.rateWindow

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
-import { itemsOf, sessionsApi } from '../api/endpoints'
+import { itemsOf, sessionsApi, syncApi } from '../api/endpoints'
 import { ApiError } from '../api/http'
+import { useAuth } from '../auth/auth-context'
 import type { Alert } from '../api/types'
 import { PauseReasonText } from '../components/PauseReasonText'
 import { SessionActions } from '../components/SessionActions'
@@ -44,6 +45,14 @@ export function LivePage({ sessionId }: { sessionId: string }) {
   useEffect(() => {
     if (history.data) live.seedHistory(history.data)
   }, [history.data, live])
+
+  // The sync backlog for the status strip: the stream sends sync status only when it changes, so a
+  // researcher or admin (who may read it) also polls it; others see what the stream brings, if anything.
+  const { can } = useAuth()
+  const syncStatus = useQuery(() => syncApi.status(), [], { intervalMs: 15_000, enabled: can('researcher', 'admin') })
+  useEffect(() => {
+    if (syncStatus.data) live.noteSyncStatus(syncStatus.data)
+  }, [syncStatus.data, live])
 
   const addMarker = async () => {
     setActionError(null)

@@ -65,12 +65,12 @@ export function StatusStrip({ strip, device, isReachable, nowMs, statusText, clo
       <Item
         testId="strip-sync"
         label="Sync backlog"
-        value={sync ? `${sync.pendingTotal.toLocaleString('en')} rows · ${sync.state}` : 'unknown'}
+        value={sync ? `${sync.pendingTotal.toLocaleString('en')} rows · ${sync.state}` : 'not reported'}
         tone={sync?.lastError ? 'warn' : undefined}
         // The station sends sync status when it changes: an old one is current unless the station is unreachable.
         staleSinceMs={sync && !isReachable ? sync.atMs : null}
         nowMs={nowMs}
-        title={sync?.lastError ?? 'Rows recorded here and not yet in the central database'}
+        title={sync?.lastError ?? (sync ? 'Rows recorded here and not yet in the central database' : 'Researchers and admins see the sync backlog; the station has not sent it on this stream')}
       />
     </ul>
   )
