@@ -121,9 +121,9 @@ export function LivePage({ sessionId }: { sessionId: string }) {
   return (
     <div className="page live-page" data-testid="live-page">
       <div className="live-head">
-        <h2>
+        <h1>
           <Link to={`/sessions/${s.id}`}>{s.name}</Link>
-        </h2>
+        </h1>
         <span className="muted">participant</span> <strong data-testid="live-participant">{s.participant_code}</strong>
         {isReachable || socketStatus === 'connecting' ? (
           <StatusBadge status={status} testId="live-status" />
