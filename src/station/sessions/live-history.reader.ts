@@ -5,13 +5,27 @@
  * what a two-minute one does.
  */
 import { LIVE_HISTORY_MAX_FATIGUE_POINTS, type LiveHistory } from '../../shared/schemas/live-history'
-import type { FatigueMetrics } from '../../shared/schemas/fatigue'
+import { fatigueMetricsSchema } from '../../shared/schemas/fatigue'
 import type { FatigueRepository } from '../fatigue/fatigue.repository'
 import type { LocalDatabase } from '../storage/database'
 import { createEegSamplesRepository } from '../storage/eeg-samples.repository'
 
 export interface LiveHistoryReader {
   read(sessionId: string, eegWindowS: number): LiveHistory
+}
+
+/**
+ * The newest stored update, or null when it does not parse as today's `FatigueMetrics` (a row from an
+ * older build): the history then lacks the tiles rather than failing the whole answer.
+ */
+function latestMetrics(json: string | undefined) {
+  if (!json) return null
+  try {
+    const parsed = fatigueMetricsSchema.safeParse(JSON.parse(json))
+    return parsed.success ? parsed.data : null
+  } catch {
+    return null
+  }
 }
 
 export function createLiveHistoryReader(db: LocalDatabase, fatigue: Pick<FatigueRepository, 'sessionDevice'>): LiveHistoryReader {
@@ -52,7 +66,7 @@ export function createLiveHistoryReader(db: LocalDatabase, fatigue: Pick<Fatigue
         eeg: readEeg(sessionId, eegWindowS),
         fatigue: points,
         fatigue_truncated: truncated,
-        latest_metrics: json ? (JSON.parse(json) as FatigueMetrics) : null
+        latest_metrics: latestMetrics(json)
       }
     }
   }
