@@ -125,7 +125,7 @@ test('the M key drops a marker, which the session detail lists', async () => {
   await page.locator('body').click({ position: { x: 5, y: 300 } })
   await page.keyboard.press('m')
   await expect(page.getByTestId('marker-toast')).toContainText('Marker at')
-  await page.getByRole('heading', { level: 2 }).getByRole('link').click()
+  await page.getByRole('heading', { level: 1 }).getByRole('link').click()
   await expect(page.getByTestId('markers-list')).toContainText('marker')
   await expect(page.getByTestId('alerts-list')).toContainText('severe')
 })

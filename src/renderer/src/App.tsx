@@ -44,6 +44,25 @@ const ROUTES: Route[] = [
   { path: '/drive/:sessionId', render: ({ sessionId }) => <DrivePage key={sessionId} sessionId={sessionId} /> }
 ]
 
+/**
+ * The browser tab's title per page, so tabs, history and screen readers say where you are. The
+ * station's name stays out: several stations' tabs are told apart by their address.
+ */
+function documentTitleFor(pathname: string, isSignedIn: boolean): string {
+  if (!isSignedIn) return 'Sign in · Vigil'
+  const rules: [RegExp, string][] = [
+    [/^\/sessions\/[^/]+\/live$/, 'Live view'],
+    [/^\/sessions\/[^/]+$/, 'Session'],
+    [/^\/drive\//, 'Drive'],
+    [/^\/admin\/users$/, 'Users'],
+    [/^\/admin\/audit$/, 'Audit trail']
+  ]
+  const rule = rules.find(([pattern]) => pattern.test(pathname))
+  const nav = NAV.find((item) => item.to === pathname)
+  const title = rule?.[1] ?? nav?.label ?? (pathname === '/' || pathname === '/login' ? 'Monitor' : 'Page not found')
+  return `${title} · Vigil`
+}
+
 function Redirect({ to }: { to: string }) {
   useEffect(() => navigate(to, { replace: true }), [to])
   return null
@@ -57,6 +76,10 @@ function Shell() {
   // On a phone the navigation folds behind a Menu button (CSS decides when); a new page folds it again.
   const [menuOpenAt, setMenuOpenAt] = useState<string | null>(null)
   const isMenuOpen = menuOpenAt === pathname
+
+  useEffect(() => {
+    if (!isChecking) document.title = documentTitleFor(pathname, Boolean(user))
+  }, [pathname, user, isChecking])
 
   let content: ReactNode
   if (isChecking) content = <Skeleton lines={6} />
@@ -147,7 +170,7 @@ const ROLE_HELP: Record<string, string> = {
 function NotForRole({ item, role }: { item: NavItem; role: Role }) {
   return (
     <div className="page" data-testid="not-for-role">
-      <h2>{item.label}</h2>
+      <h1>{item.label}</h1>
       <p>
         This page is not available to your role (<strong>{role}</strong>). {ROLE_HELP[item.to] ?? `It is for ${item.roles.join(' and ')}s.`}
       </p>
@@ -162,7 +185,7 @@ function NotForRole({ item, role }: { item: NavItem; role: Role }) {
 function NotFound() {
   return (
     <div className="page">
-      <h2>Page not found</h2>
+      <h1>Page not found</h1>
       <p>
         <Link to="/monitor">Go to the monitor</Link>
       </p>

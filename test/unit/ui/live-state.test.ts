@@ -86,6 +86,47 @@ describe('live view decoding (protocol v2)', () => {
     live.dispose()
   })
 
+  it('fills from stored history: the window, the curve before live points, tiles until live ones; the join is no gap and an overlap is not drawn twice', () => {
+    const live = new SessionLive()
+    live.apply(decodeMessage(wire({ v, type: 'fatigue.update', sessionId: 's', metrics: { tMs: 5000, score: 60, level: 'moderate' } as unknown as FatigueMetrics })))
+    live.seedHistory({
+      session_id: 's',
+      eeg: { channel_names: ['Fp1', 'Fp2'], sample_rate_hz: 250, first_seq: 100, next_seq: 103, first_t_ms: 0, last_t_ms: 8, samples_uv: [[1, 2], [3, 4], [5, 6]] },
+      fatigue: [
+        { t_ms: 1000, score: 10, level: 'alert' },
+        { t_ms: 2000, score: null, level: null },
+        { t_ms: 3000, score: 30, level: 'alert' },
+        { t_ms: 6000, score: 99, level: 'severe' } // newer than the first live point: the live one stands
+      ],
+      fatigue_truncated: false,
+      latest_metrics: { tMs: 6000, score: 99, level: 'severe' } as unknown as FatigueMetrics
+    })
+    expect(live.snapshot.channelNames).toEqual(['Fp1', 'Fp2'])
+    expect(live.traces?.written).toBe(3)
+    expect(Array.from({ length: live.fatigue.size }, (_, i) => live.fatigue.point(i))).toEqual([[1000, 10], [3000, 30], [5000, 60]])
+    expect(live.snapshot.fatigueScore).toBe(60) // a live update came first: stored metrics do not replace it
+    expect(live.snapshot.history).toEqual({ eegSamples: 3, fatiguePoints: 2 })
+    // The stream starts inside what history gave (102..104): only 103 and 104 are new; the join is no gap.
+    live.apply(decodeMessage({ v, type: 'eeg.samples', sessionId: 's', firstSampleSeq: 102, channelCount: 2, tMs: [0, 4, 8], samplesUv: [[5, 6], [7, 8], [9, 10]], receivedAtMs: 0 }))
+    expect(live.traces?.written).toBe(5)
+    expect(live.traces?.at(1, 4)).toBe(10)
+    expect(live.snapshot.gaps).toBe(0)
+    live.dispose()
+  })
+
+  it('keeps the strip: face status and rate, participant screen, drive state, sync backlog, each with when it was heard', () => {
+    const live = new SessionLive()
+    live.apply(decodeMessage(wire({ v, type: 'face.events', sessionId: 's', events: [{ kind: 'status', tMs: 1, status: 'no_camera', detail: 'no device' }] })))
+    live.apply(decodeMessage(wire({ v, type: 'game.events', sessionId: 's', events: [{ tMs: 1, event: { kind: 'drive_ready', scenarioId: 'x', seed: 1, status: 'paused' } }] })))
+    const strip = live.snapshot.strip
+    expect(strip.face).toMatchObject({ status: 'no_camera', achievedHz: null, detail: 'no device' })
+    expect(strip.drive).toMatchObject({ status: 'paused' })
+    expect(strip.screenAtMs).toBeGreaterThan(0)
+    live.noteSyncStatus({ state: 'idle', pending_total: 1234, last_error: { message: 'central unreachable' } })
+    expect(live.snapshot.strip.sync).toMatchObject({ state: 'idle', pendingTotal: 1234, lastError: 'central unreachable' })
+    live.dispose()
+  })
+
   it('reads score, level, band shares and tiles from fatigue.update, and tracks alerts and their acknowledgement', () => {
     const live = new SessionLive()
     const relative = { delta: 0.1, theta: 0.3, alpha: 0.4, beta: 0.2 }

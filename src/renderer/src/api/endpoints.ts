@@ -8,6 +8,7 @@ import type { ParticipantCreate, ParticipantResponse, ParticipantUpdate } from '
 import type { ImpedanceCheckRequest, ImpedanceCheckResponse, ImpedanceOverrideResponse } from '@shared/schemas/impedance'
 import type { lslOutletListSchema, lslStreamListSchema } from '@shared/schemas/lsl'
 import type { MontageInput, MontageResponse } from '@shared/schemas/montage'
+import type { LiveHistory } from '@shared/schemas/live-history'
 import type { sessionCreateSchema } from '@shared/schemas/sessions'
 import type { SyncStatus } from '@shared/schemas/sync'
 import type { z } from 'zod'
@@ -48,6 +49,8 @@ export const sessionsApi = {
   // No t_ms: the station stamps the marker with its own clock, which a remote browser's clock may not match.
   addMarker: (id: string, label: string, value: string | null = null) => api.post<Marker>(`/sessions/${id}/markers`, { label, value }),
   alerts: (id: string) => api.get<Page<Alert>>(`/sessions/${id}/alerts`, { limit: 200 }),
+  /** The last EEG window, the fatigue curve and the newest metrics: what a live view opened late fills itself with. */
+  liveHistory: (id: string) => api.get<LiveHistory>(`/sessions/${id}/live-history`, { eeg_window_s: 10 }),
   ackAlert: (id: string, alertId: string) => api.post<Alert>(`/sessions/${id}/alerts/${alertId}/ack`, {}),
   exportLink: (id: string, options: Partial<ExportQuery>) => api.post<ExportLink>(`/sessions/${id}/export/link`, options),
   montage: (id: string) => api.get<MontageResponse>(`/sessions/${id}/montage`),

@@ -45,6 +45,11 @@ export type LiveMessage =
   | { kind: 'lagging'; droppedFrames: number }
   /** The station refused something this view sent (`error` with `inReplyTo`): the operator must see why. */
   | { kind: 'refused'; code: string; message: string; inReplyTo: string | null }
+  /** The newest face-tracker status in a batch (null when the batch had only frames), and how many events came. */
+  | { kind: 'face'; status: { status: string; achievedHz: number | null; detail: string | null } | null; eventCount: number }
+  /** The newest drive-screen state in a batch (`drive_ready`), null when the batch carried none. */
+  | { kind: 'game'; driveStatus: string | null; eventCount: number }
+  | { kind: 'sync'; state: string; pendingTotal: number; lastError: string | null }
   | { kind: 'ignored' }
 
 /** Sample rate from a batch's own timestamps, for streams (WebSocket producers) without a device.status. */
@@ -66,7 +71,7 @@ function decodeEeg(m: StationMessageOf<'eeg.samples'>): LiveMessage {
 }
 
 /** Relative band powers averaged over the channels that had clean data in the window. */
-function relativeBands(metrics: FatigueMetrics): BandPowers | null {
+export function relativeBands(metrics: FatigueMetrics): BandPowers | null {
   const channels = (metrics.eeg?.channels ?? []).filter((c) => c.absoluteUv2 && c.relative)
   if (channels.length === 0) return null
   const sums: BandPowers = { delta: 0, theta: 0, alpha: 0, beta: 0 }
@@ -79,7 +84,7 @@ function relativeBands(metrics: FatigueMetrics): BandPowers | null {
 /** JSON carries a non-finite metric (a ratio over zero power) as null; anything else passes. */
 const finite = (value: number | null | undefined): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null)
 
-function tilesOf(metrics: FatigueMetrics): LiveTiles {
+export function tilesOf(metrics: FatigueMetrics): LiveTiles {
   return {
     perclos: finite(metrics.face?.perclosP80),
     blinkRatePerMin: finite(metrics.face?.blinksPerMin),
@@ -136,6 +141,18 @@ export function decodeMessage(message: unknown): LiveMessage {
       return { kind: 'hello', canWrite: m.canWrite, sessionStatus: m.sessionStatus }
     case 'lagging':
       return { kind: 'lagging', droppedFrames: m.droppedFrames }
+    case 'face.events': {
+      const statuses = m.events.filter((e) => e.kind === 'status')
+      const newest = statuses.at(-1)
+      return { kind: 'face', status: newest ? { status: newest.status, achievedHz: newest.achievedHz ?? null, detail: newest.detail ?? null } : null, eventCount: m.events.length }
+    }
+    case 'game.events': {
+      let driveStatus: string | null = null
+      for (const envelope of m.events) if (envelope.event.kind === 'drive_ready') driveStatus = envelope.event.status
+      return { kind: 'game', driveStatus, eventCount: m.events.length }
+    }
+    case 'sync.status':
+      return { kind: 'sync', state: m.status.state, pendingTotal: m.status.pending_total, lastError: m.status.last_error?.message ?? null }
     case 'error':
       return { kind: 'refused', code: m.code, message: m.message, inReplyTo: m.inReplyTo?.type ?? null }
     default:

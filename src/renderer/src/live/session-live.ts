@@ -6,7 +6,8 @@
 import type { ChannelQuality } from '@shared/schemas/devices'
 import type { BandPowers, FatigueLevel } from '@shared/schemas/fatigue'
 import type { SessionStatus } from '@shared/schemas/sessions'
-import type { LiveAlert, LiveDevice, LiveMessage, LiveTiles } from './protocol'
+import type { LiveHistory } from '@shared/schemas/live-history'
+import { relativeBands, tilesOf, type LiveAlert, type LiveDevice, type LiveMessage, type LiveTiles } from './protocol'
 import { PointRing, TraceBuffer } from './trace-buffer'
 
 export const TRACE_WINDOW_S = 10
@@ -41,6 +42,26 @@ export interface LiveSnapshot {
   /** Spans this view saw the headset not streaming after it had streamed: EEG is missing there. */
   headsetOutages: { fromMs: number; toMs: number }[]
   lastMessageAtMs: number
+  strip: LiveStrip
+  /** What the station's history filled in on open (null until it answered): for the "filled from" note. */
+  history: { eegSamples: number; fatiguePoints: number } | null
+}
+
+/**
+ * What the operator status strip shows, each value with the time this view last heard it (this
+ * browser's clock), so a value that stopped coming can be greyed with its age instead of looking current.
+ */
+export interface LiveStrip {
+  /** EEG samples per second as they arrived here, measured over ~2 s. */
+  eegRateHz: number | null
+  eegAtMs: number | null
+  /** The face tracker's newest status (`tracking`, `no_camera`, `no_face`, …) and its frame rate. */
+  face: { status: string; achievedHz: number | null; detail: string | null; atMs: number } | null
+  /** When anything last came from the participant screen (face or game events): it is connected while it talks. */
+  screenAtMs: number | null
+  /** The driving game's state as the participant screen last reported it (`ready`, `running`, `paused`, `ended`). */
+  drive: { status: string; atMs: number } | null
+  sync: { state: string; pendingTotal: number; lastError: string | null; atMs: number } | null
 }
 
 export interface LiveRefusal {
@@ -72,10 +93,15 @@ export class SessionLive {
     refusal: null,
     headsetDownSinceMs: null,
     headsetOutages: [],
-    lastMessageAtMs: 0
+    lastMessageAtMs: 0,
+    history: null,
+    strip: { eegRateHz: null, eegAtMs: null, face: null, screenAtMs: null, drive: null, sync: null }
   }
   /** Next expected EEG sample sequence; a jump past it is a gap. */
   nextSeq: number | null = null
+  private rateWindow = { startMs: 0, samples: 0 }
+  /** True from seeding stored EEG until the first live batch. */
+  private seededFromHistory = false
   private readonly listeners = new Set<() => void>()
   private notifyTimer: ReturnType<typeof setTimeout> | undefined
 
@@ -126,14 +152,37 @@ export class SessionLive {
         // A batch wholly before what we have is a duplicate (a producer re-sending after a reconnect).
         if (this.nextSeq !== null && message.firstSeq + message.sampleCount <= this.nextSeq) return
         const traces = this.tracesFor(message.channelCount, message.sampleRateHz)
-        const isGap = this.nextSeq !== null && message.firstSeq > this.nextSeq
-        traces.push(message.samplesUv, message.sampleCount)
+        // The join between stored history and the stream is not a gap in the stream: samples still in
+        // the recorder's commit when history was read are simply not shown.
+        const isGap = this.nextSeq !== null && message.firstSeq > this.nextSeq && !this.seededFromHistory
+        this.seededFromHistory = false
+        // A batch overlapping what history already filled in: only its new tail goes on the traces.
+        const skip = this.nextSeq !== null && message.firstSeq < this.nextSeq ? this.nextSeq - message.firstSeq : 0
+        traces.push(message.samplesUv.subarray(skip * message.channelCount), message.sampleCount - skip)
         this.nextSeq = message.firstSeq + message.sampleCount
         this.snapshot.samplesSeen += message.sampleCount
         this.snapshot.lastMessageAtMs = now
         if (isGap) this.changed({ gaps: this.snapshot.gaps + 1 })
+        this.measureRate(now, message.sampleCount - skip)
         return
       }
+      case 'face': {
+        const strip = { ...this.snapshot.strip, screenAtMs: now }
+        if (message.status) strip.face = { ...message.status, atMs: now }
+        else if (strip.face) strip.face = { ...strip.face, atMs: now } // frames keep the last status current
+        this.changed({ strip, lastMessageAtMs: now })
+        return
+      }
+      case 'game': {
+        const strip = { ...this.snapshot.strip, screenAtMs: now }
+        if (message.driveStatus) strip.drive = { status: message.driveStatus, atMs: now }
+        else if (strip.drive) strip.drive = { ...strip.drive, atMs: now }
+        this.changed({ strip, lastMessageAtMs: now })
+        return
+      }
+      case 'sync':
+        this.changed({ strip: { ...this.snapshot.strip, sync: { state: message.state, pendingTotal: message.pendingTotal, lastError: message.lastError, atMs: now } } })
+        return
       case 'device': {
         if (message.channelNames.length) this.setStreamInfo(message.channelNames, message.sampleRateHz)
         const wasStreaming = this.snapshot.device?.state === 'streaming'
@@ -187,12 +236,72 @@ export class SessionLive {
     }
   }
 
+  /** Sync status read over REST (the stream sends it only when it changes, so a quiet station may never have). */
+  noteSyncStatus(status: { state: string; pending_total: number; last_error: { message: string } | null }): void {
+    this.changed({ strip: { ...this.snapshot.strip, sync: { state: status.state, pendingTotal: status.pending_total, lastError: status.last_error?.message ?? null, atMs: Date.now() } } })
+  }
+
+  /** The arrival rate of EEG here, over windows of at least 2 s (a batch's own timestamps say what the headset sent, not what arrived). */
+  private measureRate(now: number, samples: number): void {
+    const w = this.rateWindow
+    if (w.startMs === 0) {
+      this.rateWindow = { startMs: now, samples: 0 }
+      return
+    }
+    w.samples += samples
+    if (now - w.startMs < 2000) return
+    const eegRateHz = (w.samples * 1000) / (now - w.startMs)
+    this.rateWindow = { startMs: now, samples: 0 }
+    this.changed({ strip: { ...this.snapshot.strip, eegRateHz, eegAtMs: now } })
+  }
+
   dismissRefusal(): void {
     if (this.snapshot.refusal) this.changed({ refusal: null })
   }
 
   acknowledge(alertId: string, tMs: number): void {
     this.changed({ alerts: this.snapshot.alerts.map((alert) => (alert.id === alertId ? { ...alert, acknowledgedAtMs: alert.acknowledgedAtMs ?? tMs } : alert)) })
+  }
+
+  /**
+   * Fills the view from the station's stored history (GET /sessions/:id/live-history) so a viewer
+   * joining late sees the last window and the trend. Live data wins: EEG is seeded only while the
+   * stream has delivered none (seeding older samples after newer ones would scramble the ring), and
+   * fatigue points only older than the first live one; the tiles only while no live update came.
+   */
+  seedHistory(history: LiveHistory): void {
+    const patch: Partial<LiveSnapshot> = {}
+    let eegSamples = 0
+    const eeg = history.eeg
+    if (eeg && this.nextSeq === null && eeg.samples_uv.length > 0) {
+      this.setStreamInfo(eeg.channel_names, eeg.sample_rate_hz)
+      const channels = eeg.channel_names.length
+      const traces = this.tracesFor(channels, eeg.sample_rate_hz)
+      const values = new Float32Array(eeg.samples_uv.length * channels)
+      eeg.samples_uv.forEach((row, i) => values.set(row.slice(0, channels), i * channels))
+      traces.push(values, eeg.samples_uv.length)
+      this.nextSeq = eeg.next_seq
+      this.seededFromHistory = true
+      eegSamples = eeg.samples_uv.length
+    }
+    const firstLive = this.fatigue.size ? this.fatigue.point(0)[0] : Infinity
+    const older = history.fatigue.filter((p) => p.score !== null && p.t_ms < firstLive)
+    if (older.length) {
+      // The ring is written in time order: replay the stored curve first, then the live points again.
+      const live = Array.from({ length: this.fatigue.size }, (_, i) => this.fatigue.point(i))
+      this.fatigue.written = 0
+      for (const p of older) this.fatigue.push(p.t_ms, p.score as number)
+      for (const [t, v] of live) this.fatigue.push(t, v)
+    }
+    const m = history.latest_metrics
+    if (m && this.snapshot.fatigueScore === null && this.snapshot.fatigueLevel === null) {
+      patch.fatigueScore = m.score
+      patch.fatigueLevel = m.level
+      patch.tiles = tilesOf(m)
+      patch.bandPowers = relativeBands(m) ?? this.snapshot.bandPowers
+    }
+    patch.history = { eegSamples, fatiguePoints: older.length }
+    this.changed(patch)
   }
 
   /** Alerts known before the socket opened (from REST), merged without duplicates. */

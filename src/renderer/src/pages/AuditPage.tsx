@@ -79,7 +79,7 @@ export function AuditPage() {
   return (
     <div className="page" data-testid="audit-page">
       <div className="page-head">
-        <h2>Audit trail</h2>
+        <h1>Audit trail</h1>
         <button type="button" className="btn" onClick={() => void download()} disabled={isDownloading} data-testid="audit-download">
           {isDownloading ? 'Preparing…' : 'Download CSV'}
         </button>

@@ -38,7 +38,7 @@ export function DevicesPage() {
   const d = s?.descriptor ?? null
   return (
     <div className="page" data-testid="devices-page">
-      <h2>Devices</h2>
+      <h1>Devices</h1>
       <div className="grid-2">
         <section className="panel" aria-labelledby="dev-status">
           <h3 id="dev-status">Headset</h3>

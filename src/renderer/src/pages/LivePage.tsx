@@ -1,11 +1,13 @@
 import { useEffect, useState } from 'react'
-import { itemsOf, sessionsApi } from '../api/endpoints'
+import { itemsOf, sessionsApi, syncApi } from '../api/endpoints'
 import { ApiError } from '../api/http'
+import { useAuth } from '../auth/auth-context'
 import type { Alert } from '../api/types'
 import { PauseReasonText } from '../components/PauseReasonText'
 import { SessionActions } from '../components/SessionActions'
 import { EegTraces } from '../components/live/EegTraces'
 import { FatigueChart } from '../components/live/FatigueChart'
+import { StatusStrip } from '../components/live/StatusStrip'
 import { AlertTimeline, BandBars, DeviceBox, FatigueValue, FeatureTiles, QualityBadges } from '../components/live/LivePanels'
 import { ConnectionBanner } from '../components/ConnectionBanner'
 import { ErrorNote, Skeleton, StatusBadge, formatDuration } from '../components/ui/ui'
@@ -36,6 +38,21 @@ export function LivePage({ sessionId }: { sessionId: string }) {
     const seeded = itemsOf<Alert>(initialAlerts.data).map(liveAlertOf)
     if (seeded.length) live.seedAlerts(seeded)
   }, [initialAlerts.data, live])
+
+  // The last EEG window, the fatigue curve and the tiles from the station, so a viewer joining late
+  // (or reloading) sees the trend at once; the stream carries on from there. Once per open.
+  const history = useQuery(() => sessionsApi.liveHistory(sessionId), [sessionId])
+  useEffect(() => {
+    if (history.data) live.seedHistory(history.data)
+  }, [history.data, live])
+
+  // The sync backlog for the status strip: the stream sends sync status only when it changes, so a
+  // researcher or admin (who may read it) also polls it; others see what the stream brings, if anything.
+  const { can } = useAuth()
+  const syncStatus = useQuery(() => syncApi.status(), [], { intervalMs: 15_000, enabled: can('researcher', 'admin') })
+  useEffect(() => {
+    if (syncStatus.data) live.noteSyncStatus(syncStatus.data)
+  }, [syncStatus.data, live])
 
   const addMarker = async () => {
     setActionError(null)
@@ -104,9 +121,9 @@ export function LivePage({ sessionId }: { sessionId: string }) {
   return (
     <div className="page live-page" data-testid="live-page">
       <div className="live-head">
-        <h2>
+        <h1>
           <Link to={`/sessions/${s.id}`}>{s.name}</Link>
-        </h2>
+        </h1>
         <span className="muted">participant</span> <strong data-testid="live-participant">{s.participant_code}</strong>
         {isReachable || socketStatus === 'connecting' ? (
           <StatusBadge status={status} testId="live-status" />
@@ -127,6 +144,15 @@ export function LivePage({ sessionId }: { sessionId: string }) {
         )}
         <SessionActions session={{ id: s.id, status: status === 'deleted' ? s.status : status, allowed_actions: s.allowed_actions }} onChanged={() => void session.reload()} onError={setActionError} />
       </div>
+      <StatusStrip
+        strip={snapshot.strip}
+        device={snapshot.device}
+        isReachable={isReachable}
+        nowMs={nowMs}
+        statusText={isReachable || socketStatus === 'connecting' ? status : 'unknown (station unreachable)'}
+        clockText={formatDuration(elapsedMs)}
+        hasScenario={Boolean(s.scenario)}
+      />
       {!mayChange && (status === 'planned' || isLive) && (
         <p className="muted small view-only" data-testid="view-only-note">
           View only: this session belongs to another user. You can watch it, acknowledge its alerts and export it; only its creator or an admin can add markers, pause, stop,
@@ -197,6 +223,17 @@ export function LivePage({ sessionId }: { sessionId: string }) {
             {snapshot.sampleRateHz ? `${snapshot.channelNames.length} channels @ ${snapshot.sampleRateHz} Hz · 10 s window` : ''}
             {snapshot.gaps > 0 && ` · ${snapshot.gaps} gaps`}
           </p>
+          {snapshot.history && (snapshot.history.eegSamples > 0 || snapshot.history.fatiguePoints > 0) && (
+            <p className="muted small" data-testid="history-note">
+              Filled from the station on open: {snapshot.history.eegSamples > 0 ? `the last ${formatSeconds(snapshot.history.eegSamples / (snapshot.sampleRateHz || 1))} of EEG` : 'no stored EEG'}
+              {snapshot.history.fatiguePoints > 0 ? `, ${snapshot.history.fatiguePoints} fatigue points` : ''}.
+            </p>
+          )}
+          {history.error && (
+            <p className="muted small" data-testid="history-error">
+              The stored history could not be loaded ({history.error.message}); the view shows live data only.
+            </p>
+          )}
           {snapshot.headsetOutages.length > 0 && (
             <p className="text-bad small" data-testid="headset-outages">
               The headset stopped streaming {snapshot.headsetOutages.length === 1 ? 'once' : `${snapshot.headsetOutages.length} times`} while this view was open, for{' '}
@@ -238,6 +275,10 @@ export function LivePage({ sessionId }: { sessionId: string }) {
       </div>
     </div>
   )
+}
+
+function formatSeconds(s: number): string {
+  return `${s >= 10 ? Math.round(s) : s.toFixed(1)} s`
 }
 
 /** Where a stopped clock stands: the session's last change (a pause, a stop) if known, else now. */

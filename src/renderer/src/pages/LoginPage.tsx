@@ -37,7 +37,7 @@ export function LoginPage() {
   return (
     <div className="login-page">
       <form className="panel login-form" onSubmit={submit} aria-labelledby="login-title" data-testid="login-form">
-        <h2 id="login-title">{mode === 'sign-in' ? 'Sign in' : 'Create account'}</h2>
+        <h1 id="login-title">{mode === 'sign-in' ? 'Sign in' : 'Create account'}</h1>
         {reason === 'expired' && mode === 'sign-in' && <p className="muted">Your session has expired. Please sign in again.</p>}
         <label>
           Email

@@ -63,7 +63,7 @@ export function MonitorPage() {
   return (
     <div className="page" data-testid="monitor-page">
       <div className="page-head">
-        <h2>Monitor</h2>
+        <h1>Monitor</h1>
         <button
           type="button"
           className={`btn ${isSoundOn ? '' : 'btn-primary'}`}

@@ -47,9 +47,9 @@ export function SessionDetailPage({ sessionId }: { sessionId: string }) {
   return (
     <div className="page" data-testid="session-detail">
       <div className="page-head">
-        <h2>
+        <h1>
           {s.name} <StatusBadge status={s.status} testId="session-status" />
-        </h2>
+        </h1>
         <div className="head-actions">
           {isLive && (
             <Link to={`/sessions/${s.id}/live`} className="btn btn-primary" data-testid="open-live">

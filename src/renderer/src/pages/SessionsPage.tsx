@@ -27,7 +27,7 @@ export function SessionsPage() {
   return (
     <div className="page">
       <div className="page-head">
-        <h2>Sessions</h2>
+        <h1>Sessions</h1>
         {can('admin', 'researcher') && (
           <button type="button" className="btn btn-primary" onClick={() => setIsCreating(true)} data-testid="new-session">
             New session

@@ -35,7 +35,7 @@ export function SyncPage() {
   return (
     <div className="page" data-testid="sync-page">
       <div className="page-head">
-        <h2>Sync</h2>
+        <h1>Sync</h1>
         <button type="button" className="btn btn-primary" onClick={() => void runNow()} disabled={isBusy || !s || s.state === 'disabled'} data-testid="sync-now">
           {isBusy ? 'Syncing…' : 'Sync now'}
         </button>

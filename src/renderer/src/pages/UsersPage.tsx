@@ -31,7 +31,7 @@ export function UsersPage() {
   const count = users.data?.count ?? 0
   return (
     <div className="page" data-testid="users-page">
-      <h2>Users</h2>
+      <h1>Users</h1>
       <ErrorNote error={error ?? users.error} onRetry={users.error ? () => void users.reload() : undefined} />
       {users.isLoading && !users.data ? (
         <Skeleton lines={5} label="Loading users" />

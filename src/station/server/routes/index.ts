@@ -10,6 +10,7 @@ import { faceModelRoutes } from './face-models.routes'
 import { healthRoutes } from './health.routes'
 import { participantRoutes } from './participants.routes'
 import { lslRoutes } from './lsl.routes'
+import { liveHistoryRoutes } from './live-history.routes'
 import { sessionRoutes } from './sessions.routes'
 import { syncRoutes } from './sync.routes'
 import { userRoutes } from './users.routes'
@@ -25,6 +26,7 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await app.register(participantRoutes)
   await app.register(deviceRoutes)
   await app.register(alertRoutes)
+  await app.register(liveHistoryRoutes)
   await app.register(syncRoutes)
   await app.register(exportRoutes)
   await app.register(faceModelRoutes)

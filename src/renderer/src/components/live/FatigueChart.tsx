@@ -38,6 +38,8 @@ export function FatigueChart({ live }: { live: SessionLive }) {
         ctx.fillRect(0, yOf(band.to), w, yOf(band.from) - yOf(band.to))
       }
       const size = history.size
+      // How many points the chart holds, for tests and tools: a canvas shows no numbers.
+      canvas.dataset.points = String(size)
       if (size === 0) return
       const [newestMs] = history.point(size - 1)
       const [oldestMs] = history.point(0)
