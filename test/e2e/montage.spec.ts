@@ -50,5 +50,8 @@ test('a montage edited on the session page is stored, and fixed once the recordi
   await expect(panel.getByLabel('Label of channel 5')).toHaveCount(0)
   await expect(panel.getByTestId('montage-table')).toContainText('EOG-L')
   await expect(panel).toContainText('fixed once the recording has started')
+  // The live view names the channels by the montage too.
+  await page.goto(`${station.url}/sessions/${id}/live`)
+  await expect(page.getByTestId('quality-badges')).toContainText('EOG-L', { timeout: 30_000 })
   await context.close()
 })

@@ -42,6 +42,10 @@ export function LivePage({ sessionId }: { sessionId: string }) {
   // The last EEG window, the fatigue curve and the tiles from the station, so a viewer joining late
   // (or reloading) sees the trend at once; the stream carries on from there. Once per open.
   const history = useQuery(() => sessionsApi.liveHistory(sessionId), [sessionId])
+  // The session's montage names the channels when it fits the stream (display only: data keep the headset's order).
+  const montage = useQuery(() => sessionsApi.montage(sessionId), [sessionId])
+  const montageLabels = montage.data?.is_stored ? montage.data.electrodes.map((e) => e.label) : null
+  const channelNames = montageLabels && montageLabels.length === snapshot.channelNames.length ? montageLabels : snapshot.channelNames
   useEffect(() => {
     if (history.data) live.seedHistory(history.data)
   }, [history.data, live])
@@ -197,7 +201,7 @@ export function LivePage({ sessionId }: { sessionId: string }) {
       <div className="live-grid">
         <section className="panel traces-panel" aria-label="EEG">
           <div className="traces-toolbar">
-            <QualityBadges names={snapshot.channelNames} quality={snapshot.quality} />
+            <QualityBadges names={channelNames} quality={snapshot.quality} />
             <label className="scale">
               Scale
               <select value={scaleIndex} onChange={(e) => setScaleIndex(Number(e.target.value))} aria-keyshortcuts="+ -" data-testid="trace-scale">
@@ -211,7 +215,7 @@ export function LivePage({ sessionId }: { sessionId: string }) {
           </div>
           {snapshot.channelNames.length === 0 && socketStatus === 'open' && <p className="muted waiting">Waiting for EEG… {status !== 'recording' && 'The session is not recording.'}</p>}
           <div className="traces-wrap">
-            <EegTraces live={live} uvPerRow={SCALES_UV[scaleIndex]} channelNames={snapshot.channelNames} />
+            <EegTraces live={live} uvPerRow={SCALES_UV[scaleIndex]} channelNames={channelNames} />
             {status !== 'recording' && snapshot.channelNames.length > 0 && (
               // The headset may keep streaming to this view while nothing is stored: the traces must not look recorded.
               <div className="traces-mark" data-testid="not-recording-mark">
