@@ -25,8 +25,9 @@ export const montageInputSchema = z
     reference: z.string().min(1).max(60).meta({ description: 'e.g. "left earlobe (SRB2)", "Cz", "linked mastoids"' }),
     ground: z.string().min(1).max(60)
   })
+  // No component id: the `preset` default makes its input and output shapes differ, and OpenAPI
+  // generation refuses one name for both.
   .refine((m) => new Set(m.electrodes.map((e) => e.label.toLowerCase())).size === m.electrodes.length, { message: 'electrode labels must be unique', path: ['electrodes'] })
-  .meta({ id: 'MontageInput' })
 export type MontageInput = z.infer<typeof montageInputSchema>
 
 export const montageSchema = z
