@@ -86,16 +86,18 @@ test('a live view opened after the data was recorded fills from the station: EEG
   await expect(page.getByTestId('fatigue-chart')).toHaveAttribute('data-points', String(curvePoints))
   if (stored.latest_metrics?.score != null) await expect(page.getByTestId('fatigue-value')).toContainText(String(Math.round(stored.latest_metrics.score)))
   // The traces are drawn, not blank: the canvas holds more than its background colour.
-  const distinctColours = await page.getByTestId('eeg-traces').evaluate((el) => {
-    const canvas = el instanceof HTMLCanvasElement ? el : el.querySelector('canvas')
-    const ctx = canvas?.getContext('2d')
-    if (!canvas || !ctx) return 0
-    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data
-    const seen = new Set<number>()
-    for (let i = 0; i < data.length; i += 4 * 97) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2])
-    return seen.size
-  })
-  expect(distinctColours).toBeGreaterThan(1)
+  // Drawn on the next animation frames after the history arrives: wait for it rather than look once.
+  const distinctColours = () =>
+    page.getByTestId('eeg-traces').evaluate((el) => {
+      const canvas = el instanceof HTMLCanvasElement ? el : el.querySelector('canvas')
+      const ctx = canvas?.getContext('2d')
+      if (!canvas || !ctx) return 0
+      const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data
+      const seen = new Set<number>()
+      for (let i = 0; i < data.length; i += 4 * 97) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2])
+      return seen.size
+    })
+  await expect.poll(distinctColours, { timeout: 15_000 }).toBeGreaterThan(1)
   await page.screenshot({ path: 'test-results/screenshots/ui-live-history.png' })
 
   // A reload fills again from the station: nothing depends on what the previous page saw.
