@@ -54,10 +54,22 @@ export interface StationEvents {
 
 export type StationEventName = keyof StationEvents
 
+/** Handlers by event name: a part that listens to several events subscribes them together. */
+export type BusListeners = { [K in keyof StationEvents]?: (...args: StationEvents[K]) => void }
+
 export class StationEventBus extends EventEmitter<StationEvents> {
   constructor() {
     super({ captureRejections: true })
     // Many WebSocket clients and engines subscribe; the default limit of 10 is a false alarm here.
     this.setMaxListeners(0)
+  }
+
+  /** Subscribes every handler of `listeners`; the returned function unsubscribes the same ones. */
+  subscribe(listeners: BusListeners): () => void {
+    const entries = Object.entries(listeners) as [keyof StationEvents, never][]
+    for (const [name, fn] of entries) this.on(name, fn)
+    return () => {
+      for (const [name, fn] of entries) this.off(name, fn)
+    }
   }
 }

@@ -5,9 +5,9 @@
  * streams nothing, so everything its live view shows must have come from the history.
  */
 import { expect, test } from '@playwright/test'
-import { WebSocket } from 'ws'
 import { authHeader, forgetStation, registerAndLogin } from '../helpers/auth'
 import { signInBrowser } from '../helpers/browser-auth'
+import { sendGameEvents } from '../helpers/ws-client'
 import { startE2eStation, STATION_HOOK_TIMEOUT_MS, type E2eStation } from '../helpers/station-process'
 
 let station: E2eStation | undefined
@@ -15,21 +15,6 @@ let station: E2eStation | undefined
 test.afterAll(async () => {
   await station?.stop()
 })
-
-/** Sends game events as the participant's driving game would, over the session's WebSocket. */
-async function sendGameEvents(url: string, token: string, sessionId: string, events: Record<string, unknown>[]): Promise<void> {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/ws/session/${sessionId}?token=${token}`)
-  await new Promise<void>((resolve, reject) => {
-    ws.once('error', reject)
-    ws.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { type: string; seq?: number; message?: string }
-      if (message.type === 'hello') ws.send(JSON.stringify({ type: 'game.events', seq: 1, events: events.map((event) => ({ tMs: Date.now(), event })) }))
-      if (message.type === 'ack' && message.seq === 1) resolve()
-      if (message.type === 'error') reject(new Error(message.message))
-    })
-  })
-  ws.close()
-}
 
 interface History {
   eeg: { channel_names: string[]; sample_rate_hz: number; first_seq: number; next_seq: number; samples_uv: number[][] } | null

@@ -6,8 +6,8 @@
  */
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test'
 import { readFileSync } from 'node:fs'
-import { WebSocket } from 'ws'
 import { tracesMoving } from '../helpers/live-page'
+import { sendGameEvents } from '../helpers/ws-client'
 import { STATION_HOOK_TIMEOUT_MS, startE2eStation, type E2eStation } from '../helpers/station-process'
 
 const ADMIN = { email: 'operator@lab.test', password: 'correct horse battery', fullName: 'Lab Operator' }
@@ -52,25 +52,15 @@ function nav(target: Page, name: string) {
   return target.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true })
 }
 
-/** Sends game events as the participant's driving game would, over the session's WebSocket. */
-async function sendGameEvents(events: Record<string, unknown>[]): Promise<void> {
+/** Sends game events as the participant's driving game would, signed in as the admin. */
+async function sendAdminGameEvents(events: Record<string, unknown>[]): Promise<void> {
   const login = await fetch(`${station.url}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ username: ADMIN.email, password: ADMIN.password })
   })
   const { access_token: token } = (await login.json()) as { access_token: string }
-  const ws = new WebSocket(`${station.url.replace('http', 'ws')}/api/v1/ws/session/${sessionId}?token=${token}`)
-  await new Promise<void>((resolve, reject) => {
-    ws.once('error', reject)
-    ws.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { type: string; seq?: number; message?: string }
-      if (message.type === 'hello') ws.send(JSON.stringify({ type: 'game.events', seq: 1, events: events.map((event) => ({ tMs: Date.now(), event })) }))
-      if (message.type === 'ack' && message.seq === 1) resolve()
-      if (message.type === 'error') reject(new Error(message.message))
-    })
-  })
-  ws.close()
+  await sendGameEvents(station.url, token, sessionId, events)
 }
 
 test('the first registered user signs in as admin and sees the admin navigation', async () => {
@@ -110,7 +100,7 @@ test('a session is created and started, and its live view shows EEG traces that 
 
 test('a fatigue value and an alert appear, and the alert can be acknowledged', async () => {
   // The participant answers KSS 9 ("fighting sleep"): usable at once (no baseline), severe by the EU DDAW scale.
-  await sendGameEvents([{ kind: 'kss_answer', tMs: 60_000, promptId: 1, value: 9, latencyMs: 1800 }])
+  await sendAdminGameEvents([{ kind: 'kss_answer', tMs: 60_000, promptId: 1, value: 9, latencyMs: 1800 }])
   await expect(page.getByTestId('fatigue-value')).toContainText(/\d/, { timeout: 20_000 })
   await expect(page.getByTestId('fatigue-level')).toHaveText(/severe|moderate|alert/)
   const alert = page.getByTestId('alert-item').first()
@@ -158,7 +148,7 @@ test('the monitor shows the session, and a second browser sees it live', async (
     await expect(remotePage.getByTestId('live-participant')).toHaveText(PARTICIPANT)
     await expect.poll(tracesMoving(remotePage), { timeout: 30_000 }).toBe(true)
     // An alert raised now reaches the remote viewer live.
-    await sendGameEvents([{ kind: 'lane_departure', tMs: 61_000, side: 'left', laneOffsetM: -2.1 }])
+    await sendAdminGameEvents([{ kind: 'lane_departure', tMs: 61_000, side: 'left', laneOffsetM: -2.1 }])
     await expect(remotePage.getByTestId('alert-item').filter({ hasText: /lane|Lane/ })).toBeVisible({ timeout: 20_000 })
   } finally {
     await remote.close()

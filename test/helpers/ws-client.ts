@@ -155,3 +155,21 @@ export function eegBatch(seq: number, first: number, n: number, channels = 8): C
     samplesUv: Array.from({ length: n }, (_row, i) => Array.from({ length: channels }, (_channel, c) => Math.round(Math.sin(first + i + c) * 5000) / 100))
   }
 }
+
+/** Sends game events as the participant's driving game would, over the session's WebSocket, and waits for the ack. */
+export async function sendGameEvents(baseUrl: string, token: string, sessionId: string, events: Record<string, unknown>[]): Promise<void> {
+  const ws = new WebSocket(`${baseUrl.replace('http', 'ws')}/api/v1/ws/session/${sessionId}?token=${token}`)
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once('error', reject)
+      ws.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { type: string; seq?: number; message?: string }
+        if (message.type === 'hello') ws.send(JSON.stringify({ type: 'game.events', seq: 1, events: events.map((event) => ({ tMs: Date.now(), event })) }))
+        if (message.type === 'ack' && message.seq === 1) resolve()
+        if (message.type === 'error') reject(new Error(message.message))
+      })
+    })
+  } finally {
+    ws.close()
+  }
+}

@@ -131,19 +131,15 @@ export function createFatigueService(deps: FatigueServiceDeps): FatigueService {
     }
   }
 
+  let unsubscribe: (() => void) | null = null
   const service: FatigueService = {
     repository,
     start() {
-      events.on('session.eeg', onEeg)
-      events.on('session.face', onFace)
-      events.on('session.game', onGame)
-      events.on('session.changed', onSessionChanged)
+      unsubscribe = events.subscribe({ 'session.eeg': onEeg, 'session.face': onFace, 'session.game': onGame, 'session.changed': onSessionChanged })
     },
     stop() {
-      events.off('session.eeg', onEeg)
-      events.off('session.face', onFace)
-      events.off('session.game', onGame)
-      events.off('session.changed', onSessionChanged)
+      unsubscribe?.()
+      unsubscribe = null
       for (const [sessionId, engine] of engines) {
         try {
           publish(sessionId, engine.finish())

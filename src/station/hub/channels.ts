@@ -3,11 +3,14 @@ import type { SessionStatus } from '../../shared/schemas/sessions'
 import { CLOSE_CODES } from '../../shared/protocol/close-codes'
 import { canReadSession, canWriteSession } from '../sessions/permissions'
 import type { HubConnection } from './connection'
+import type { SessionTimes } from '../ingest/time-window'
 
 export interface SessionChannel {
   id: string
   status: SessionStatus
   createdBy: string
+  /** For the client-timestamp window; refreshed on every status change, so admitting data reads no row. */
+  times: SessionTimes
   subscribers: Set<HubConnection>
   producers: Set<HubConnection>
 }

@@ -8,13 +8,14 @@ import { CLOSE_CODES } from '../../shared/protocol/close-codes'
 import type { SyncStatus } from '../../shared/schemas/sync'
 import type { Clock } from '../clock'
 import type { DeviceStatus } from '../devices/types'
-import type { StationEvents } from '../events'
 import { toDeviceStatusResponse, toMarkerResponse } from '../server/responses'
 import { canSeeSession } from '../sessions/permissions'
 import { applyUser, type SessionChannels } from './channels'
 import type { HubConnection } from './connection'
 import { eegMessage, encode } from './encode'
 import type { Monitor } from './monitor'
+import type { SessionTimes } from '../ingest/time-window'
+import type { BusListeners } from '../events'
 
 export interface FanoutDeps {
   clock: Clock
@@ -22,9 +23,10 @@ export interface FanoutDeps {
   monitors: Set<HubConnection>
   channels: SessionChannels
   monitor: Monitor
+  /** A session's start, end and creation times now (read once per status change, not per message). */
+  sessionTimes(sessionId: string): SessionTimes | null
 }
 
-export type BusListeners = { [K in keyof StationEvents]?: (...args: StationEvents[K]) => void }
 
 export interface Fanout {
   readonly listeners: BusListeners
@@ -145,6 +147,7 @@ export function createFanout(deps: FanoutDeps): Fanout {
         for (const conn of channel.subscribers) conn.close(CLOSE_CODES.SESSION_GONE, 'session deleted')
       } else {
         channel.status = status
+        channel.times = deps.sessionTimes(sessionId) ?? channel.times
       }
     }
   }

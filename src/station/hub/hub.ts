@@ -8,13 +8,13 @@ import type { WebSocket } from 'ws'
 import { CLOSE_CODES } from '../../shared/protocol/close-codes'
 import type { Clock } from '../clock'
 import type { DeviceManager } from '../devices/device-manager'
-import type { StationEventBus, StationEvents } from '../events'
+import type { StationEventBus } from '../events'
 import type { FatigueService } from '../fatigue/fatigue.service'
 import { newId } from '../ids'
 import type { Recorder } from '../ingest/recorder'
 import type { Logger } from '../logger'
 import { canWriteSession } from '../sessions/permissions'
-import type { Session } from '../sessions/sessions.repository'
+import { findSession, type Session } from '../sessions/sessions.repository'
 import type { LocalDatabase } from '../storage/database'
 import type { SessionChannel, SessionChannels } from './channels'
 import { HubConnection, type ConnectionAuth } from './connection'
@@ -25,6 +25,7 @@ import { createInbound, sendError } from './inbound'
 import { createLoopGuard } from './loop-guard'
 import { createMonitor } from './monitor'
 import { DEFAULT_HUB_OPTIONS, type HubOptions } from './options'
+import type { SessionTimes } from '../ingest/time-window'
 
 export interface HubDeps {
   db: LocalDatabase
@@ -74,8 +75,11 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
   const monitors = new Set<HubConnection>()
   const channels: SessionChannels = new Map()
   const monitor = createMonitor({ db, recorder, devices, clock, channels, monitors })
-  const fanout = createFanout({ clock, connections, monitors, channels, monitor })
-  const onMessage = createInbound({ options, channels, db, recorder, devices, fatigue, clock, logger })
+  const fanout = createFanout({ clock, connections, monitors, channels, monitor, sessionTimes: (id) => {
+      const session = findSession(db, id)
+      return session && timesOf(session)
+    } })
+  const onMessage = createInbound({ options, channels, recorder, devices, fatigue, clock, logger })
   const loopGuard = createLoopGuard(connections, options)
   let heartbeatTimer: NodeJS.Timeout | null = null
   let monitorTimer: NodeJS.Timeout | null = null
@@ -122,7 +126,7 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
     if (session) {
       channel = channels.get(session.id)
       if (!channel) {
-        channel = { id: session.id, status: session.status, createdBy: session.createdBy, subscribers: new Set(), producers: new Set() }
+        channel = { id: session.id, status: session.status, createdBy: session.createdBy, times: timesOf(session), subscribers: new Set(), producers: new Set() }
         channels.set(session.id, channel)
       }
       channel.subscribers.add(conn)
@@ -183,12 +187,12 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
     }
   }
 
-  const listenerEntries = Object.entries(fanout.listeners) as [keyof StationEvents, never][]
+  let unsubscribe: (() => void) | null = null
 
   return {
     options,
     start() {
-      for (const [name, fn] of listenerEntries) events.on(name, fn)
+      unsubscribe = events.subscribe(fanout.listeners)
       const beat = (): void => {
         heartbeat()
         heartbeatTimer = setTimeout(beat, options.heartbeatIntervalMs)
@@ -208,7 +212,8 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
       loopGuard.start()
     },
     stop() {
-      for (const [name, fn] of listenerEntries) events.off(name, fn)
+      unsubscribe?.()
+      unsubscribe = null
       loopGuard.stop()
       if (heartbeatTimer) clearTimeout(heartbeatTimer)
       if (monitorTimer) clearTimeout(monitorTimer)
@@ -239,4 +244,8 @@ export function createHub(deps: HubDeps, overrides: Partial<HubOptions> = {}): H
       }
     }
   }
+}
+
+function timesOf(session: Session): SessionTimes {
+  return { startedAt: session.startedAt, endedAt: session.endedAt, createdAt: session.createdAt }
 }

@@ -20,8 +20,6 @@ import type { Recorder } from '../ingest/recorder'
 import { checkInWindow, sessionTimeWindow } from '../ingest/time-window'
 import type { Logger } from '../logger'
 import { sessionActionRefusal } from '../sessions/permissions'
-import { findSession } from '../sessions/sessions.repository'
-import type { LocalDatabase } from '../storage/database'
 import { applyUser, type SessionChannel, type SessionChannels } from './channels'
 import type { HubConnection } from './connection'
 import { encode } from './encode'
@@ -31,7 +29,6 @@ import type { HubOptions } from './options'
 export interface InboundDeps {
   options: HubOptions
   channels: SessionChannels
-  db: LocalDatabase
   recorder: Recorder
   devices: Pick<DeviceManager, 'status'>
   fatigue: Pick<FatigueService, 'acknowledge'>
@@ -48,7 +45,7 @@ export function sendError(conn: HubConnection, code: ErrorCode, message: string,
 
 /** The handler of one connection's frames. */
 export function createInbound(deps: InboundDeps): (conn: HubConnection, data: Buffer, isBinary: boolean) => void {
-  const { options, channels, db, recorder, devices, fatigue, clock, logger } = deps
+  const { options, channels, recorder, devices, fatigue, clock, logger } = deps
 
   function onMessage(conn: HubConnection, data: Buffer, isBinary: boolean): void {
     conn.isAlive = true
@@ -141,10 +138,8 @@ export function createInbound(deps: InboundDeps): (conn: HubConnection, data: Bu
     if (type === 'eeg.samples' && recorder.boundSessionId === channel.id && devices.status().state !== 'disconnected') {
       return refuse('CONFLICT', "This session records the station's headset; it does not take EEG from clients")
     }
-    const session = findSession(db, channel.id)
-    if (!session) return refuse('NOT_FOUND', 'Session not found')
     try {
-      checkInWindow(times, sessionTimeWindow(session, clock.wallMs(), options.clockToleranceMs), nameOf)
+      checkInWindow(times, sessionTimeWindow(channel.times, clock.wallMs(), options.clockToleranceMs), nameOf)
     } catch (err) {
       if (!isVigilError(err)) throw err
       invalid(conn, err.code, err.message, { type, seq })

@@ -13,7 +13,7 @@ export interface TimeWindow {
   toMs: number
 }
 
-interface SessionTimes {
+export interface SessionTimes {
   startedAt: string | null
   endedAt: string | null
   createdAt: string

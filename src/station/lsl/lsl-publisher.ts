@@ -258,29 +258,27 @@ export function createLslPublisher(deps: LslPublisherDeps): LslPublisher {
     else void closeSession(sessionId)
   }
 
+  let unsubscribe: (() => void) | null = null
   return {
     start() {
       if (!stopped) return
       stopped = false
-      events.on('session.eeg', onEeg)
-      events.on('session.marker', onMarker)
-      events.on('session.face', onFace)
-      events.on('session.game', onGame)
-      events.on('fatigue.update', onFatigue)
-      events.on('device.statusChanged', onDeviceStatus)
-      events.on('session.changed', onSessionChanged)
+      unsubscribe = events.subscribe({
+        'session.eeg': onEeg,
+        'session.marker': onMarker,
+        'session.face': onFace,
+        'session.game': onGame,
+        'fatigue.update': onFatigue,
+        'device.statusChanged': onDeviceStatus,
+        'session.changed': onSessionChanged
+      })
       logger.warn({ scope: network.resolveScope, listenAddress: network.listenAddress }, 'LSL outlets enabled: LSL has no authentication; anyone on the network can read them')
     },
     async stop() {
       if (stopped) return
       stopped = true
-      events.off('session.eeg', onEeg)
-      events.off('session.marker', onMarker)
-      events.off('session.face', onFace)
-      events.off('session.game', onGame)
-      events.off('fatigue.update', onFatigue)
-      events.off('device.statusChanged', onDeviceStatus)
-      events.off('session.changed', onSessionChanged)
+      unsubscribe?.()
+      unsubscribe = null
       for (const sessionId of Array.from(sessions.keys())) await closeSession(sessionId)
     },
     outlets() {

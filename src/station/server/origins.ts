@@ -2,7 +2,7 @@
  * Where the station is reached from: the origins a browser page of its own has (for CORS and the
  * WebSocket Origin check). A station bound to every interface (`--host 0.0.0.0` or `::`) is reached
  * by a remote researcher at one of the machine's own addresses, so each of them, and the host name,
- * is an origin of its own; read per call, so an address that appears later (Wi-Fi, DHCP) works too.
+ * is an origin of its own; re-read every few seconds, so an address that appears later (Wi-Fi, DHCP) works too.
  */
 import type { FastifyInstance } from 'fastify'
 import { hostname, networkInterfaces } from 'node:os'
@@ -15,8 +15,21 @@ export function listeningPort(app: FastifyInstance): number {
   return address && typeof address === 'object' ? address.port : app.ctx.config.server.port
 }
 
+/** Interface addresses change rarely (Wi-Fi, DHCP); every request and upgrade asks, so reading them is cached briefly. */
+const HOSTS_CACHE_MS = 5000
+const hostsCache = new Map<string, { hosts: string[]; untilMs: number }>()
+
 /** Host names and addresses (IPv6 in brackets) the station answers to, given the address it binds. */
 export function stationHosts(boundHost: string): string[] {
+  const nowMs = performance.now()
+  const cached = hostsCache.get(boundHost)
+  if (cached && cached.untilMs > nowMs) return cached.hosts
+  const hosts = readStationHosts(boundHost)
+  hostsCache.set(boundHost, { hosts, untilMs: nowMs + HOSTS_CACHE_MS })
+  return hosts
+}
+
+function readStationHosts(boundHost: string): string[] {
   const hosts = ['127.0.0.1', 'localhost', '[::1]']
   if (!ANY_ADDRESS.has(boundHost)) {
     if (!hosts.includes(boundHost)) hosts.push(boundHost.includes(':') ? `[${boundHost}]` : boundHost)
